@@ -1,0 +1,138 @@
+"""Settings classes, read from the environment. Production refuses to start half-configured."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Shared defaults. Every value can be overridden by an environment variable."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'coopshop.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    # Language and time
+    BABEL_DEFAULT_LOCALE = "tr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Istanbul"
+    LANGUAGES = ("tr", "en")
+    BOOTSTRAP_SERVE_LOCAL = True
+    BOOTSTRAP_BOOTSWATCH_THEME = None
+
+    # Payments. No key means the demo payment path (refused in production).
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+
+    # Mail. Without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and logged.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = _env_int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Başkent Kadın Girişimi <bilgi@example.org>"
+    )
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+
+    # Rate limits: Redis when REDIS_URL is set, memory otherwise.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # The cooperative's money settings (kuruş and basis points, never floats).
+    COOP_NAME = "Başkent Kadın Girişimi Kooperatifi"
+    COOP_IBAN = os.environ.get("COOP_IBAN", "TR330006100519786457841326")
+    DEFAULT_COMMISSION_BP = _env_int("DEFAULT_COMMISSION_BP", 1500)
+    RETURN_WINDOW_DAYS = _env_int("RETURN_WINDOW_DAYS", 14)
+    OFFLINE_AVAILABLE_DAYS = _env_int("OFFLINE_AVAILABLE_DAYS", 0)
+    PAYOUT_MINIMUM_KURUS = _env_int("PAYOUT_MINIMUM_KURUS", 10000)
+    PAYOUT_TWO_ADMINS = _env_bool("PAYOUT_TWO_ADMINS", True)
+    FEES_SPREAD_TO_MAKERS = _env_bool("FEES_SPREAD_TO_MAKERS", False)
+    SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
+    FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)
+    ORDER_EXPIRY_MINUTES = _env_int("ORDER_EXPIRY_MINUTES", 30)
+    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    DEMO_PAYMENTS = False
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+    DEMO_PAYMENTS = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    # Tests run on PostgreSQL when DATABASE_URL says so; otherwise the fixture picks a temp file.
+    SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    DEMO_PAYMENTS = True
+    PAYOUT_TWO_ADMINS = False
+    SERVER_NAME = "localhost"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast on purpose: tests hash many passwords
+    MAIL_SERVER = ""
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def validate(cls) -> None:
+        """Fail fast: a production process must not start on defaults."""
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(
+                "Production configuration needs these environment variables: " + ", ".join(missing)
+            )
+        if not os.environ.get("STRIPE_SECRET_KEY") or not os.environ.get("STRIPE_WEBHOOK_SECRET"):
+            raise RuntimeError(
+                "Production refuses the demo payment path: set STRIPE_SECRET_KEY and "
+                "STRIPE_WEBHOOK_SECRET."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,127 @@
+"""coopshop: the marketplace and sales ledger of Başkent Kadın Girişimi Kooperatifi."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request, session
+from sqlalchemy import text
+
+from config import CONFIGS, BASE_DIR, ProductionConfig
+from coopshop.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: str | type | None = None) -> Flask:
+    """Build the app. ``config`` is a name from config.CONFIGS, a class, or FLASK_CONFIG."""
+    name = config or os.environ.get("FLASK_CONFIG", "development")
+    config_class = CONFIGS[name] if isinstance(name, str) else name
+    if config_class is ProductionConfig or (
+        isinstance(config_class, type) and issubclass(config_class, ProductionConfig)
+    ):
+        config_class.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(config_class)
+    if app.config.get("DEMO_PAYMENTS") and config_class is ProductionConfig:
+        raise RuntimeError("the demo payment path is refused in production")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in ("tr", "en"):
+        return chosen
+    return request.accept_languages.best_match(["tr", "en"]) or "tr"
+
+
+def register_extensions(app: Flask) -> None:
+    from coopshop import models  # noqa: F401  (the metadata must be complete)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from coopshop.dbutil import enable_sqlite_foreign_keys
+
+        with app.app_context():
+            enable_sqlite_foreign_keys(db.engine)
+
+    from coopshop.permissions import load_user
+
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "warning"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Bu sayfayı görmek için giriş yapın.")
+
+
+def register_blueprints(app: Flask) -> None:
+    from coopshop.admin.routes import bp as admin_bp
+    from coopshop.auth.routes import bp as auth_bp
+    from coopshop.producer.routes import bp as producer_bp
+    from coopshop.shop.routes import bp as shop_bp
+    from coopshop.staff.routes import bp as staff_bp
+
+    app.register_blueprint(shop_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(producer_bp, url_prefix="/producer")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means "not healthy", whatever its class
+            app.logger.exception("health check: the database did not answer")
+            db.session.rollback()
+            return jsonify(status="error", db="error"), 503
+        return jsonify(status="ok", db="ok")
+
+
+def register_template_helpers(app: Flask) -> None:
+    from coopshop import formatting
+
+    formatting.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            return jsonify(error={"code": code, "message": getattr(error, "description", "")}), code
+        return render_template(f"errors/{code}.html"), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_cli(app: Flask) -> None:
+    from coopshop.cli import register
+
+    register(app)

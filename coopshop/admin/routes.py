@@ -1,0 +1,41 @@
+"""The cooperative's back office."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import func, select
+
+from coopshop.extensions import db
+from coopshop.models import Order, ProducerProfile, Product
+from coopshop.permissions import roles_required
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.get("/")
+@roles_required("admin")
+def home():
+    applications = db.session.scalars(
+        select(ProducerProfile)
+        .where(ProducerProfile.membership_status == "applied")
+        .order_by(ProducerProfile.created_at)
+        .limit(20)
+    ).all()
+    in_review = db.session.scalar(
+        select(func.count()).select_from(Product).where(Product.status == "in_review")
+    )
+    orders_by_status = dict(
+        db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
+    )
+    members = db.session.scalar(
+        select(func.count())
+        .select_from(ProducerProfile)
+        .where(ProducerProfile.membership_status == "active")
+    )
+    return render_template(
+        "admin/home.html",
+        applications=applications,
+        in_review=in_review,
+        orders_by_status=orders_by_status,
+        members=members,
+    )

@@ -1,0 +1,39 @@
+"""All models, imported here so the metadata is complete for Alembic and create_all()."""
+
+from coopshop.models.audit import AuditEvent
+from coopshop.models.base import Base, utcnow
+from coopshop.models.cash import CashSession
+from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
+from coopshop.models.events import OutboxMessage, WebhookEvent
+from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
+from coopshop.models.orders import Order, OrderLine, OrderLineMaker, Payment, Refund, RefundLine
+from coopshop.models.payouts import PayoutBatch, PayoutLine
+from coopshop.models.user import ApiToken, ProducerProfile, User
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "CashSession",
+    "Category",
+    "Collection",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "Order",
+    "OrderLine",
+    "OrderLineMaker",
+    "OutboxMessage",
+    "Payment",
+    "PayoutBatch",
+    "PayoutLine",
+    "ProducerProfile",
+    "Product",
+    "ProductImage",
+    "ProductMaker",
+    "Refund",
+    "RefundLine",
+    "User",
+    "WebhookEvent",
+    "utcnow",
+]

@@ -1,0 +1,178 @@
+"""The catalog: collections, categories (crafts), products, their makers and images."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+from coopshop.turkish import search_fold
+
+if TYPE_CHECKING:
+    from coopshop.models.user import ProducerProfile
+
+PRODUCT_STATUSES = ("draft", "in_review", "active", "archived")
+# The one place product status transitions are written down.
+PRODUCT_TRANSITIONS = {
+    "draft": {"in_review", "archived"},
+    "in_review": {"active", "draft", "archived"},
+    "active": {"in_review", "archived"},
+    "archived": {"draft"},
+}
+VAT_RATES_BP = (0, 100, 1000, 2000)
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+    __table_args__ = (
+        CheckConstraint(
+            "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
+            name="commission_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_tr: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    description_tr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    commission_bp: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_tr
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_tr: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_tr
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("price_kurus > 0", name="price_positive"),
+        CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_range"),
+        CheckConstraint(
+            "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
+            name="commission_range",
+        ),
+        CheckConstraint("stock >= 0", name="stock_non_negative"),
+        CheckConstraint(
+            "lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_non_negative"
+        ),
+        CheckConstraint(f"status IN {PRODUCT_STATUSES!r}", name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title_tr: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_tr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    # Turkish-folded title, code, description and collection name: what search matches on.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    price_kurus: Mapped[int] = mapped_column(BigInteger)
+    vat_bp: Mapped[int] = mapped_column(Integer, default=2000)
+    commission_bp: Mapped[int | None] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    collection: Mapped[Collection | None] = relationship()
+    category: Mapped[Category] = relationship()
+    makers: Mapped[list[ProductMaker]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductMaker.producer_id"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="ProductImage.position"
+    )
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" and self.title_en else self.title_tr
+
+    def description(self, locale: str) -> str:
+        return (
+            self.description_en if locale == "en" and self.description_en else self.description_tr
+        )
+
+    def refresh_search_text(self) -> None:
+        parts = [self.code, self.title_tr, self.title_en, self.description_tr, self.description_en]
+        if self.collection is not None:
+            parts += [self.collection.name_tr, self.collection.name_en]
+        if self.category is not None:
+            parts += [self.category.name_tr, self.category.name_en]
+        self.search_text = search_fold(" ".join(p for p in parts if p))
+
+    def __repr__(self) -> str:
+        return f"<Product {self.id} {self.code}>"
+
+
+@event.listens_for(Product, "before_insert")
+@event.listens_for(Product, "before_update")
+def _product_search_text(mapper, connection, target: Product) -> None:
+    target.refresh_search_text()
+
+
+class ProductMaker(Base):
+    """A maker's share of a product in basis points. A product's shares sum to 10,000."""
+
+    __tablename__ = "product_makers"
+    __table_args__ = (CheckConstraint("share_bp > 0 AND share_bp <= 10000", name="share_range"),)
+
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    share_bp: Mapped[int] = mapped_column(Integer)
+
+    product: Mapped[Product] = relationship(back_populates="makers")
+    producer: Mapped[ProducerProfile] = relationship()
+
+
+class ProductImage(Base):
+    __tablename__ = "product_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    path: Mapped[str] = mapped_column(String(255))
+    thumb_path: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    alt: Mapped[str] = mapped_column(String(200), default="")
+
+    product: Mapped[Product] = relationship(back_populates="images")

@@ -1,0 +1,162 @@
+"""The double-entry ledger: accounts, transactions and their entries. Append-only.
+
+Every balance a screen shows is a sum over entries. Rows are never updated or deleted: the ORM
+refuses it (see _refuse_changes) and so does the database (triggers created with the tables).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+
+ACCOUNT_KINDS = ("asset", "liability", "revenue", "expense")
+TRANSACTION_KINDS = (
+    "sale",
+    "refund",
+    "fee",
+    "payout",
+    "payout_failed",
+    "cash_over_short",
+    "adjustment",
+    "reversal",
+)
+
+
+class Account(Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (CheckConstraint(f"kind IN {ACCOUNT_KINDS!r}", name="kind_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    producer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), unique=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Account {self.code}>"
+
+
+class LedgerTransaction(Base):
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (CheckConstraint(f"kind IN {TRANSACTION_KINDS!r}", name="kind_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    memo: Mapped[str] = mapped_column(Text, default="")
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="RESTRICT"), index=True
+    )
+    refund_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refunds.id", ondelete="RESTRICT"), index=True
+    )
+    payment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="RESTRICT"), index=True
+    )
+    payout_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payout_lines.id", ondelete="RESTRICT"), index=True
+    )
+    cash_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cash_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    reverses_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), unique=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    entries: Mapped[list[LedgerEntry]] = relationship(
+        back_populates="transaction", order_by="LedgerEntry.id"
+    )
+
+
+class LedgerEntry(Base):
+    """One leg of a transaction: debit positive, credit negative."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("amount_kurus <> 0", name="amount_non_zero"),
+        Index("ix_ledger_entries_account_available", "account_id", "available_at"),
+        Index("ix_ledger_entries_producer_created", "producer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transactions.id", ondelete="RESTRICT"), index=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id", ondelete="RESTRICT"))
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    # Producer entries only: whose money, from which line, and when it may be paid out.
+    producer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT")
+    )
+    order_line_id: Mapped[int | None] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="RESTRICT"), index=True
+    )
+    available_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship()
+
+
+class LedgerImmutableError(Exception):
+    """Raised when code tries to update or delete a ledger row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session, flush_context, instances) -> None:
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, LedgerEntry | LedgerTransaction) and (
+            obj in session.deleted or session.is_modified(obj, include_collections=False)
+        ):
+            raise LedgerImmutableError(
+                f"ledger rows are append-only; post a reversing transaction instead ({obj!r})"
+            )
+
+
+# The database refuses too, so a stray UPDATE from a shell or another program cannot rewrite
+# history. The same statements serve create_all() (tests) and the Alembic migration.
+APPEND_ONLY_TABLES = ("ledger_entries", "ledger_transactions")
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """The statements that make the ledger tables refuse UPDATE and DELETE on ``dialect``."""
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
+            for table in APPEND_ONLY_TABLES
+            for op in ("UPDATE", "DELETE")
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'ledger rows are append-only'; END $$",
+            *(
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"
+                for table in APPEND_ONLY_TABLES
+            ),
+        ]
+    return []
+
+
+@event.listens_for(LedgerEntry.__table__, "after_create")
+def _create_append_only_triggers(target, connection, **kw) -> None:
+    # ledger_entries is created after ledger_transactions (it references it), so both exist.
+    for statement in append_only_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)

@@ -1,0 +1,206 @@
+"""Orders from every channel, their lines with what was true when sold, payments and refunds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from coopshop.models.catalog import Product
+    from coopshop.models.user import ProducerProfile, User
+
+CHANNELS = ("online", "bank_transfer", "bazaar")
+PAYMENT_METHODS = ("stripe", "demo", "bank_transfer", "cash", "card_terminal")
+ORDER_STATUSES = ("pending_payment", "paid", "cancelled", "expired")
+# The one place order status transitions are written down.
+ORDER_TRANSITIONS = {
+    "pending_payment": {"paid", "cancelled", "expired"},
+    "paid": set(),
+    "cancelled": set(),
+    "expired": set(),
+}
+FULFILMENT_STATUSES = ("unfulfilled", "received", "shipped", "delivered", "collected")
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"channel IN {CHANNELS!r}", name="channel_valid"),
+        CheckConstraint(f"payment_method IN {PAYMENT_METHODS!r}", name="payment_method_valid"),
+        CheckConstraint(f"status IN {ORDER_STATUSES!r}", name="status_valid"),
+        CheckConstraint(f"fulfilment_status IN {FULFILMENT_STATUSES!r}", name="fulfilment_valid"),
+        CheckConstraint("subtotal_kurus >= 0", name="subtotal_non_negative"),
+        CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
+        CheckConstraint("total_kurus = subtotal_kurus + shipping_kurus", name="total_adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    payment_method: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(20), default="pending_payment", index=True)
+    fulfilment_status: Mapped[str] = mapped_column(String(16), default="unfulfilled")
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    cash_session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cash_sessions.id", ondelete="RESTRICT"), index=True
+    )
+    buyer_name: Mapped[str] = mapped_column(String(120), default="")
+    buyer_email: Mapped[str] = mapped_column(String(254), default="")
+    buyer_phone: Mapped[str] = mapped_column(String(32), default="")
+    address_line: Mapped[str] = mapped_column(Text, default="")
+    il: Mapped[str] = mapped_column(String(40), default="")
+    ilce: Mapped[str] = mapped_column(String(60), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+    subtotal_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    payment_reference: Mapped[str | None] = mapped_column(String(255))
+    tracking_number: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+    customer: Mapped[User | None] = relationship(foreign_keys=[customer_id])
+    payments: Mapped[list[Payment]] = relationship(back_populates="order")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="order")
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderLine(Base):
+    """One product in an order, with a snapshot of what was true when it was sold."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price_kurus >= 0", name="unit_price_non_negative"),
+        CheckConstraint("gross_kurus = unit_price_kurus * quantity", name="gross_adds_up"),
+        CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_range"),
+        CheckConstraint("commission_bp >= 0 AND commission_bp <= 10000", name="commission_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+    product_code: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_kurus: Mapped[int] = mapped_column(BigInteger)
+    gross_kurus: Mapped[int] = mapped_column(BigInteger)
+    vat_bp: Mapped[int] = mapped_column(Integer)
+    commission_bp: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product | None] = relationship()
+    makers: Mapped[list[OrderLineMaker]] = relationship(
+        back_populates="line", cascade="all, delete-orphan", order_by="OrderLineMaker.producer_id"
+    )
+
+
+class OrderLineMaker(Base):
+    """Snapshot of a line's makers and their shares at the time of sale."""
+
+    __tablename__ = "order_line_makers"
+    __table_args__ = (CheckConstraint("share_bp > 0 AND share_bp <= 10000", name="share_range"),)
+
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), primary_key=True
+    )
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    share_bp: Mapped[int] = mapped_column(Integer)
+
+    line: Mapped[OrderLine] = relationship(back_populates="makers")
+    producer: Mapped[ProducerProfile] = relationship()
+
+
+PAYMENT_STATUSES = ("pending", "succeeded", "failed")
+
+
+class Payment(Base):
+    """Money received for an order from a provider (Stripe, demo, bank transfer, cash, card)."""
+
+    __tablename__ = "payments"
+    __table_args__ = (
+        CheckConstraint("amount_kurus >= 0", name="amount_non_negative"),
+        CheckConstraint("fee_kurus >= 0", name="fee_non_negative"),
+        CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status_valid"),
+        UniqueConstraint("provider", "provider_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str | None] = mapped_column(String(255))
+    charge_ref: Mapped[str | None] = mapped_column(String(255), index=True)
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    fee_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Refund(Base):
+    """Money given back for part or all of an order; RefundLine says which lines, how much."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        CheckConstraint("amount_kurus > 0", name="amount_positive"),
+        CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    method: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan"
+    )
+
+
+class RefundLine(Base):
+    __tablename__ = "refund_lines"
+    __table_args__ = (CheckConstraint("amount_kurus > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="RESTRICT"), index=True
+    )
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    line: Mapped[OrderLine] = relationship()

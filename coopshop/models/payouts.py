@@ -1,0 +1,63 @@
+"""Payout batches: one line per producer, paid to her IBAN by bank transfer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+
+BATCH_STATUSES = ("draft", "approved", "paid", "cancelled")
+BATCH_TRANSITIONS = {
+    "draft": {"approved", "cancelled"},
+    "approved": {"paid"},
+    "paid": set(),
+    "cancelled": set(),
+}
+LINE_STATUSES = ("pending", "paid", "failed")
+
+
+class PayoutBatch(Base):
+    __tablename__ = "payout_batches"
+    __table_args__ = (CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_valid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    lines: Mapped[list[PayoutLine]] = relationship(
+        back_populates="batch", cascade="all, delete-orphan", order_by="PayoutLine.id"
+    )
+
+
+class PayoutLine(Base):
+    __tablename__ = "payout_lines"
+    __table_args__ = (
+        CheckConstraint("amount_kurus > 0", name="amount_positive"),
+        CheckConstraint(f"status IN {LINE_STATUSES!r}", name="status_valid"),
+        UniqueConstraint("batch_id", "producer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("payout_batches.id", ondelete="CASCADE"), index=True
+    )
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), index=True
+    )
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    iban: Mapped[str] = mapped_column(String(34))
+    account_name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    bank_reference: Mapped[str | None] = mapped_column(String(80))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    batch: Mapped[PayoutBatch] = relationship(back_populates="lines")

@@ -1,0 +1,100 @@
+"""People: login accounts with one role, producer (member) profiles, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+
+ROLES = ("customer", "producer", "staff", "admin")
+MEMBERSHIP_STATUSES = ("applied", "active", "suspended", "refused")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role_valid"),
+        CheckConstraint("locale IN ('tr', 'en')", name="locale_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    role: Mapped[str] = mapped_column(String(16), default="customer", index=True)
+    locale: Mapped[str] = mapped_column(String(2), default="tr")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    producer: Mapped[ProducerProfile | None] = relationship(
+        back_populates="user", uselist=False, lazy="select"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
+        return self.active
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class ProducerProfile(Base):
+    """A member of the cooperative: the woman who makes things and is paid for them."""
+
+    __tablename__ = "producer_profiles"
+    __table_args__ = (
+        CheckConstraint(f"membership_status IN {MEMBERSHIP_STATUSES!r}", name="status_valid"),
+        CheckConstraint(
+            "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
+            name="commission_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    centre: Mapped[str] = mapped_column(String(120), default="")
+    craft: Mapped[str] = mapped_column(String(120), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    photo_path: Mapped[str | None] = mapped_column(String(255))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    membership_status: Mapped[str] = mapped_column(String(16), default="applied", index=True)
+    commission_bp: Mapped[int | None] = mapped_column(Integer)
+    notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    application_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="producer")
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership_status == "active"
+
+    def __repr__(self) -> str:
+        return f"<ProducerProfile {self.id} {self.display_name}>"
+
+
+class ApiToken(Base):
+    """A bearer token for the API. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,199 @@
+"""Money as integer kuruş: parsing what people type, half-up rounding, exact splits.
+
+No Flask and no database here: these are the pure rules every money path uses. Formatting for
+display stays with Babel (coopshop.formatting).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+BP = 10_000  # basis points in a whole
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be read. ``code`` names the problem for a translated message."""
+
+    def __init__(self, code: str, text: str):
+        super().__init__(f"{code}: {text!r}")
+        self.code = code
+        self.text = text
+
+
+_CURRENCY = re.compile(r"(₺|\bTL\b|\bTRY\b)", re.IGNORECASE)
+_DIGITS = re.compile(r"^\d+$")
+
+
+def parse_kurus(text: str, *, allow_zero: bool = False) -> int:
+    """Read an amount as people type it and return kuruş.
+
+    "1.234,50", "1234,5", "1234.5", "₺12", "12 TL", "1.250" (Turkish thousands) all work.
+    Anything ambiguous or malformed raises MoneyError rather than guessing.
+    """
+    if text is None:
+        raise MoneyError("empty", "")
+    raw = str(text)
+    cleaned = _CURRENCY.sub("", raw).replace("\u00a0", "").replace(" ", "").strip()
+    if not cleaned:
+        raise MoneyError("empty", raw)
+    if cleaned.startswith("-"):
+        raise MoneyError("negative", raw)
+    if cleaned.startswith("+"):
+        cleaned = cleaned[1:]
+
+    whole, frac = _split_separators(cleaned, raw)
+    if not _DIGITS.match(whole) or (frac and not _DIGITS.match(frac)):
+        raise MoneyError("invalid", raw)
+    if len(frac) > 2:
+        raise MoneyError("too_many_decimals", raw)
+    kurus = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
+    if kurus == 0 and not allow_zero:
+        raise MoneyError("zero", raw)
+    if kurus > 10**13:  # a hundred billion lira: a typo, not a price
+        raise MoneyError("too_large", raw)
+    return kurus
+
+
+def _split_separators(s: str, raw: str) -> tuple[str, str]:
+    """Split into whole and fraction digits, removing thousands separators."""
+    dots, commas = s.count("."), s.count(",")
+    if dots and commas:
+        decimal_sep = "," if s.rfind(",") > s.rfind(".") else "."
+        thousands_sep = "." if decimal_sep == "," else ","
+        if s.count(decimal_sep) > 1:
+            raise MoneyError("invalid", raw)
+        whole, frac = s.split(decimal_sep)
+        return _strip_thousands(whole, thousands_sep, raw), frac
+    sep = "." if dots else "," if commas else ""
+    if not sep:
+        return s, ""
+    if s.count(sep) > 1:
+        return _strip_thousands(s, sep, raw), ""
+    whole, frac = s.split(sep)
+    if len(frac) == 3:
+        if sep == ".":  # "1.250" is one thousand two hundred fifty lira in Turkish
+            return _strip_thousands(s, sep, raw), ""
+        raise MoneyError("ambiguous", raw)
+    if not whole:
+        whole = "0"
+    return whole, frac
+
+
+def _strip_thousands(s: str, sep: str, raw: str) -> str:
+    groups = s.split(sep)
+    if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+        raise MoneyError("invalid", raw)
+    return "".join(groups)
+
+
+def parse_rate_bp(text: str) -> int:
+    """Read a percentage such as "18", "%18", "12,5" and return basis points (0..10,000)."""
+    raw = str(text or "")
+    cleaned = raw.replace("%", "").replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+        raise MoneyError("invalid_rate", raw)
+    whole, _, frac = cleaned.partition(".")
+    bp = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
+    if bp > BP:
+        raise MoneyError("rate_too_high", raw)
+    return bp
+
+
+def round_half_up(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded to the nearest integer, halves away from zero."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    q, r = divmod(abs(numerator), denominator)
+    if 2 * r >= denominator:
+        q += 1
+    return sign * q
+
+
+def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` so the parts add up to ``total`` exactly.
+
+    Each part gets its floor; the kuruş left over go one each to the largest remainders
+    (ties to the earlier weight, so the result is deterministic).
+    """
+    if not weights:
+        raise ValueError("no weights to split among")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    weight_sum = sum(weights)
+    if weight_sum == 0:
+        raise ValueError("weights must not all be zero")
+    sign = -1 if total < 0 else 1
+    amount = abs(total)
+    parts, remainders = [], []
+    for i, w in enumerate(weights):
+        q, r = divmod(amount * w, weight_sum)
+        parts.append(q)
+        remainders.append((r, -i))
+    left = amount - sum(parts)
+    for _, neg_i in sorted(remainders, reverse=True)[:left]:
+        parts[-neg_i] += 1
+    return [sign * p for p in parts]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How a gross amount (VAT included) divides: VAT, the cooperative's cut, each maker's part."""
+
+    gross: int
+    net: int
+    vat: int
+    commission: int
+    makers: tuple[int, ...]
+
+    def __sub__(self, other: Allocation) -> Allocation:
+        return Allocation(
+            gross=self.gross - other.gross,
+            net=self.net - other.net,
+            vat=self.vat - other.vat,
+            commission=self.commission - other.commission,
+            makers=tuple(a - b for a, b in zip(self.makers, other.makers, strict=True)),
+        )
+
+
+def allocate(gross: int, vat_bp: int, commission_bp: int, shares_bp: Sequence[int]) -> Allocation:
+    """DESIGN.md's formula for a line of gross G at VAT v and commission c.
+
+    net = round(G * 10000 / (10000 + v)); vat = G - net; commission = round(net * c / 10000);
+    makers = net - commission, split by shares with largest remainder.
+    """
+    if gross < 0:
+        raise ValueError("gross must not be negative")
+    if not 0 <= vat_bp <= BP or not 0 <= commission_bp <= BP:
+        raise ValueError("rates must be between 0 and 10,000 basis points")
+    if sum(shares_bp) != BP:
+        raise ValueError("makers' shares must add up to 10,000 basis points")
+    net = round_half_up(gross * BP, BP + vat_bp)
+    vat = gross - net
+    commission = round_half_up(net * commission_bp, BP)
+    makers = tuple(split_largest_remainder(net - commission, shares_bp))
+    return Allocation(gross=gross, net=net, vat=vat, commission=commission, makers=makers)
+
+
+def refund_delta(
+    gross: int,
+    refunded_before: int,
+    refund: int,
+    vat_bp: int,
+    commission_bp: int,
+    shares_bp: Sequence[int],
+) -> Allocation:
+    """What a refund of ``refund`` out of a line of ``gross`` takes back from each party.
+
+    The cumulative refunded amount is allocated with the same formula and the previous
+    cumulative allocation is subtracted, so a full refund reverses the sale to the kuruş.
+    """
+    if refund <= 0:
+        raise ValueError("a refund must be positive")
+    if refunded_before < 0 or refunded_before + refund > gross:
+        raise ValueError("a refund cannot exceed what remains of the line")
+    after = allocate(refunded_before + refund, vat_bp, commission_bp, shares_bp)
+    before = allocate(refunded_before, vat_bp, commission_bp, shares_bp)
+    return after - before

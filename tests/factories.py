@@ -1,0 +1,96 @@
+"""factory-boy factories for the models. Every factory commits, so requests can see the rows."""
+
+from __future__ import annotations
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+from werkzeug.security import generate_password_hash
+
+from coopshop.extensions import db
+from coopshop.models import (
+    Category,
+    Collection,
+    ProducerProfile,
+    Product,
+    ProductMaker,
+    User,
+)
+
+PASSWORD = "parola-1234"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    name = factory.Faker("name", locale="tr_TR")
+    password_hash = _PASSWORD_HASH
+    role = "customer"
+    locale = "tr"
+    active = True
+
+
+class ProducerFactory(Base):
+    class Meta:
+        model = ProducerProfile
+
+    user = factory.SubFactory(UserFactory, role="producer")
+    display_name = factory.LazyAttribute(lambda o: o.user.name)
+    centre = "Keçiören BELMEK"
+    craft = "Dokuma"
+    bio = "El dokuması atkılar yapıyorum."
+    iban = "TR330006100519786457841326"
+    membership_status = "active"
+
+
+class CollectionFactory(Base):
+    class Meta:
+        model = Collection
+
+    slug = factory.Sequence(lambda n: f"koleksiyon-{n}")
+    name_tr = factory.Sequence(lambda n: f"Koleksiyon {n}")
+    name_en = factory.Sequence(lambda n: f"Collection {n}")
+
+
+class CategoryFactory(Base):
+    class Meta:
+        model = Category
+
+    slug = factory.Sequence(lambda n: f"kategori-{n}")
+    name_tr = factory.Sequence(lambda n: f"Kategori {n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ProductFactory(Base):
+    """An active product with one maker at 10,000 bp unless ``makers`` is given."""
+
+    class Meta:
+        model = Product
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    title_tr = factory.Sequence(lambda n: f"Ürün {n}")
+    title_en = factory.Sequence(lambda n: f"Product {n}")
+    price_kurus = 25000
+    vat_bp = 2000
+    stock = 10
+    status = "active"
+    category = factory.SubFactory(CategoryFactory)
+    collection = None
+
+    @factory.post_generation
+    def makers(self, create, extracted, **kwargs):
+        """``makers=[(producer, share_bp), ...]``; default: one new producer at 10,000."""
+        pairs = extracted if extracted is not None else [(ProducerFactory(), 10_000)]
+        for producer, share in pairs:
+            self.makers.append(ProductMaker(producer_id=producer.id, share_bp=share))
+        if create:
+            db.session.commit()
