@@ -85,7 +85,7 @@ class Config:
     ORDER_EXPIRY_MINUTES = _env_int("ORDER_EXPIRY_MINUTES", 30)
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
 
-    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
 
 
@@ -96,7 +96,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-secret"
+    SECRET_KEY = "testing-secret"  # noqa: S105 (tests only)
     # Tests run on PostgreSQL when DATABASE_URL says so; otherwise the fixture picks a temp file.
     SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
     WTF_CSRF_ENABLED = False
@@ -104,7 +104,8 @@ class TestingConfig(Config):
     DEMO_PAYMENTS = True
     PAYOUT_TWO_ADMINS = False
     SERVER_NAME = "localhost"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast on purpose: tests hash many passwords
+    # Fast on purpose: tests hash many passwords.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     MAIL_SERVER = ""
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request, session
 from sqlalchemy import text
 
-from config import CONFIGS, BASE_DIR, ProductionConfig
+from config import BASE_DIR, CONFIGS, ProductionConfig
 from coopshop.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 

@@ -1,4 +1,4 @@
-"""Display formatting through Babel: money as a Turkish user expects (₺1.234,50), dates in Istanbul."""
+"""Display formatting through Babel: money as Turks expect (₺1.234,50), dates in Istanbul."""
 
 from __future__ import annotations
 

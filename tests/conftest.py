@@ -104,7 +104,7 @@ def db_session(app):
 def login(client):
     """Log a user in through the real login form: ``login(user)``."""
 
-    def _login(user, password: str = "parola-1234"):
+    def _login(user, password: str = "parola-1234"):  # noqa: S107 (the factories' password)
         response = client.post(
             "/auth/login", data={"email": user.email, "password": password}, follow_redirects=False
         )

@@ -1,0 +1,39 @@
+"""The cooperative's money settings as one frozen value, so services take plain arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class CoopSettings:
+    default_commission_bp: int = 1500
+    return_window_days: int = 14
+    offline_available_days: int = 0
+    payout_minimum_kurus: int = 10000
+    payout_two_admins: bool = True
+    fees_spread_to_makers: bool = False
+    shipping_flat_kurus: int = 7500
+    free_shipping_threshold_kurus: int = 150000
+    order_expiry_minutes: int = 30
+
+
+def from_config(config) -> CoopSettings:
+    return CoopSettings(
+        default_commission_bp=config["DEFAULT_COMMISSION_BP"],
+        return_window_days=config["RETURN_WINDOW_DAYS"],
+        offline_available_days=config["OFFLINE_AVAILABLE_DAYS"],
+        payout_minimum_kurus=config["PAYOUT_MINIMUM_KURUS"],
+        payout_two_admins=config["PAYOUT_TWO_ADMINS"],
+        fees_spread_to_makers=config["FEES_SPREAD_TO_MAKERS"],
+        shipping_flat_kurus=config["SHIPPING_FLAT_KURUS"],
+        free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
+        order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
+    )
+
+
+def current() -> CoopSettings:
+    """The settings of the running app (services may also be handed a CoopSettings directly)."""
+    return from_config(current_app.config)
