@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import Locale
 from flask import Flask
 from flask_babel import format_currency, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -25,12 +26,15 @@ def money(kurus: int | None) -> str:
 
 
 def percent_bp(bp: int | None) -> str:
-    """Basis points as a percentage: 1500 -> %15, 1250 -> %12,5."""
+    """Basis points as a percentage: 1500 -> %15, 1250 -> %12,5 (15%, 12.5% in English)."""
     if bp is None:
         return ""
     from flask_babel import format_percent
 
-    return format_percent(Decimal(bp).scaleb(-4), format="#,##0.##%")
+    # The locale's own pattern (Turkish puts the sign first: %15), with up to two decimals.
+    locale = get_locale() or Locale.parse("tr")
+    pattern = locale.percent_formats[None].pattern.replace("#,##0", "#,##0.##", 1)
+    return format_percent(Decimal(bp).scaleb(-4), format=pattern)
 
 
 def when(value, fmt: str = "medium") -> str:

@@ -15,12 +15,9 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions["migrate"].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions["migrate"].db.engine
+    # Flask-SQLAlchemy 3: db.get_engine() is deprecated (a DeprecationWarning, an error under
+    # the test suite's filterwarnings = error), db.engine is the engine of the current app.
+    return current_app.extensions["migrate"].db.engine
 
 
 def get_engine_url():

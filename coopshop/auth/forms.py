@@ -11,8 +11,19 @@ _REQUIRED = _l("Bu alan zorunlu.")
 _EMAIL = _l("Geçerli bir e-posta adresi girin.")
 
 
+def _strip(value):
+    # Phones and password managers add a space after an e-mail address; it is not a mistake.
+    return value.strip() if isinstance(value, str) else value
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        _l("E-posta"), filters=[_strip], validators=[DataRequired(_REQUIRED), Email(_EMAIL)]
+    )
+
+
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-posta"), validators=[DataRequired(_REQUIRED), Email(_EMAIL)])
+    email = _email_field()
     password = PasswordField(_l("Parola"), validators=[DataRequired(_REQUIRED)])
     remember = BooleanField(_l("Beni hatırla"))
 
@@ -37,7 +48,7 @@ class _NewPasswordMixin:
 
 class RegisterForm(_NewPasswordMixin, FlaskForm):
     name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    email = EmailField(_l("E-posta"), validators=[DataRequired(_REQUIRED), Email(_EMAIL)])
+    email = _email_field()
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=32)])
 
 
@@ -54,7 +65,7 @@ class ApplyForm(RegisterForm):
 
 
 class ForgotForm(FlaskForm):
-    email = EmailField(_l("E-posta"), validators=[DataRequired(_REQUIRED), Email(_EMAIL)])
+    email = _email_field()
 
 
 class ResetForm(_NewPasswordMixin, FlaskForm):

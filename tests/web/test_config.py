@@ -1,0 +1,134 @@
+"""Settings: production refuses to start half-configured, and its cookies are secure."""
+
+from __future__ import annotations
+
+import pytest
+
+import config
+from config import ProductionConfig
+from coopshop import create_app
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-long-random-production-secret",
+    "DATABASE_URL": "postgresql://coop@db.example/coopshop",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
+}
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    """A complete production environment; tests take pieces away."""
+    for name, value in PRODUCTION_ENV.items():
+        monkeypatch.setenv(name, value)
+
+    # The class attributes were read when config.py was imported; a subclass points this test's
+    # app at a throwaway database and folders instead of whatever the test run uses.
+    class Production(ProductionConfig):
+        SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.db'}"
+        MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
+        UPLOAD_DIR = str(tmp_path / "uploads")
+
+    return Production
+
+
+@pytest.mark.parametrize(
+    ("unset", "named"),
+    [
+        (["SECRET_KEY"], "SECRET_KEY"),
+        (["DATABASE_URL"], "DATABASE_URL"),
+        (["SECRET_KEY", "DATABASE_URL"], "SECRET_KEY, DATABASE_URL"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(monkeypatch, production_env, unset, named):
+    for name in unset:
+        monkeypatch.delenv(name)
+    with pytest.raises(RuntimeError) as refused:
+        create_app(production_env)
+    assert str(refused.value) == (
+        f"Production configuration needs these environment variables: {named}"
+    )
+
+
+def test_an_empty_secret_counts_as_missing(monkeypatch, production_env):
+    monkeypatch.setenv("SECRET_KEY", "")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(production_env)
+
+
+@pytest.mark.parametrize("unset", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_production_refuses_the_demo_payment_path(monkeypatch, production_env, unset):
+    monkeypatch.delenv(unset)
+    with pytest.raises(RuntimeError) as refused:
+        create_app(production_env)
+    assert "Production refuses the demo payment path" in str(refused.value)
+    assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in str(refused.value)
+
+
+def test_production_refuses_demo_payments_switched_on_in_a_subclass(production_env):
+    class Careless(production_env):
+        DEMO_PAYMENTS = True
+
+    with pytest.raises(RuntimeError, match="demo payment path is refused in production"):
+        create_app(Careless)
+
+
+def test_production_by_name_is_validated_too(monkeypatch):
+    for name in PRODUCTION_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+        create_app("production")
+
+
+def test_a_complete_production_app_starts_with_secure_cookies(production_env):
+    app = create_app(production_env)
+    assert app.config["DEBUG"] is False
+    assert app.config["TESTING"] is False
+    assert app.config["DEMO_PAYMENTS"] is False
+    assert app.config.get("WTF_CSRF_ENABLED", True) is True
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert app.config["PREFERRED_URL_SCHEME"] == "https"
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+
+    # The session cookie a browser actually receives (the login form puts a CSRF token in it).
+    response = app.test_client().get("/auth/login", base_url="https://shop.example")
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "; Secure" in cookie
+    assert "; HttpOnly" in cookie
+    assert "; SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize("name", ["development", "testing"])
+def test_other_settings_start_without_any_environment(monkeypatch, name):
+    for variable in PRODUCTION_ENV:
+        monkeypatch.delenv(variable, raising=False)
+    app = create_app(name)
+    assert app.config["SECRET_KEY"]
+    assert app.config["DEMO_PAYMENTS"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_urls_mean_psycopg_3(monkeypatch, url, expected):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert config._database_url("sqlite://") == expected
+
+
+def test_a_bad_number_in_the_environment_is_named(monkeypatch):
+    monkeypatch.setenv("PAYOUT_MINIMUM_KURUS", "yüz lira")
+    with pytest.raises(RuntimeError, match="PAYOUT_MINIMUM_KURUS must be a whole number"):
+        config._env_int("PAYOUT_MINIMUM_KURUS", 10000)
