@@ -22,8 +22,11 @@ class MoneyError(ValueError):
         self.text = text
 
 
-_CURRENCY = re.compile(r"(₺|\bTL\b|\bTRY\b)", re.IGNORECASE)
-_DIGITS = re.compile(r"^\d+$")
+# "TL"/"TRY" may touch the digits ("12TL"), so no \b between them; letters around are refused.
+_CURRENCY = re.compile(r"₺|(?<![A-Za-z])(?:TL|TRY)(?![A-Za-z])", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+# ASCII digits only: \d would let Arabic-Indic digits through, and int() would accept them.
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_kurus(text: str, *, allow_zero: bool = False) -> int:
@@ -35,7 +38,7 @@ def parse_kurus(text: str, *, allow_zero: bool = False) -> int:
     if text is None:
         raise MoneyError("empty", "")
     raw = str(text)
-    cleaned = _CURRENCY.sub("", raw).replace("\u00a0", "").replace(" ", "").strip()
+    cleaned = _SPACE.sub("", _CURRENCY.sub("", raw))
     if not cleaned:
         raise MoneyError("empty", raw)
     if cleaned.startswith("-"):
@@ -44,7 +47,7 @@ def parse_kurus(text: str, *, allow_zero: bool = False) -> int:
         cleaned = cleaned[1:]
 
     whole, frac = _split_separators(cleaned, raw)
-    if not _DIGITS.match(whole) or (frac and not _DIGITS.match(frac)):
+    if not _DIGITS.fullmatch(whole) or (frac and not _DIGITS.fullmatch(frac)):
         raise MoneyError("invalid", raw)
     if len(frac) > 2:
         raise MoneyError("too_many_decimals", raw)
@@ -73,9 +76,13 @@ def _split_separators(s: str, raw: str) -> tuple[str, str]:
         return _strip_thousands(s, sep, raw), ""
     whole, frac = s.split(sep)
     if len(frac) == 3:
+        if not whole or whole.startswith("0"):  # "0.125", ",125": three decimals, not thousands
+            raise MoneyError("too_many_decimals", raw)
         if sep == ".":  # "1.250" is one thousand two hundred fifty lira in Turkish
             return _strip_thousands(s, sep, raw), ""
         raise MoneyError("ambiguous", raw)
+    if not whole and not frac:  # a separator alone
+        raise MoneyError("invalid", raw)
     if not whole:
         whole = "0"
     return whole, frac
@@ -83,16 +90,17 @@ def _split_separators(s: str, raw: str) -> tuple[str, str]:
 
 def _strip_thousands(s: str, sep: str, raw: str) -> str:
     groups = s.split(sep)
-    if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+    first = groups[0]
+    if not first or len(first) > 3 or first.startswith("0") or any(len(g) != 3 for g in groups[1:]):
         raise MoneyError("invalid", raw)
     return "".join(groups)
 
 
 def parse_rate_bp(text: str) -> int:
     """Read a percentage such as "18", "%18", "12,5" and return basis points (0..10,000)."""
-    raw = str(text or "")
-    cleaned = raw.replace("%", "").replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"\d+(\.\d{1,2})?", cleaned):
+    raw = "" if text is None else str(text)
+    cleaned = _SPACE.sub("", raw).replace("%", "").replace(",", ".")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", cleaned):
         raise MoneyError("invalid_rate", raw)
     whole, _, frac = cleaned.partition(".")
     bp = int(whole) * 100 + int(frac.ljust(2, "0") or "0")
