@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request, session
+from flask import Flask, has_request_context, jsonify, render_template, request, session
 from sqlalchemy import text
 
 from config import BASE_DIR, CONFIGS, ProductionConfig
@@ -16,9 +16,8 @@ def create_app(config: str | type | None = None) -> Flask:
     """Build the app. ``config`` is a name from config.CONFIGS, a class, or FLASK_CONFIG."""
     name = config or os.environ.get("FLASK_CONFIG", "development")
     config_class = CONFIGS[name] if isinstance(name, str) else name
-    if config_class is ProductionConfig or (
-        isinstance(config_class, type) and issubclass(config_class, ProductionConfig)
-    ):
+    production = isinstance(config_class, type) and issubclass(config_class, ProductionConfig)
+    if production:
         config_class.validate()
 
     app = Flask(
@@ -28,7 +27,7 @@ def create_app(config: str | type | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     app.config.from_object(config_class)
-    if app.config.get("DEMO_PAYMENTS") and config_class is ProductionConfig:
+    if app.config.get("DEMO_PAYMENTS") and production:
         raise RuntimeError("the demo payment path is refused in production")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -40,7 +39,11 @@ def create_app(config: str | type | None = None) -> Flask:
     return app
 
 
-def select_locale() -> str:
+def select_locale() -> str | None:
+    if not has_request_context():
+        # CLI commands, workers and services run outside a request: the default locale (tr).
+        # Without this guard any lazy message (a DomainError's) raises "outside of request".
+        return None
     chosen = session.get("locale")
     if chosen in ("tr", "en"):
         return chosen
@@ -79,17 +82,20 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import coopshop.shop.checkout  # noqa: F401  (adds the checkout routes to the shop blueprint)
     from coopshop.admin.routes import bp as admin_bp
     from coopshop.auth.routes import bp as auth_bp
     from coopshop.producer.routes import bp as producer_bp
     from coopshop.shop.routes import bp as shop_bp
     from coopshop.staff.routes import bp as staff_bp
+    from coopshop.webhooks.routes import bp as webhooks_bp
 
     app.register_blueprint(shop_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(producer_bp, url_prefix="/producer")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
 
     @app.get("/healthz")
     def healthz():
@@ -109,13 +115,35 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+    from werkzeug.exceptions import HTTPException
+
+    # The same titles as templates/errors/*.html, for API clients.
+    titles = {
+        400: _l("Geçersiz istek"),
+        403: _l("Bu sayfaya erişiminiz yok"),
+        404: _l("Sayfa bulunamadı"),
+        405: _l("Bu işlem yapılamaz"),
+        413: _l("Dosya çok büyük"),
+        429: _l("Çok fazla deneme"),
+        500: _l("Bir şeyler ters gitti"),
+    }
+
     def render_error(error):
         code = getattr(error, "code", 500) or 500
         if code == 500:
             db.session.rollback()
+        # Keep what the protocol asks for (Allow on 405, Retry-After on 429), not the body type.
+        headers = []
+        if isinstance(error, HTTPException):
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            return jsonify(error={"code": code, "message": getattr(error, "description", "")}), code
-        return render_template(f"errors/{code}.html"), code
+            # Werkzeug's stock English description unless the code gave a message of its own.
+            description = getattr(error, "description", None)
+            if description == getattr(type(error), "description", None) or not description:
+                description = titles.get(code, "")
+            return jsonify(error={"code": code, "message": str(description)}), code, headers
+        return render_template(f"errors/{code}.html"), code, headers
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)

@@ -64,13 +64,44 @@ def seed_demo(if_empty: bool, seed: int) -> None:
     if if_empty and user_service.count_users() > 0:
         click.echo("database already has data; demo data not loaded")
         return
-    summary = demo.seed(seed=seed)
+    try:
+        summary = demo.seed(seed=seed)
+    except DomainError as exc:  # a database with data, or a production config
+        db.session.rollback()
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
     db.session.commit()
     click.echo(summary.describe())
 
 
+orders_cli = AppGroup("orders", help="Orders.")
+
+
+@orders_cli.command("expire")
+def orders_expire() -> None:
+    """Expire unpaid online orders past their time and give their stock back (cron-able)."""
+    from coopshop.services import checkout
+
+    count = checkout.expire_due()
+    db.session.commit()
+    click.echo(f"expired {count} order(s)")
+
+
+mail_cli = AppGroup("mail", help="Outgoing mail.")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Send queued mail (SMTP, or the outbox folder without MAIL_SERVER)."""
+    from coopshop.services import mail
+
+    click.echo(f"sent {mail.deliver_pending()} message(s)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(orders_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(seed_demo)
     from coopshop import cli_ledger
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from config import TestingConfig
+from tests.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
@@ -112,3 +113,41 @@ def login(client):
         return response
 
     return _login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need real row locking; on SQLite they are skipped (CI runs
+    the suite on PostgreSQL too, where they run)."""
+    if POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+from flask.testing import FlaskClient  # noqa: E402  (appended section: fresh g per request)
+
+
+class _FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``, as in production.
+
+    The ``app`` fixture keeps one app context pushed for the whole test and Flask reuses it for
+    each request, so without this ``g`` outlives a request: Flask-Login's cached user and
+    Flask-Babel's cached locale would leak into the next request (a second client would act as
+    the first one's user; a language switch would not show until the test ended).
+    """
+
+    def open(self, *args, **kwargs):
+        from flask import g, has_app_context
+
+        if has_app_context():
+            vars(g._get_current_object()).clear()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_g_for_each_request(request, monkeypatch):
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        monkeypatch.setattr(app, "test_client_class", _FreshGlobalsClient)

@@ -12,6 +12,7 @@ from coopshop.models import (
     Collection,
     ProducerProfile,
     Product,
+    ProductImage,
     ProductMaker,
     User,
 )
@@ -94,3 +95,49 @@ class ProductFactory(Base):
             self.makers.append(ProductMaker(producer_id=producer.id, share_bp=share))
         if create:
             db.session.commit()
+
+
+class ProductImageFactory(Base):
+    """An image row for ``product`` (no file is written: pages only link to /media/<path>)."""
+
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    path = factory.Sequence(lambda n: f"products/{n}.jpg")
+    thumb_path = factory.Sequence(lambda n: f"products/{n}-thumb.jpg")
+    position = factory.Sequence(lambda n: n)
+    alt = ""
+
+
+def paid_order(
+    items,
+    *,
+    channel: str = "online",
+    payment_method: str = "demo",
+    charge_shipping: bool = False,
+    fee_kurus: int = 0,
+    paid_at=None,
+    settings=None,
+):
+    """A paid order of ``items`` ([(product, quantity), ...]), booked in the ledger through
+    services.orders (create_order then mark_paid). Flushed, not committed."""
+    from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
+
+    order = create_order(
+        NewOrder(
+            channel=channel,
+            payment_method=payment_method,
+            lines=[LineRequest(quantity=qty, product_id=product.id) for product, qty in items],
+            charge_shipping=charge_shipping,
+        ),
+        settings=settings,
+        now=paid_at,
+    )
+    mark_paid(
+        order,
+        PaymentInfo(provider=payment_method, amount_kurus=order.total_kurus, fee_kurus=fee_kurus),
+        settings=settings,
+        now=paid_at,
+    )
+    return order

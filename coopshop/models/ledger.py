@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -51,7 +52,17 @@ class Account(Base):
 
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
-    __table_args__ = (CheckConstraint(f"kind IN {TRANSACTION_KINDS!r}", name="kind_valid"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {TRANSACTION_KINDS!r}", name="kind_valid"),
+        # An order is sold once: two racing payment confirmations cannot both book its sale.
+        Index(
+            "uq_ledger_transactions_one_sale_per_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text("kind = 'sale'"),
+            postgresql_where=text("kind = 'sale'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)

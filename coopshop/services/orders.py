@@ -330,7 +330,7 @@ def mark_paid(
     db.session.flush()
     ledger.post_sale(order, settings=settings)
     if payment.fee_kurus:
-        ledger.post_fee(record, payment.fee_kurus, settings=settings)
+        ledger.post_fee(record, payment.fee_kurus, settings=settings, now=order.paid_at)
     return True
 
 

@@ -1,4 +1,5 @@
-"""The shop's public face: home, language switch, the customer's account page."""
+"""The shop's public face: home, collections, categories, makers, products, search, the
+language switch and the customer's account page. The cart's routes are in shop/cart.py."""
 
 from __future__ import annotations
 
@@ -7,19 +8,72 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from coopshop.extensions import db
-from coopshop.models import Collection, Order
+from coopshop.models import Order, Product
+from coopshop.services import cart as cart_service
 from coopshop.services import catalog
 
 bp = Blueprint("shop", __name__)
 
 
+def _page_arg() -> int:
+    # type=int turns "abc" into the default; the service clamps 0, negatives and past-the-end.
+    return request.args.get("page", 1, type=int)
+
+
+@bp.app_template_global()
+def product_url(product: Product, **kwargs) -> str:
+    return url_for(
+        "shop.product", product_id=product.id, slug=catalog.product_slug(product), **kwargs
+    )
+
+
 @bp.get("/")
 def index():
-    collections = db.session.scalars(
-        select(Collection).where(Collection.active.is_(True)).order_by(Collection.position)
-    ).all()
-    featured = catalog.featured_products(limit=8)
-    return render_template("shop/index.html", collections=collections, featured=featured)
+    return render_template(
+        "shop/index.html",
+        collections=catalog.active_collections(),
+        categories=catalog.categories(),
+        featured=catalog.featured_products(limit=8),
+    )
+
+
+@bp.get("/collections/<slug>")
+def collection(slug: str):
+    found = catalog.collection_by_slug(slug) or abort(404)
+    page = catalog.collection_products(found, _page_arg())
+    return render_template("shop/collection.html", collection=found, page=page)
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str):
+    found = catalog.category_by_slug(slug) or abort(404)
+    page = catalog.category_products(found, _page_arg())
+    return render_template("shop/category.html", category=found, page=page)
+
+
+@bp.get("/producers/<int:producer_id>")
+def producer(producer_id: int):
+    found = catalog.public_producer(producer_id) or abort(404)
+    page = catalog.producer_products(found, _page_arg())
+    return render_template("shop/producer.html", producer=found, page=page)
+
+
+@bp.get("/products/<int:product_id>")
+@bp.get("/products/<int:product_id>-<slug>")
+def product(product_id: int, slug: str | None = None):
+    found = catalog.product_for_sale(product_id) or abort(404)
+    if slug is not None and slug != catalog.product_slug(found):
+        return redirect(product_url(found), 301)
+    return render_template(
+        "shop/product.html", product=found, max_quantity=cart_service.max_addable(found)
+    )
+
+
+@bp.get("/search")
+def search():
+    query = request.args.get("q", "").strip()[: catalog.MAX_QUERY_LENGTH]
+    page = catalog.search(query, _page_arg())
+    return render_template("shop/search.html", query=query, page=page)
 
 
 @bp.post("/language/<code>")
@@ -54,3 +108,7 @@ def media(path: str):
     from flask import current_app, send_from_directory
 
     return send_from_directory(current_app.config["UPLOAD_DIR"], path, max_age=86400)
+
+
+# The cart's routes live on this blueprint too; importing the module registers them.
+from coopshop.shop import cart  # noqa: E402, F401

@@ -165,6 +165,10 @@ def upgrade():
     with op.batch_alter_table('producer_profiles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_producer_profiles_membership_status'), ['membership_status'], unique=False)
 
+    if op.get_bind().dialect.name == "postgresql":
+        # The trigram operator class of ix_products_search_text_trgm (left in place on downgrade:
+        # an extension may serve more than this schema).
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.create_table('products',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=16), nullable=False),
@@ -200,6 +204,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_products_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_collection_id'), ['collection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_status'), ['status'], unique=False)
+        batch_op.create_index('ix_products_search_text_trgm', ['search_text'], unique=False, postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
 
     op.create_table('ledger_accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -418,6 +423,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_ledger_transactions_payment_id'), ['payment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transactions_payout_line_id'), ['payout_line_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_transactions_refund_id'), ['refund_id'], unique=False)
+        batch_op.create_index('uq_ledger_transactions_one_sale_per_order', ['order_id'], unique=True, sqlite_where=sa.text("kind = 'sale'"), postgresql_where=sa.text("kind = 'sale'"))
 
     op.create_table('order_line_makers',
     sa.Column('line_id', sa.Integer(), nullable=False),
@@ -495,6 +501,7 @@ def downgrade():
 
     op.drop_table('order_line_makers')
     with op.batch_alter_table('ledger_transactions', schema=None) as batch_op:
+        batch_op.drop_index('uq_ledger_transactions_one_sale_per_order', sqlite_where=sa.text("kind = 'sale'"), postgresql_where=sa.text("kind = 'sale'"))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_refund_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_payout_line_id'))
         batch_op.drop_index(batch_op.f('ix_ledger_transactions_payment_id'))
@@ -547,6 +554,7 @@ def downgrade():
     op.drop_table('orders')
     op.drop_table('ledger_accounts')
     with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.drop_index('ix_products_search_text_trgm', postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
         batch_op.drop_index(batch_op.f('ix_products_status'))
         batch_op.drop_index(batch_op.f('ix_products_collection_id'))
         batch_op.drop_index(batch_op.f('ix_products_category_id'))

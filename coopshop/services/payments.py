@@ -1,0 +1,191 @@
+"""Payment providers behind one small interface: Stripe, the demo path, and bank transfer.
+
+Checkout asks a provider to *start* a payment for an order and gets back where to send the
+shopper. Providers never mark orders paid themselves: a verified Stripe webhook, the demo page
+or staff confirming a transfer calls services.checkout.fulfil, the one fulfilment path. Another
+provider (iyzico, say) is one more class here; checkout does not change.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import stripe
+
+from coopshop.models import Order
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentStart:
+    """Where the shopper goes next, and the provider's reference for this attempt."""
+
+    redirect_url: str
+    provider_ref: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChargeDetails:
+    """What the provider says about a completed payment: the charge and its fee, in kuruş."""
+
+    charge_ref: str | None
+    amount_kurus: int
+    fee_kurus: int
+    currency: str
+
+
+class PaymentProvider(Protocol):
+    name: str
+    payment_method: str  # the Order.payment_method this provider's orders carry
+
+    def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart: ...
+
+
+class DemoProvider:
+    """Stands in for Stripe on a machine with no keys. Refused in production (config)."""
+
+    name = "demo"
+    payment_method = "demo"
+
+    def __init__(self, demo_page_url):
+        self._demo_page_url = demo_page_url
+
+    def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
+        return PaymentStart(redirect_url=self._demo_page_url(order), provider_ref=None)
+
+
+class BankTransferProvider:
+    """Havale/EFT: the order waits, showing the cooperative's IBAN and the order number as the
+    reference; staff confirm the transfer later."""
+
+    name = "bank_transfer"
+    payment_method = "bank_transfer"
+
+    def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
+        return PaymentStart(redirect_url=success_url, provider_ref=None)
+
+
+class StripeProvider:
+    """Stripe Checkout through the official SDK. Amounts are kuruş (TRY's minor unit)."""
+
+    name = "stripe"
+    payment_method = "stripe"
+
+    def __init__(self, api_key: str, webhook_secret: str, api_base: str | None = None):
+        options = {"base_addresses": {"api": api_base}} if api_base else {}
+        self.client = stripe.StripeClient(api_key, max_network_retries=2, **options)
+        self.webhook_secret = webhook_secret
+
+    def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
+        line_items = [
+            {
+                "quantity": line.quantity,
+                "price_data": {
+                    "currency": "try",
+                    "unit_amount": line.unit_price_kurus,
+                    "product_data": {"name": line.title, "metadata": {"code": line.product_code}},
+                },
+            }
+            for line in order.lines
+        ]
+        if order.shipping_kurus:
+            line_items.append(
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": "try",
+                        "unit_amount": order.shipping_kurus,
+                        "product_data": {"name": "Kargo"},
+                    },
+                }
+            )
+        metadata = {"order_id": str(order.id), "order_number": order.number}
+        params = {
+            "mode": "payment",
+            "line_items": line_items,
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "client_reference_id": order.number,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "locale": "tr",
+        }
+        if order.buyer_email:
+            params["customer_email"] = order.buyer_email
+        if order.expires_at is not None:
+            params["expires_at"] = int(order.expires_at.timestamp())
+        session = self.client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": f"checkout-session-{order.number}"}
+        )
+        return PaymentStart(redirect_url=session.url, provider_ref=session.id)
+
+    def construct_event(self, payload: bytes, signature: str | None) -> dict:
+        """The verified event as plain dicts; raises stripe.SignatureVerificationError or
+        ValueError when the signature or payload is bad."""
+        event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret)
+        return event.to_dict()
+
+    def charge_details(self, payment_intent_id: str) -> ChargeDetails:
+        """Read the charge and its balance transaction (the fee) for a PaymentIntent."""
+        intent = self.client.v1.payment_intents.retrieve(
+            payment_intent_id, params={"expand": ["latest_charge.balance_transaction"]}
+        ).to_dict()
+        charge = _expand(self.client.v1.charges, intent.get("latest_charge"))
+        if charge is None:
+            return ChargeDetails(None, int(intent["amount"]), 0, intent["currency"])
+        balance = _expand(self.client.v1.balance_transactions, charge.get("balance_transaction"))
+        fee = 0
+        if balance is not None:
+            if balance["currency"] == "try":
+                fee = int(balance["fee"])
+            else:
+                log.warning(
+                    "charge %s settled in %s; its fee is left to reconciliation",
+                    charge["id"],
+                    balance["currency"],
+                )
+        return ChargeDetails(charge["id"], int(charge["amount"]), fee, charge["currency"])
+
+    def refund(self, charge_ref: str, amount_kurus: int, idempotency_key: str, metadata=None):
+        return self.client.v1.refunds.create(
+            params={"charge": charge_ref, "amount": amount_kurus, "metadata": metadata or {}},
+            options={"idempotency_key": idempotency_key},
+        )
+
+    def refunds_for_charge(self, charge_ref: str) -> list:
+        listing = self.client.v1.refunds.list(params={"charge": charge_ref, "limit": 100})
+        return [refund.to_dict() for refund in listing.auto_paging_iter()]
+
+
+def _expand(service, value) -> dict | None:
+    """Stripe objects come back expanded or as ids; accept both, return a plain dict."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return service.retrieve(value).to_dict()
+    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
+
+
+def stripe_provider(config) -> StripeProvider | None:
+    if not config.get("STRIPE_SECRET_KEY"):
+        return None
+    return StripeProvider(
+        config["STRIPE_SECRET_KEY"],
+        config.get("STRIPE_WEBHOOK_SECRET", ""),
+        config.get("STRIPE_API_BASE") or None,
+    )
+
+
+def card_provider(config, demo_page_url) -> PaymentProvider:
+    """Stripe when keys are configured; otherwise the demo path where the config allows it."""
+    provider = stripe_provider(config)
+    if provider is not None:
+        return provider
+    if config.get("DEMO_PAYMENTS"):
+        return DemoProvider(demo_page_url)
+    raise RuntimeError("no card payment provider: set STRIPE_SECRET_KEY")

@@ -1,0 +1,199 @@
+"""Checkout, the order status page and the demo payment page (development only)."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coopshop.extensions import db, limiter
+from coopshop.models import Order, OrderLine
+from coopshop.services import checkout as checkout_service
+from coopshop.services import mail, orders, payments
+from coopshop.services import settings as settings_service
+from coopshop.services.errors import DomainError
+from coopshop.services.orders import Buyer, PaymentInfo
+from coopshop.shop.checkout_forms import CheckoutForm
+from coopshop.shop.routes import bp
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="order-link")
+
+
+def order_token(order: Order) -> str:
+    return _serializer().dumps(order.number)
+
+
+def order_url(order: Order, **kwargs) -> str:
+    """The order's status page, with a signed token so a guest's e-mail link opens it."""
+    return url_for("shop.order_status", number=order.number, t=order_token(order), **kwargs)
+
+
+def _demo_page_url(order: Order) -> str:
+    return url_for("shop.demo_pay", number=order.number, t=order_token(order))
+
+
+def _may_view(order: Order) -> bool:
+    token = request.args.get("t") or request.form.get("t")
+    if token:
+        try:
+            if _serializer().loads(token) == order.number:
+                return True
+        except BadSignature:
+            return False
+    if current_user.is_authenticated:
+        if current_user.role in ("staff", "admin"):
+            return True
+        return order.customer_id == current_user.id
+    return False
+
+
+def _load_order(number: str) -> Order:
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.number == number)
+        .options(selectinload(Order.lines).selectinload(OrderLine.makers))
+    )
+    if order is None or not _may_view(order):
+        abort(404)
+    return order
+
+
+@bp.route("/checkout", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def checkout():
+    from coopshop.services import cart as cart_service
+    from coopshop.shop.cart import clear_cart, get_cart
+
+    settings = settings_service.current()
+    items = get_cart()
+    summary = cart_service.summarize(items, settings)
+    if not summary.lines:
+        flash(_("Sepetiniz boş."), "info")
+        return redirect(url_for("shop.index"))
+    form = CheckoutForm()
+    if request.method == "GET" and current_user.is_authenticated:
+        form.name.data = form.name.data or current_user.name
+        form.email.data = form.email.data or current_user.email
+        form.phone.data = form.phone.data or current_user.phone
+    if form.validate_on_submit():
+        provider = payments.card_provider(current_app.config, _demo_page_url)
+        req = checkout_service.CheckoutRequest(
+            items=items,
+            buyer=Buyer(
+                name=form.name.data.strip(),
+                email=form.email.data.strip().lower(),
+                phone=form.phone.data.strip(),
+                address_line=form.address_line.data.strip(),
+                il=form.il.data,
+                ilce=form.ilce.data.strip(),
+                postal_code=(form.postal_code.data or "").strip(),
+            ),
+            method=form.method.data,
+            card_payment_method=provider.payment_method,
+            customer_id=current_user.id if current_user.is_authenticated else None,
+            locale=str(get_locale() or "tr"),
+        )
+        try:
+            order = checkout_service.place_order(req, settings)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("shop/checkout.html", form=form, summary=summary), 409
+        db.session.commit()
+        clear_cart()
+        if order.payment_method == "bank_transfer":
+            mail.deliver_pending()
+            return redirect(order_url(order))
+        return _start_card_payment(order, provider)
+    return render_template("shop/checkout.html", form=form, summary=summary)
+
+
+def _start_card_payment(order: Order, provider: payments.PaymentProvider):
+    success = order_url(order, _external=True)
+    try:
+        start = provider.start(order, success_url=success, cancel_url=success)
+    except Exception:  # the provider is down or refused: give the stock back at once
+        current_app.logger.exception("could not start payment for order %s", order.number)
+        db.session.rollback()
+        order = orders.lock_order(order.id)
+        orders.cancel(order)
+        db.session.commit()
+        flash(
+            _("Ödeme sayfası açılamadı; siparişiniz iptal edildi. Lütfen yeniden deneyin."),
+            "danger",
+        )
+        return redirect(url_for("shop.index"))
+    if start.provider_ref:
+        order.payment_reference = start.provider_ref
+        db.session.commit()
+    return redirect(start.redirect_url, code=303)
+
+
+@bp.get("/orders/<number>")
+def order_status(number: str):
+    order = _load_order(number)
+    if order.status == "pending_payment" and order.channel == "online":
+        if checkout_service.expire_due():
+            db.session.commit()
+            db.session.refresh(order)
+    return render_template(
+        "shop/order.html",
+        order=order,
+        token=request.args.get("t", ""),
+        coop_iban=current_app.config["COOP_IBAN"],
+    )
+
+
+def _demo_order(number: str) -> Order:
+    if not current_app.config.get("DEMO_PAYMENTS") or current_app.config.get("STRIPE_SECRET_KEY"):
+        abort(404)
+    order = _load_order(number)
+    if order.payment_method != "demo":
+        abort(404)
+    return order
+
+
+@bp.get("/checkout/demo/<number>")
+def demo_pay(number: str):
+    order = _demo_order(number)
+    return render_template("shop/demo_pay.html", order=order, token=request.args.get("t", ""))
+
+
+@bp.post("/checkout/demo/<number>")
+def demo_pay_submit(number: str):
+    order = _demo_order(number)
+    if request.form.get("action") == "cancel":
+        locked = orders.lock_order(order.id)
+        if locked.status == "pending_payment":
+            orders.cancel(locked)
+            db.session.commit()
+        flash(_("Ödeme iptal edildi; ürünler yeniden satışta."), "info")
+        return redirect(order_url(order))
+    try:
+        paid = checkout_service.fulfil(
+            order.id,
+            PaymentInfo(
+                provider="demo",
+                amount_kurus=order.total_kurus,
+                provider_ref=f"demo-{order.number}",
+            ),
+            settings_service.current(),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(order_url(order))
+    db.session.commit()
+    if paid:
+        mail.deliver_pending()
+        flash(_("Ödeme alındı (demo)."), "success")
+    return redirect(order_url(order))
+
+
+bp.add_app_template_global(order_token, "order_link_token")

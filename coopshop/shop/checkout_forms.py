@@ -1,0 +1,48 @@
+"""The checkout form: who is buying, where it goes, how she pays."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from coopshop.turkey import PROVINCES
+
+_REQUIRED = _l("Bu alan zorunlu.")
+
+
+class CheckoutForm(FlaskForm):
+    name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    email = EmailField(
+        _l("E-posta"),
+        validators=[DataRequired(_REQUIRED), Email(_l("Geçerli bir e-posta adresi girin."))],
+    )
+    phone = StringField(
+        _l("Telefon"),
+        validators=[
+            DataRequired(_REQUIRED),
+            Regexp(
+                r"^\+?[0-9 ()-]{10,20}$",
+                message=_l("Telefon numarasını 0555 123 45 67 gibi yazın."),
+            ),
+        ],
+    )
+    address_line = TextAreaField(
+        _l("Adres"), validators=[DataRequired(_REQUIRED), Length(min=10, max=500)]
+    )
+    il = SelectField(
+        _l("İl"),
+        choices=[("", _l("İl seçin"))] + [(p, p) for p in PROVINCES],
+        validators=[DataRequired(_l("İl seçin."))],
+        default="Ankara",
+    )
+    ilce = StringField(_l("İlçe"), validators=[DataRequired(_REQUIRED), Length(max=60)])
+    postal_code = StringField(
+        _l("Posta kodu"),
+        validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Posta kodu 5 haneli olmalı."))],
+    )
+    method = RadioField(
+        _l("Ödeme yöntemi"),
+        choices=[("card", _l("Kart ile öde")), ("bank_transfer", _l("Havale / EFT"))],
+        default="card",
+        validators=[DataRequired(_l("Ödeme yöntemi seçin."))],
+    )
