@@ -39,3 +39,15 @@ def home():
         orders_by_status=orders_by_status,
         members=members,
     )
+
+
+# The admin pages live in one module per part of the back office; importing them adds their
+# routes to this blueprint.
+import coopshop.admin.audit_log  # noqa: E402, F401, I001
+import coopshop.admin.catalog  # noqa: E402, F401
+import coopshop.admin.members  # noqa: E402, F401
+import coopshop.admin.payouts  # noqa: E402, F401
+import coopshop.admin.policy  # noqa: E402, F401
+import coopshop.admin.reconcile  # noqa: E402, F401
+import coopshop.admin.refunds  # noqa: E402, F401
+import coopshop.admin.reports  # noqa: E402, F401

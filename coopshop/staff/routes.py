@@ -29,3 +29,10 @@ def home():
     return render_template(
         "staff/home.html", open_sessions=open_sessions, awaiting_transfer=awaiting_transfer
     )
+
+
+# Bazaar desk, bank-transfer queue and fulfilment, one module each; importing them adds their
+# routes to this blueprint.
+import coopshop.staff.fulfilment  # noqa: E402, F401, I001
+import coopshop.staff.pos  # noqa: E402, F401
+import coopshop.staff.transfers  # noqa: E402, F401

@@ -1,0 +1,3 @@
+"""Admin pages: audit_log (routes on the admin blueprint)."""
+
+from coopshop.admin.routes import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Staff pages: fulfilment (routes on the staff blueprint)."""
+
+from coopshop.staff.routes import bp  # noqa: F401
