@@ -21,7 +21,7 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $(STAMP) $@
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d coopshop/translations -f -q
+	$(BIN)/pybabel compile -d coopshop/translations -f --statistics
 
 run: $(STAMP) translations
 	$(FLASK) db upgrade
