@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
 
 CASH_SESSION_STATUSES = ("open", "closed")
+# The one place cash session transitions are written down: a closed session stays closed.
+CASH_SESSION_TRANSITIONS = {"open": {"closed"}, "closed": set()}
 
 
 class CashSession(Base):
@@ -18,6 +20,15 @@ class CashSession(Base):
         CheckConstraint("opening_float_kurus >= 0", name="float_non_negative"),
         CheckConstraint("counted_kurus IS NULL OR counted_kurus >= 0", name="counted_non_negative"),
         CheckConstraint(f"status IN {CASH_SESSION_STATUSES!r}", name="status_valid"),
+        # One open session per desk of an event: two tablets cannot run the same drawer.
+        Index(
+            "uq_cash_sessions_one_open_per_desk",
+            "event_name",
+            "desk",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

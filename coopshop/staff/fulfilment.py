@@ -1,3 +1,95 @@
-"""Staff pages: fulfilment (routes on the staff blueprint)."""
+"""Staff pages: fulfilment of paid orders (routes on the staff blueprint).
 
-from coopshop.staff.routes import bp  # noqa: F401
+Per order: its lines with their makers and a "received" box each, then ship with a tracking
+number (the shopper is e-mailed), then delivered.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coopshop.extensions import db
+from coopshop.permissions import roles_required
+from coopshop.services import fulfilment, mail
+from coopshop.services.errors import DomainError
+from coopshop.staff.forms import ActionForm, ReceiveForm, ShipForm
+from coopshop.staff.routes import bp
+
+STAFF = ("staff", "admin")
+
+
+def _render(ship_form: ShipForm | None = None, ship_id: int | None = None, status=200):
+    orders = fulfilment.queue()
+    return (
+        render_template(
+            "staff/fulfilment.html",
+            orders=orders,
+            ship_forms={
+                o.id: ship_form
+                if o.id == ship_id and ship_form is not None
+                else ShipForm(formdata=None, prefix=f"s{o.id}")
+                for o in orders
+            },
+        ),
+        status,
+    )
+
+
+@bp.get("/fulfilment")
+@roles_required(*STAFF)
+def fulfilment_queue():
+    return _render()
+
+
+@bp.post("/fulfilment/received")
+@roles_required(*STAFF)
+def fulfilment_received():
+    form = ReceiveForm()
+    if form.validate_on_submit():
+        try:
+            marked = fulfilment.mark_received(form.line_ids.data or [], current_user.id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("staff.fulfilment_queue"))
+        db.session.commit()
+        flash(_("Teslim alındı olarak işaretlenen ürün: %(n)d", n=marked), "success")
+    return redirect(url_for("staff.fulfilment_queue"))
+
+
+@bp.post("/fulfilment/<int:order_id>/ship")
+@roles_required(*STAFF)
+def fulfilment_ship(order_id: int):
+    form = ShipForm(prefix=f"s{order_id}")
+    if not form.validate_on_submit():
+        return _render(form, order_id, status=422)
+    try:
+        order = fulfilment.mark_shipped(order_id, form.tracking_number.data, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.details.get("field") == "tracking_number":
+            form.tracking_number.errors = [*form.tracking_number.errors, exc.message]
+            return _render(form, order_id, status=422)
+        flash(exc.message, "warning")  # not ready to ship, or shipped already
+        return redirect(url_for("staff.fulfilment_queue"))
+    db.session.commit()
+    mail.deliver_pending()
+    flash(_("Sipariş %(number)s kargoya verildi.", number=order.number), "success")
+    return redirect(url_for("staff.fulfilment_queue"))
+
+
+@bp.post("/fulfilment/<int:order_id>/delivered")
+@roles_required(*STAFF)
+def fulfilment_delivered(order_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            order = fulfilment.mark_delivered(order_id, current_user.id)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "warning")
+            return redirect(url_for("staff.fulfilment_queue"))
+        db.session.commit()
+        flash(_("Sipariş %(number)s teslim edildi.", number=order.number), "success")
+    return redirect(url_for("staff.fulfilment_queue"))

@@ -1,3 +1,101 @@
-"""Staff pages: transfers (routes on the staff blueprint)."""
+"""Staff pages: the bank-transfer queue (routes on the staff blueprint).
 
-from coopshop.staff.routes import bp  # noqa: F401
+Each order waiting for its havale/EFT is confirmed with the bank's reference and the amount that
+arrived, or cancelled when the money never comes.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coopshop.extensions import db
+from coopshop.permissions import roles_required
+from coopshop.services import mail, transfers
+from coopshop.services.errors import DomainError, NotFound
+from coopshop.staff.forms import ActionForm, ConfirmTransferForm
+from coopshop.staff.routes import bp
+
+STAFF = ("staff", "admin")
+
+
+def _prefix(order_id: int) -> str:
+    return f"o{order_id}"
+
+
+def _render_queue(
+    bound: ConfirmTransferForm | None = None, bound_id: int | None = None, status=200
+):
+    search = (request.args.get("q") or "").strip()[:60]
+    rows, total = transfers.awaiting(search)
+    forms = {
+        order.id: (
+            bound
+            if order.id == bound_id and bound is not None
+            else ConfirmTransferForm(formdata=None, prefix=_prefix(order.id))
+        )
+        for order in rows
+    }
+    return (
+        render_template(
+            "staff/transfers.html",
+            orders=rows,
+            total=total,
+            search=search,
+            forms=forms,
+        ),
+        status,
+    )
+
+
+@bp.get("/transfers")
+@roles_required(*STAFF)
+def transfers_queue():
+    return _render_queue()
+
+
+@bp.post("/transfers/<int:order_id>/confirm")
+@roles_required(*STAFF)
+def transfer_confirm(order_id: int):
+    form = ConfirmTransferForm(prefix=_prefix(order_id))
+    if not form.validate_on_submit():
+        return _render_queue(form, order_id, status=422)
+    try:
+        paid = transfers.confirm_transfer(
+            order_id, form.reference.data, current_user.id, form.amount.kurus
+        )
+    except NotFound:
+        db.session.rollback()
+        flash(_("Havale bekleyen sipariş bulunamadı."), "warning")
+        return redirect(url_for("staff.transfers_queue"))
+    except DomainError as exc:
+        db.session.rollback()
+        field = form.amount if exc.details.get("field") == "amount" else form.reference
+        field.errors = [*field.errors, exc.message]
+        return _render_queue(form, order_id, status=409)
+    db.session.commit()
+    if paid:
+        mail.deliver_pending()
+        flash(_("Havale onaylandı; sipariş ödendi."), "success")
+    else:
+        flash(_("Bu siparişin havalesi zaten onaylanmış."), "info")
+    return redirect(url_for("staff.transfers_queue"))
+
+
+@bp.post("/transfers/<int:order_id>/cancel")
+@roles_required(*STAFF)
+def transfer_cancel(order_id: int):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.transfers_queue"))
+    try:
+        order = transfers.cancel_transfer(order_id, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("staff.transfers_queue"))
+    db.session.commit()
+    flash(
+        _("Sipariş %(number)s iptal edildi; ürünler stoğa döndü.", number=order.number), "success"
+    )
+    return redirect(url_for("staff.transfers_queue"))
