@@ -42,7 +42,7 @@ format: $(DEV_STAMP)
 # Re-extract the strings to translate and merge them into the catalogues.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o coopshop/translations/messages.pot --no-location --sort-output .
-	$(BIN)/pybabel update -i coopshop/translations/messages.pot -d coopshop/translations --no-fuzzy-matching --no-location
+	$(BIN)/pybabel update -i coopshop/translations/messages.pot -d coopshop/translations --no-fuzzy-matching
 
 bench: $(DEV_STAMP) translations
 	$(BIN)/python -m bench
