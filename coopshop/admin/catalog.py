@@ -1,3 +1,204 @@
-"""Admin pages: catalog (routes on the admin blueprint)."""
+"""Admin pages: catalog — the product review queue, collections and categories (routes on the
+admin blueprint)."""
 
-from coopshop.admin.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from coopshop.admin.catalog_forms import CategoryForm, CollectionForm, SendBackForm
+from coopshop.admin.form_errors import show_error
+from coopshop.admin.member_forms import ConfirmForm
+from coopshop.admin.routes import bp
+from coopshop.extensions import db
+from coopshop.models import Category, Collection, Product, utcnow
+from coopshop.permissions import roles_required
+from coopshop.services import catalog_admin, commission, mail
+from coopshop.services import settings as settings_service
+from coopshop.services.catalog_admin import CategoryData, CollectionData
+from coopshop.services.errors import DomainError, ValidationFailed
+
+# --- the review queue ------------------------------------------------------------------------
+
+
+def _render_review(status: int = 200, failed: tuple[int, SendBackForm] | None = None):
+    page = catalog_admin.review_queue(request.args.get("page", type=int))
+    forms = {p.id: SendBackForm(prefix=f"p{p.id}", formdata=None) for p in page.items}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
+    return (
+        render_template("admin/review.html", page=page, forms=forms, confirm=ConfirmForm()),
+        status,
+    )
+
+
+def _product_or_404(product_id: int) -> Product:
+    product = catalog_admin.product_for_review(product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
+@bp.get("/review")
+@roles_required("admin")
+def review():
+    return _render_review()
+
+
+@bp.post("/review/<int:product_id>/approve")
+@roles_required("admin")
+def review_approve(product_id: int):
+    product = _product_or_404(product_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        catalog_admin.approve_product(product, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.review"))
+    db.session.commit()
+    mail.deliver_pending()
+    flash(
+        _("“%(title)s” satışa açıldı; üreticilerine haber verildi.", title=product.title_tr),
+        "success",
+    )
+    return redirect(url_for("admin.review", page=request.args.get("page", type=int)))
+
+
+@bp.post("/review/<int:product_id>/send-back")
+@roles_required("admin")
+def review_send_back(product_id: int):
+    product = _product_or_404(product_id)
+    form = SendBackForm(prefix=f"p{product.id}")
+    if not form.validate_on_submit():
+        return _render_review(400, (product.id, form))
+    try:
+        catalog_admin.send_back(product, form.reason.data, current_user.id)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_review(400, (product.id, form))
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.review"))
+    db.session.commit()
+    mail.deliver_pending()
+    flash(
+        _("“%(title)s” nedeniyle birlikte üreticilerine geri gönderildi.", title=product.title_tr),
+        "success",
+    )
+    return redirect(url_for("admin.review", page=request.args.get("page", type=int)))
+
+
+# --- collections -----------------------------------------------------------------------------
+
+
+def _product_counts(column) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        ).all()
+    )
+
+
+@bp.get("/collections")
+@roles_required("admin")
+def collections():
+    rates = commission.rates_in_force(utcnow())
+    return render_template(
+        "admin/collections.html",
+        collections=catalog_admin.collections(),
+        rates=rates,
+        default_bp=rates.default_or(settings_service.current().default_commission_bp),
+        counts=_product_counts(Product.collection_id),
+    )
+
+
+def _save_form(form, save, data, obj, template: str, done_endpoint: str, **context):
+    """Validate ``form``, call ``save`` and commit, or show the form again as typed."""
+    if form.validate_on_submit():
+        try:
+            saved = save(data(form), current_user.id, obj)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("“%(name)s” kaydedildi.", name=saved.name_tr), "success")
+            return redirect(url_for(done_endpoint))
+    status = 400 if request.method == "POST" else 200
+    return render_template(template, form=form, obj=obj, **context), status
+
+
+def _collection_data(form: CollectionForm) -> CollectionData:
+    return CollectionData(
+        slug=form.slug.data,
+        name_tr=form.name_tr.data,
+        name_en=form.name_en.data or "",
+        description_tr=form.description_tr.data or "",
+        description_en=form.description_en.data or "",
+        active=form.active.data,
+        position=form.position.data,
+    )
+
+
+@bp.route("/collections/new", methods=["GET", "POST"])
+@bp.route("/collections/<int:collection_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def collection_edit(collection_id: int | None = None):
+    collection = None
+    if collection_id is not None:
+        collection = db.session.get(Collection, collection_id)
+        if collection is None:
+            abort(404)
+    form = CollectionForm(obj=collection)
+    rates = commission.rates_in_force(utcnow(), [collection.id] if collection else [])
+    return _save_form(
+        form,
+        catalog_admin.save_collection,
+        _collection_data,
+        collection,
+        "admin/collection_form.html",
+        "admin.collections",
+        rate_bp=rates.collection_bp(collection),
+    )
+
+
+# --- categories ------------------------------------------------------------------------------
+
+
+@bp.get("/categories")
+@roles_required("admin")
+def categories():
+    return render_template(
+        "admin/categories.html",
+        categories=catalog_admin.categories(),
+        counts=_product_counts(Product.category_id),
+    )
+
+
+def _category_data(form: CategoryForm) -> CategoryData:
+    return CategoryData(slug=form.slug.data, name_tr=form.name_tr.data, name_en=form.name_en.data)
+
+
+@bp.route("/categories/new", methods=["GET", "POST"])
+@bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def category_edit(category_id: int | None = None):
+    category = None
+    if category_id is not None:
+        category = db.session.get(Category, category_id)
+        if category is None:
+            abort(404)
+    return _save_form(
+        CategoryForm(obj=category),
+        catalog_admin.save_category,
+        _category_data,
+        category,
+        "admin/category_form.html",
+        "admin.categories",
+    )

@@ -1,3 +1,183 @@
-"""Admin pages: members (routes on the admin blueprint)."""
+"""Admin pages: members — the list, a member's page, membership decisions, her own commission
+rate, and deductions from her balance (routes on the admin blueprint)."""
 
-from coopshop.admin.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coopshop.admin.form_errors import percent_text, show_error
+from coopshop.admin.member_forms import (
+    CommissionForm,
+    ConfirmForm,
+    DecisionForm,
+    DeductionForm,
+    MemberFilterForm,
+)
+from coopshop.admin.routes import bp
+from coopshop.extensions import db
+from coopshop.formatting import money
+from coopshop.models import ProducerProfile
+from coopshop.permissions import roles_required
+from coopshop.services import balances, deductions, mail, membership
+from coopshop.services.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.membership import HISTORY_LABELS, MEMBERSHIP_STATUS_LABELS, MemberFilter
+from coopshop.services.products import PRODUCT_STATUS_LABELS
+
+
+@bp.get("/members")
+@roles_required("admin")
+def members():
+    form = MemberFilterForm(request.args, centres=membership.centres())
+    filters = MemberFilter(
+        status=request.args.get("status", ""),
+        centre=request.args.get("centre", ""),
+        q=request.args.get("q", "")[:100],
+    )
+    page = membership.list_members(filters, request.args.get("page", type=int))
+    owed = balances.balances(producer_ids=[p.id for p in page.items]) if page.items else {}
+    return render_template(
+        "admin/members.html",
+        form=form,
+        page=page,
+        owed=owed,
+        filters=filters,
+        status_labels=MEMBERSHIP_STATUS_LABELS,
+    )
+
+
+def _member_or_404(producer_id: int) -> ProducerProfile:
+    try:
+        # Changes lock her row, so two admins at once cannot both pass the same check.
+        return membership.get_member(producer_id, lock=request.method == "POST")
+    except NotFound:
+        abort(404)
+
+
+def _render_member(profile: ProducerProfile, status: int = 200, **forms):
+    """The member's page; a form that failed is passed in so it shows as typed, with errors."""
+    if "commission" not in forms:
+        forms["commission"] = CommissionForm(
+            prefix="commission", formdata=None, data={"rate": percent_text(profile.commission_bp)}
+        )
+    forms.setdefault("decision", DecisionForm(prefix="decision", formdata=None))
+    forms.setdefault("deduction", DeductionForm(prefix="deduction", formdata=None))
+    return (
+        render_template(
+            "admin/member.html",
+            profile=profile,
+            actions=membership.allowed_actions(profile),
+            products=membership.products_of(profile.id),
+            balance=balances.balance(profile.id),
+            deductions=deductions.deductions_of(profile.id),
+            history=membership.history(profile.id),
+            confirm=ConfirmForm(),
+            status_labels=MEMBERSHIP_STATUS_LABELS,
+            history_labels=HISTORY_LABELS,
+            product_labels=PRODUCT_STATUS_LABELS,
+            **forms,
+        ),
+        status,
+    )
+
+
+def _back(profile: ProducerProfile):
+    return redirect(url_for("admin.member", producer_id=profile.id))
+
+
+@bp.get("/members/<int:producer_id>")
+@roles_required("admin")
+def member(producer_id: int):
+    return _render_member(_member_or_404(producer_id))
+
+
+_DONE = {
+    "approve": lambda: _("Üyelik onaylandı; üyeye e-posta gönderildi."),
+    "refuse": lambda: _("Başvuru reddedildi; üyeye notunuzla e-posta gönderildi."),
+    "suspend": lambda: _("Üyelik askıya alındı; ürünleri artık satışta görünmüyor."),
+    "reactivate": lambda: _("Üyelik yeniden etkin; satıştaki ürünleri mağazada görünüyor."),
+}
+
+
+@bp.post("/members/<int:producer_id>/<any(approve, refuse, suspend, reactivate):action>")
+@roles_required("admin")
+def member_decision(producer_id: int, action: str):
+    profile = _member_or_404(producer_id)
+    form = DecisionForm(prefix="decision")
+    if not form.validate_on_submit():
+        return _render_member(profile, 400, decision=form)
+    try:
+        membership.change_status(profile, action, current_user.id, note=form.note.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_member(profile, 400, decision=form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _back(profile)
+    db.session.commit()
+    mail.deliver_pending()
+    flash(_DONE[action](), "success")
+    return _back(profile)
+
+
+@bp.post("/members/<int:producer_id>/commission")
+@roles_required("admin")
+def member_commission(producer_id: int):
+    profile = _member_or_404(producer_id)
+    form = CommissionForm(prefix="commission")
+    if not form.validate_on_submit():
+        return _render_member(profile, 400, commission=form)
+    try:
+        membership.set_commission_override(profile, form.rate.bp, current_user.id)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_member(profile, 400, commission=form)
+    db.session.commit()
+    if form.rate.bp is None:
+        flash(_("Üyenin kendi oranı kaldırıldı; yeni satışlarda genel oran uygulanır."), "success")
+    else:
+        flash(_("Üyenin kendi oranı kaydedildi; yeni satışlarda uygulanır."), "success")
+    return _back(profile)
+
+
+@bp.post("/members/<int:producer_id>/deductions")
+@roles_required("admin")
+def member_deduction(producer_id: int):
+    profile = _member_or_404(producer_id)
+    form = DeductionForm(prefix="deduction")
+    if not form.validate_on_submit():
+        return _render_member(profile, 400, deduction=form)
+    try:
+        deductions.record_deduction(
+            profile.id, form.amount.kurus, form.kind.data, form.reason.data, current_user.id
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_member(profile, 400, deduction=form)
+    db.session.commit()
+    flash(_("%(amount)s kesinti kaydedildi.", amount=money(form.amount.kurus)), "success")
+    return _back(profile)
+
+
+@bp.post("/members/<int:producer_id>/deductions/<int:transaction_id>/reverse")
+@roles_required("admin")
+def member_deduction_reverse(producer_id: int, transaction_id: int):
+    profile = _member_or_404(producer_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        deductions.reverse_deduction(profile.id, transaction_id, current_user.id)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _back(profile)
+    db.session.commit()
+    flash(_("Kesinti ters kayıtla geri alındı."), "success")
+    return _back(profile)

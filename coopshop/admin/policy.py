@@ -1,3 +1,91 @@
-"""Admin pages: policy (routes on the admin blueprint)."""
+"""Admin pages: the dated commission policy — the rates in force, changes to come, and a new
+rate with its preview before it is saved (routes on the admin blueprint)."""
 
-from coopshop.admin.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coopshop.admin.form_errors import show_error
+from coopshop.admin.member_forms import ConfirmForm
+from coopshop.admin.policy_forms import PolicyForm
+from coopshop.admin.routes import bp
+from coopshop.extensions import db
+from coopshop.formatting import when
+from coopshop.permissions import roles_required
+from coopshop.services import catalog_admin, commission, commission_preview
+from coopshop.services import settings as settings_service
+from coopshop.services.commission import RateChange
+from coopshop.services.errors import DomainError, NotFound
+
+_FIELDS = {"scope": "target", "effective_from": "effective_from", "rate": "rate", "note": "note"}
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@roles_required("admin")
+def policy():
+    default_bp = settings_service.current().default_commission_bp
+    collections = catalog_admin.collections()
+    form = PolicyForm(collections=collections)
+    if request.method == "GET" and request.args.get("target"):
+        form.target.data = request.args["target"]
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        scope, collection_id = form.scope
+        change = RateChange(
+            scope=scope,
+            collection_id=collection_id,
+            rate_bp=form.rate.bp,
+            effective_from=form.effective_from.utc,
+            note=form.note.data or "",
+        )
+        try:
+            checked = commission.validated(change)
+            if request.form.get("action") == "save":
+                rate = commission.schedule(change, current_user.id)
+                db.session.commit()
+                flash(
+                    _(
+                        "Oran kaydedildi; %(when)s itibarıyla yapılan satışlara uygulanır.",
+                        when=when(rate.effective_from, "short"),
+                    ),
+                    "success",
+                )
+                return redirect(url_for("admin.policy"))
+            preview = commission_preview.preview(checked, default_bp)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc, _FIELDS)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "admin/policy.html",
+            form=form,
+            preview=preview,
+            overview=commission.overview(default_bp),
+            confirm=ConfirmForm(),
+        ),
+        status,
+    )
+
+
+@bp.post("/policy/<int:rate_id>/cancel")
+@roles_required("admin")
+def policy_cancel(rate_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        commission.cancel(rate_id, current_user.id)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return redirect(url_for("admin.policy"))
+    db.session.commit()
+    flash(_("Planlanan oran değişikliği geri çekildi."), "success")
+    return redirect(url_for("admin.policy"))

@@ -6,8 +6,18 @@ from coopshop.models.cash import CashSession
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
 from coopshop.models.events import OutboxMessage, WebhookEvent
 from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
-from coopshop.models.orders import Order, OrderLine, OrderLineMaker, Payment, Refund, RefundLine
+from coopshop.models.orders import (
+    Order,
+    OrderLine,
+    OrderLineMaker,
+    Payment,
+    Refund,
+    RefundLine,
+    RefundRequest,
+)
 from coopshop.models.payouts import PayoutBatch, PayoutLine
+from coopshop.models.policy import CommissionRate
+from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.user import ApiToken, ProducerProfile, User
 
 __all__ = [
@@ -18,6 +28,7 @@ __all__ = [
     "CashSession",
     "Category",
     "Collection",
+    "CommissionRate",
     "LedgerEntry",
     "LedgerTransaction",
     "Order",
@@ -33,6 +44,9 @@ __all__ = [
     "ProductMaker",
     "Refund",
     "RefundLine",
+    "RefundRequest",
+    "StatementQuestion",
+    "StockMovement",
     "User",
     "WebhookEvent",
     "utcnow",

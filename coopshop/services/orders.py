@@ -28,6 +28,7 @@ from coopshop.models import (
 )
 from coopshop.models.orders import ORDER_TRANSITIONS
 from coopshop.money import BP
+from coopshop.services import commission
 from coopshop.services import settings as settings_service
 from coopshop.services.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from coopshop.services.settings import CoopSettings
@@ -75,10 +76,19 @@ def new_order_number(now: datetime | None = None) -> str:
     return f"{now:%y%m}-{suffix}"
 
 
-def effective_commission_bp(product: Product, default_bp: int) -> int:
-    """Product override, else the makers' (producer) override, else the collection's, else the
-    cooperative default. A co-made product uses the lowest producer override among its makers,
-    so no maker is charged more than her own agreed rate on her share."""
+def effective_commission_bp(
+    product: Product,
+    default_bp: int,
+    at: datetime | None = None,
+    rates: commission.RatesInForce | None = None,
+) -> int:
+    """Product override, else the makers' (producer) override, else the collection's rate, else
+    the cooperative default. A co-made product uses the lowest producer override among its
+    makers, so no maker is charged more than her own agreed rate on her share.
+
+    The collection and default rates are the dated policy's in force at ``at`` (the sale; now
+    when None), falling back to the collection's own rate and to ``default_bp``. Pass ``rates``
+    (commission.rates_in_force, loaded once per order) to skip the lookup."""
     if product.commission_bp is not None:
         return product.commission_bp
     producer_rates = [
@@ -86,9 +96,13 @@ def effective_commission_bp(product: Product, default_bp: int) -> int:
     ]
     if producer_rates:
         return min(producer_rates)
-    if product.collection is not None and product.collection.commission_bp is not None:
-        return product.collection.commission_bp
-    return default_bp
+    if rates is None:
+        ids = [product.collection_id] if product.collection_id is not None else []
+        rates = commission.rates_in_force(at or utcnow(), ids)
+    collection_bp = rates.collection_bp(product.collection)
+    if collection_bp is not None:
+        return collection_bp
+    return rates.default_or(default_bp)
 
 
 def shipping_for(subtotal_kurus: int, settings: CoopSettings) -> int:
@@ -224,6 +238,10 @@ def create_order(
             else None
         ),
     )
+    # The dated rates in force at the sale, in one query for the whole order.
+    rates = commission.rates_in_force(
+        now, {p.collection_id for p, _ in wanted if p.collection_id is not None}
+    )
     subtotal = 0
     for product, quantity in wanted:
         _check_for_sale(product)
@@ -244,7 +262,9 @@ def create_order(
             unit_price_kurus=product.price_kurus,
             gross_kurus=product.price_kurus * quantity,
             vat_bp=product.vat_bp,
-            commission_bp=effective_commission_bp(product, settings.default_commission_bp),
+            commission_bp=effective_commission_bp(
+                product, settings.default_commission_bp, now, rates
+            ),
             makers=[
                 OrderLineMaker(producer_id=m.producer_id, share_bp=m.share_bp)
                 for m in product.makers

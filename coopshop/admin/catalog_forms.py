@@ -1,0 +1,61 @@
+"""Forms of the admin catalog pages: sending a product back, collections and categories."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from coopshop.services.catalog_admin import MAX_REASON_LENGTH
+
+_REQUIRED = _l("Bu alan zorunlu.")
+_SLUG_HELP = _l("Adres için: küçük harf, rakam ve tire (ipek-yolu).")
+
+
+class SendBackForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Geri gönderme nedeni (üreticiye gider)"),
+        validators=[
+            InputRequired(_l("Geri gönderme nedenini yazın.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+
+
+class _WholeNumberField(IntegerField):
+    """An IntegerField whose "not a number" message is ours (and Turkish)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(_l("Bir tam sayı yazın."))) from exc
+
+
+class CategoryForm(FlaskForm):
+    slug = StringField(
+        _l("Kısa ad"),
+        description=_SLUG_HELP,
+        validators=[InputRequired(_REQUIRED), Length(max=80)],
+    )
+    name_tr = StringField(_l("Ad (Türkçe)"), validators=[InputRequired(_REQUIRED), Length(max=120)])
+    name_en = StringField(_l("Ad (İngilizce)"), validators=[Optional(), Length(max=120)])
+
+
+class CollectionForm(CategoryForm):
+    description_tr = TextAreaField(_l("Açıklama (Türkçe)"), validators=[Length(max=5000)])
+    description_en = TextAreaField(_l("Açıklama (İngilizce)"), validators=[Length(max=5000)])
+    active = BooleanField(_l("Mağazada görünsün"), default=True)
+    position = _WholeNumberField(
+        _l("Sıra"),
+        default=0,
+        validators=[
+            InputRequired(_REQUIRED),
+            NumberRange(min=0, max=10000, message=_l("Sıra 0 ile 10000 arasında olmalı.")),
+        ],
+    )

@@ -1,0 +1,57 @@
+"""The dated commission policy: the cooperative's default rate and per-collection rates.
+
+A rate applies to sales from its ``effective_from`` on; the rate in force at a moment is the row
+of that scope with the latest ``effective_from`` at or before it. Past sales keep the rate they
+snapshotted on their order lines, so a new row never changes what was already sold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coopshop.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from coopshop.models.catalog import Collection
+
+RATE_SCOPES = ("default", "collection")
+
+
+class CommissionRate(Base):
+    """One dated rate. For a collection, ``rate_bp`` NULL means "no collection rate from this
+    date on": its products fall back to the cooperative default."""
+
+    __tablename__ = "commission_rates"
+    __table_args__ = (
+        CheckConstraint(f"scope IN {RATE_SCOPES!r}", name="scope_valid"),
+        CheckConstraint(
+            "rate_bp IS NULL OR (rate_bp >= 0 AND rate_bp <= 10000)", name="rate_range"
+        ),
+        CheckConstraint(
+            "(scope = 'default' AND collection_id IS NULL AND rate_bp IS NOT NULL)"
+            " OR (scope = 'collection' AND collection_id IS NOT NULL)",
+            name="scope_matches",
+        ),
+        Index("ix_commission_rates_lookup", "scope", "collection_id", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="RESTRICT")
+    )
+    rate_bp: Mapped[int | None] = mapped_column(Integer)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    collection: Mapped[Collection | None] = relationship()
+
+    def __repr__(self) -> str:
+        where = f"{self.scope}:{self.collection_id}"
+        return f"<CommissionRate {where} {self.rate_bp} from {self.effective_from}>"
