@@ -32,6 +32,7 @@ def create_app(config: str | type | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    app.before_request(refuse_nul_bytes)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -83,7 +84,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     import coopshop.shop.checkout  # noqa: F401  (adds the checkout routes to the shop blueprint)
+    import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
     from coopshop.admin.routes import bp as admin_bp
+    from coopshop.api.routes import bp as api_bp
     from coopshop.auth.routes import bp as auth_bp
     from coopshop.producer.routes import bp as producer_bp
     from coopshop.shop.routes import bp as shop_bp
@@ -96,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():
@@ -106,6 +110,17 @@ def register_blueprints(app: Flask) -> None:
             db.session.rollback()
             return jsonify(status="error", db="error"), 503
         return jsonify(status="ok", db="ok")
+
+
+def refuse_nul_bytes() -> None:
+    """No text field anywhere holds a NUL byte (PostgreSQL refuses them outright): a request
+    carrying one is bad input, answered with 400 before any view or query sees it."""
+    from flask import abort
+
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -138,11 +153,10 @@ def register_errorhandlers(app: Flask) -> None:
         if isinstance(error, HTTPException):
             headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
-            # Werkzeug's stock English description unless the code gave a message of its own.
-            description = getattr(error, "description", None)
-            if description == getattr(type(error), "description", None) or not description:
-                description = titles.get(code, "")
-            return jsonify(error={"code": code, "message": str(description)}), code, headers
+            from coopshop.api.errors import http_error_response
+
+            # {"error": {"code": "not_found", "message": ...}}, the API's one error shape.
+            return http_error_response(error, titles.get(code), headers)
         return render_template(f"errors/{code}.html"), code, headers
 
     for code in (400, 403, 404, 405, 413, 429, 500):

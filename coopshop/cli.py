@@ -46,10 +46,11 @@ def users_token(email: str, name: str) -> None:
     """Print a new API token for EMAIL (stored hashed; shown only now)."""
     try:
         user = user_service.require_user(email)
+        token = user_service.issue_api_token(user, name=name)
     except DomainError as exc:
+        db.session.rollback()
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
-    token = user_service.issue_api_token(user, name=name)
     db.session.commit()
     click.echo(token)
 
@@ -106,3 +107,6 @@ def register(app: Flask) -> None:
     from coopshop import cli_ledger
 
     cli_ledger.register(app)
+    from coopshop import cli_reconcile
+
+    cli_reconcile.register(app)

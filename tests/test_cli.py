@@ -119,3 +119,13 @@ def test_token_for_an_unknown_email(app):
     assert result.exit_code == 1
     assert "error: Bu e-posta adresiyle bir hesap yok." in result.output
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_users_token_with_too_long_a_name_is_refused_cleanly(app):
+    from tests.factories import UserFactory
+
+    user = UserFactory(role="staff")
+    result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--name", "x" * 81])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ")
+    assert "Traceback" not in result.output

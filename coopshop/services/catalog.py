@@ -195,8 +195,37 @@ def search(query: str, page: int | None) -> Page:
     words = search_words(query)
     if not words:
         return Page(items=[], number=1, per_page=PER_PAGE, total=0)
-    conditions = [Product.search_text.contains(word, autoescape=True) for word in words]
-    return paginate(_newest_first(for_sale().where(*conditions)), page)
+    return paginate(_newest_first(for_sale().where(*_search_conditions(words))), page)
+
+
+def _search_conditions(words: list[str]) -> list:
+    return [Product.search_text.contains(word, autoescape=True) for word in words]
+
+
+def browse(
+    query: str = "",
+    collection_id: int | None = None,
+    category_id: int | None = None,
+    producer_id: int | None = None,
+    page: int | None = None,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """Products for sale narrowed by any mix of search words, a collection, a category and a
+    maker (the API's listing; the shop's pages are the one-filter cases). An empty query does
+    not narrow. Each product comes with its collection, category and makers loaded."""
+    selected = for_sale()
+    words = search_words(query)
+    if words:
+        selected = selected.where(*_search_conditions(words))
+    if collection_id is not None:
+        selected = selected.where(Product.collection_id == collection_id)
+    if category_id is not None:
+        selected = selected.where(Product.category_id == category_id)
+    if producer_id is not None:
+        made_by_her = select(ProductMaker.product_id).where(ProductMaker.producer_id == producer_id)
+        selected = selected.where(Product.id.in_(made_by_her))
+    selected = selected.options(selectinload(Product.collection), selectinload(Product.category))
+    return paginate(_newest_first(selected), page, per_page)
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

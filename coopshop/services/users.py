@@ -152,11 +152,22 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_api_token(user: User, name: str = "") -> str:
-    """Create an API token for the user; only its hash is stored, the token is returned once."""
+API_TOKEN_NAME_MAX = 80
+
+
+def issue_api_token(user: User, name: str = "", actor_id: int | None = None) -> str:
+    """Create an API token for the user; only its hash is stored, the token is returned once.
+    ``actor_id`` is who made it (the user herself on her page; None from the command line)."""
+    name = " ".join((name or "").split())
+    if len(name) > API_TOKEN_NAME_MAX:
+        raise ValidationFailed(
+            _l("Ad en fazla %(n)d karakter olabilir.", n=API_TOKEN_NAME_MAX), field="name"
+        )
     token = "cs_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name))
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name)
+    db.session.add(row)
     db.session.flush()
+    audit.record(actor_id, "api_token.created", row, user_id=user.id, name=name)
     return token
 
 
@@ -170,6 +181,31 @@ def user_for_token(token: str) -> User | None:
         return None
     row.last_used_at = utcnow()
     return row.user
+
+
+def api_tokens_of(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first, revoked ones included (they show as revoked)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (at once: the next call with it is refused). Another
+    user's token is NotFound; revoking twice changes nothing."""
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if row is None:
+        raise NotFound(_l("API anahtarı bulunamadı."))
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(user.id, "api_token.revoked", row, name=row.name)
+    return row
 
 
 def require_user(email: str) -> User:

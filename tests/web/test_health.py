@@ -19,3 +19,11 @@ def test_healthz_reports_database_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "db": "error"}
+
+
+def test_nul_bytes_in_input_are_bad_requests_not_errors(client):
+    assert client.get("/search?q=ab%00cd").status_code == 400
+    assert (
+        client.post("/auth/login", data={"email": "a\x00@b.org", "password": "x"}).status_code
+        == 400
+    )

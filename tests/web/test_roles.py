@@ -133,14 +133,16 @@ def test_the_api_answers_errors_in_json(client):
     response = client.get("/api/v1/boyle-bir-sey-yok")
     assert response.status_code == 404
     assert response.is_json
-    assert response.get_json() == {"error": {"code": 404, "message": "Sayfa bulunamadı"}}
+    assert response.get_json() == {"error": {"code": "not_found", "message": "Sayfa bulunamadı"}}
 
 
 def test_a_json_client_is_refused_in_json(client):
     log_in_as(client, "customer")
     response = client.get("/admin/", headers={"Accept": "application/json"})
     assert response.status_code == 403
-    assert response.get_json() == {"error": {"code": 403, "message": "Bu sayfaya erişiminiz yok"}}
+    assert response.get_json() == {
+        "error": {"code": "forbidden", "message": "Bu sayfaya erişiminiz yok"}
+    }
 
 
 def test_a_wrong_method_keeps_its_allow_header(client):

@@ -1,0 +1,207 @@
+"""API: offline sales from the point-of-sale app, reading an order, and refunds.
+
+A sale is services.offline_sales.sell (a bazaar desk's sale is services.bazaar.sell); a refund
+is services.refund_flow, the admin page's flow: booked at once for offline and demo orders,
+through Stripe (written down, committed, sent, booked) for online ones.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coopshop.api.auth import api_user
+from coopshop.api.errors import ApiError
+from coopshop.api.routes import operation
+from coopshop.api.schemas import (
+    OrderLineMakerOut,
+    OrderLineOut,
+    OrderOut,
+    RefundIn,
+    RefundLineOut,
+    RefundOut,
+    RefundPendingOut,
+    SaleIn,
+    SaleLineById,
+)
+from coopshop.extensions import db
+from coopshop.models import Order, OrderLine, Refund
+from coopshop.services import offline_sales, payments, refund_flow
+from coopshop.services.orders import LineRequest
+
+
+def load_order(order_id: int) -> Order:
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .options(selectinload(Order.lines).selectinload(OrderLine.makers))
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        raise ApiError(404, "not_found", _l("Sipariş bulunamadı."))
+    return order
+
+
+def order_out(order: Order) -> OrderOut:
+    return OrderOut(
+        id=order.id,
+        number=order.number,
+        channel=order.channel,
+        payment_method=order.payment_method,
+        status=order.status,
+        fulfilment_status=order.fulfilment_status,
+        subtotal_kurus=order.subtotal_kurus,
+        shipping_kurus=order.shipping_kurus,
+        total_kurus=order.total_kurus,
+        cash_session_id=order.cash_session_id,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        lines=[
+            OrderLineOut(
+                id=line.id,
+                product_id=line.product_id,
+                code=line.product_code,
+                title=line.title,
+                quantity=line.quantity,
+                unit_price_kurus=line.unit_price_kurus,
+                gross_kurus=line.gross_kurus,
+                vat_bp=line.vat_bp,
+                commission_bp=line.commission_bp,
+                makers=[
+                    OrderLineMakerOut(producer_id=m.producer_id, share_bp=m.share_bp)
+                    for m in line.makers
+                ],
+            )
+            for line in order.lines
+        ],
+    )
+
+
+@operation(
+    "POST",
+    "/sales",
+    summary="Record an offline sale (staff, admin)",
+    tag="sales",
+    roles=("staff", "admin"),
+    body=SaleIn,
+    response=OrderOut,
+    status=201,
+    also={200: OrderOut},
+    errors=(404, 409, 422),
+)
+def record_sale(body: SaleIn):
+    """A bazaar sale (cash or card terminal, at an open cash session) or a bank-transfer sale
+    whose money has arrived: the order is created, its stock taken, paid and booked in one
+    step. Short stock answers 409 insufficient_stock and nothing is written; a cash session
+    that does not exist, 404; one that is closed, 409. With
+    ``client_ref``, sending the same ticket again answers 200 with the first order."""
+    sale = offline_sales.OfflineSale(
+        channel=body.channel,
+        payment_method=body.payment_method,
+        lines=[
+            LineRequest(quantity=line.quantity, product_id=line.product_id)
+            if isinstance(line, SaleLineById)
+            else LineRequest(quantity=line.quantity, code=line.code)
+            for line in body.lines
+        ],
+        actor_id=api_user().id,
+        cash_session_id=body.cash_session_id,
+        client_ref=body.client_ref,
+    )
+    found = offline_sales.previous(sale)
+    if found is not None:
+        return order_out(load_order(found.id)), 200
+    order = offline_sales.sell(sale)
+    db.session.commit()
+    return order_out(load_order(order.id))
+
+
+@operation(
+    "GET",
+    "/orders/{order_id}",
+    summary="One order with its lines (staff, admin)",
+    tag="sales",
+    roles=("staff", "admin"),
+    response=OrderOut,
+)
+def get_order(order_id: int):
+    """An order with its line ids (what a refund names), as sold."""
+    return order_out(load_order(order_id))
+
+
+def refund_out(refund: Refund) -> RefundOut:
+    return RefundOut(
+        id=refund.id,
+        order_id=refund.order_id,
+        amount_kurus=refund.amount_kurus,
+        shipping_kurus=refund.shipping_kurus,
+        method=refund.method,
+        reason=refund.reason,
+        created_at=refund.created_at,
+        lines=[
+            RefundLineOut(id=rl.id, line_id=rl.line_id, amount_kurus=rl.amount_kurus)
+            for rl in sorted(refund.lines, key=lambda rl: rl.id)
+        ],
+    )
+
+
+@operation(
+    "POST",
+    "/orders/{order_id}/refunds",
+    summary="Refund lines of an order (admin)",
+    tag="sales",
+    roles=("admin",),
+    body=RefundIn,
+    response=RefundOut,
+    status=201,
+    also={202: RefundPendingOut},
+    errors=(409, 422),
+)
+def refund(order_id: int, body: RefundIn):
+    """Refund whole lines or parts of lines (and shipping), never more than what remains.
+
+    Offline and demo orders are booked at once; ``method`` says how the money went back (cash,
+    bank_transfer, card_terminal; by default the way it was paid). An online order is refunded
+    through Stripe: 201 when Stripe made it, 202 when Stripe could not be reached (the refund is
+    pending and is finished by a retry from the order page or by Stripe's webhook), 422
+    refund_refused when Stripe refused it."""
+    order = load_order(order_id)
+    actor = api_user()
+    lines = [(line.line_id, line.amount_kurus) for line in body.lines]
+    if not refund_flow.goes_through_provider(order):
+        methods = refund_flow.methods_for(order)
+        method = body.method or (
+            order.payment_method if order.payment_method in methods else methods[0]
+        )
+        booked = refund_flow.refund_offline(
+            order, lines, body.shipping_kurus, body.reason, method, body.note, actor.id
+        )
+        db.session.commit()
+        return refund_out(booked)
+
+    provider = payments.stripe_provider(current_app.config)
+    if provider is None:
+        raise ApiError(409, "provider_unavailable", _l("Stripe ayarlanmamış; iade yapılamaz."))
+    pending = refund_flow.request_provider_refund(
+        order, lines, body.shipping_kurus, body.reason, actor.id
+    )
+    # Written down before Stripe is called, so a crash cannot lose or double the refund.
+    db.session.commit()
+    done = refund_flow.send(pending.id, provider, actor.id)
+    db.session.commit()
+    if done.status == "succeeded":
+        return refund_out(db.session.get(Refund, done.refund_id))
+    if done.status == "failed":
+        raise ApiError(422, "refund_refused", done.error or _l("Stripe iadeyi reddetti."))
+    return (
+        RefundPendingOut(
+            request_id=done.id,
+            order_id=order.id,
+            status=done.status,
+            amount_kurus=done.amount_kurus,
+            error=done.error,
+        ),
+        202,
+    )
