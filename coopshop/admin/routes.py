@@ -48,6 +48,7 @@ import coopshop.admin.catalog  # noqa: E402, F401
 import coopshop.admin.members  # noqa: E402, F401
 import coopshop.admin.payouts  # noqa: E402, F401
 import coopshop.admin.policy  # noqa: E402, F401
+import coopshop.admin.questions  # noqa: E402, F401
 import coopshop.admin.reconcile  # noqa: E402, F401
 import coopshop.admin.refunds  # noqa: E402, F401
 import coopshop.admin.reports  # noqa: E402, F401
