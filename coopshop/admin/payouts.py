@@ -1,3 +1,270 @@
-"""Admin pages: payouts (routes on the admin blueprint)."""
+"""Admin pages: payout batches — close a period, approve, the bank file, settle each line
+(routes on the admin blueprint). Only admins: staff never move money out."""
 
-from coopshop.admin.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from coopshop.admin.payout_forms import ActionForm, ClosePeriodForm, LineFailedForm, LinePaidForm
+from coopshop.admin.routes import bp
+from coopshop.extensions import db
+from coopshop.models import PayoutLine, User, utcnow
+from coopshop.permissions import roles_required
+from coopshop.services import payout_export as bank_file
+from coopshop.services import payouts
+from coopshop.services import settings as settings_service
+from coopshop.services.errors import DomainError, NotFound, ValidationFailed
+
+LEFT_OUT_LABELS = {
+    "below_minimum": _l("Asgari tutarın altında"),
+    "negative_balance": _l("Bakiyesi eksi (sonraki ödemelerden düşülecek)"),
+    "not_active": _l("Üyeliği aktif değil"),
+    "no_iban": _l("IBAN girilmemiş"),
+    "invalid_iban": _l("IBAN geçersiz"),
+}
+BATCH_LABELS = {
+    "draft": _l("Taslak"),
+    "approved": _l("Onaylandı"),
+    "paid": _l("Tamamlandı"),
+    "cancelled": _l("İptal edildi"),
+}
+LINE_LABELS = {"pending": _l("Bekliyor"), "paid": _l("Ödendi"), "failed": _l("Ödenemedi")}
+
+
+def _labels() -> dict:
+    return {
+        "left_out_labels": LEFT_OUT_LABELS,
+        "batch_labels": BATCH_LABELS,
+        "line_labels": LINE_LABELS,
+    }
+
+
+def _last_day_of_previous_month(today: date) -> date:
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def _cutoff(last_day: date) -> datetime:
+    """The end of ``last_day`` in Istanbul, or now if that is still to come."""
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=payouts.ISTANBUL)
+    return min(end - timedelta(microseconds=1), utcnow())
+
+
+def _index(form: ClosePeriodForm, left_out=None, status: int = 200):
+    return render_template(
+        "admin/payouts/index.html",
+        form=form,
+        batches=payouts.recent_batches(),
+        draft=payouts.open_draft(),
+        left_out=left_out,
+        minimum=settings_service.current().payout_minimum_kurus,
+        **_labels(),
+    ), status
+
+
+@bp.get("/payouts")
+@roles_required("admin")
+def payouts_home():
+    form = ClosePeriodForm()
+    if form.last_day.data is None:
+        form.last_day.data = _last_day_of_previous_month(utcnow().astimezone(payouts.ISTANBUL))
+    return _index(form)
+
+
+@bp.post("/payouts/close")
+@roles_required("admin")
+def payouts_close():
+    form = ClosePeriodForm()
+    if not form.validate_on_submit():
+        return _index(form, status=422)
+    today = utcnow().astimezone(payouts.ISTANBUL).date()
+    if form.last_day.data > today:
+        form.last_day.errors = [_("Dönemin son günü bugünden sonra olamaz.")]
+        return _index(form, status=422)
+    try:
+        batch, left_out = payouts.close_period(
+            _cutoff(form.last_day.data), current_user.id, settings_service.current()
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return _index(form, status=409)
+    if batch is None:
+        flash(_("Bu dönem için ödenecek üretici yok."), "info")
+        return _index(form, left_out=left_out)
+    db.session.commit()
+    flash(_("Ödeme listesi hazırlandı; onaylanınca para bakiyelerden düşer."), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch.id))
+
+
+def _batch_or_404(batch_id: int):
+    try:
+        return payouts.get_batch(batch_id)
+    except NotFound:
+        abort(404)
+
+
+def _people(batch) -> dict[int, str]:
+    ids = {i for i in (batch.created_by_id, batch.approved_by_id) if i}
+    return {u.id: u.name for u in (db.session.get(User, i) for i in ids) if u}
+
+
+def _render_batch(batch, status: int = 200, paid_forms=None, failed_forms=None):
+    settings = settings_service.current()
+    paid_forms = paid_forms or {}
+    failed_forms = failed_forms or {}
+    for line in batch.lines:
+        paid_forms.setdefault(line.id, LinePaidForm(prefix=f"paid-{line.id}", formdata=None))
+        failed_forms.setdefault(line.id, LineFailedForm(prefix=f"failed-{line.id}", formdata=None))
+    return render_template(
+        "admin/payouts/batch.html",
+        batch=batch,
+        label=payouts.period_label(batch),
+        people=_people(batch),
+        action_form=ActionForm(),
+        paid_forms=paid_forms,
+        failed_forms=failed_forms,
+        may_approve=(
+            batch.status == "draft"
+            and not (settings.payout_two_admins and batch.created_by_id == current_user.id)
+        ),
+        two_admins=settings.payout_two_admins,
+        **_labels(),
+    ), status
+
+
+@bp.get("/payouts/<int:batch_id>")
+@roles_required("admin")
+def payout_batch(batch_id: int):
+    return _render_batch(_batch_or_404(batch_id))
+
+
+def _act(batch_id: int, action, done_message: str):
+    _batch_or_404(batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    db.session.commit()
+    flash(done_message, "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.post("/payouts/<int:batch_id>/approve")
+@roles_required("admin")
+def payout_approve(batch_id: int):
+    return _act(
+        batch_id,
+        lambda: payouts.approve(batch_id, current_user.id, settings_service.current()),
+        _("Liste onaylandı; ödemeler bakiyelerden düşüldü. Banka dosyasını indirebilirsiniz."),
+    )
+
+
+@bp.post("/payouts/<int:batch_id>/cancel")
+@roles_required("admin")
+def payout_cancel(batch_id: int):
+    return _act(
+        batch_id,
+        lambda: payouts.cancel(batch_id, current_user.id),
+        _("Taslak iptal edildi; tutarlar bakiyelerde kaldı."),
+    )
+
+
+@bp.post("/payouts/<int:batch_id>/export")
+@roles_required("admin")
+def payout_export(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        data = bank_file.export_csv(batch_id, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    db.session.commit()  # the audit log says who took the bank file
+    filename = f"odeme-{payouts.period_label(batch)}-{batch.id}.csv"
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/payouts/<int:batch_id>/print")
+@roles_required("admin")
+def payout_print(batch_id: int):
+    batch = _batch_or_404(batch_id)
+    return render_template(
+        "admin/payouts/print.html",
+        batch=batch,
+        label=payouts.period_label(batch),
+        people=_people(batch),
+        coop_name=current_app.config["COOP_NAME"],
+        total=sum(line.amount_kurus for line in batch.lines if line.status != "failed"),
+        **_labels(),
+    )
+
+
+def _show_error(field, exc: DomainError) -> None:
+    """Bad input goes next to the field; a clash with the line's state is said at the top."""
+    if isinstance(exc, ValidationFailed):
+        field.errors = [str(exc.message)]
+    else:
+        flash(str(exc.message), "danger")
+
+
+def _line_or_404(line_id: int) -> PayoutLine:
+    line = db.session.get(PayoutLine, line_id)
+    if line is None:
+        abort(404)
+    return line
+
+
+@bp.post("/payouts/lines/<int:line_id>/paid")
+@roles_required("admin")
+def payout_line_paid(line_id: int):
+    line = _line_or_404(line_id)
+    batch_id = line.batch_id
+    form = LinePaidForm(prefix=f"paid-{line_id}")
+    if not form.validate_on_submit():
+        return _render_batch(_batch_or_404(batch_id), 422, paid_forms={line_id: form})
+    try:
+        payouts.mark_line_paid(line_id, form.bank_reference.data, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        _show_error(form.bank_reference, exc)
+        return _render_batch(_batch_or_404(batch_id), 409, paid_forms={line_id: form})
+    db.session.commit()
+    flash(_("Ödeme kaydedildi."), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.post("/payouts/lines/<int:line_id>/failed")
+@roles_required("admin")
+def payout_line_failed(line_id: int):
+    line = _line_or_404(line_id)
+    batch_id = line.batch_id
+    form = LineFailedForm(prefix=f"failed-{line_id}")
+    if not form.validate_on_submit():
+        return _render_batch(_batch_or_404(batch_id), 422, failed_forms={line_id: form})
+    try:
+        payouts.mark_line_failed(line_id, form.reason.data, current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        _show_error(form.reason, exc)
+        return _render_batch(_batch_or_404(batch_id), 409, failed_forms={line_id: form})
+    db.session.commit()
+    flash(_("Satır ödenemedi olarak işaretlendi; tutar üreticinin bakiyesine döndü."), "warning")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))

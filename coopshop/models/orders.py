@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +36,18 @@ ORDER_TRANSITIONS = {
     "expired": set(),
 }
 FULFILMENT_STATUSES = ("unfulfilled", "received", "shipped", "delivered", "collected")
+# The one place fulfilment transitions are written down: every item received from its makers,
+# then shipped (with a tracking number), then delivered; a bazaar sale is collected at the desk.
+FULFILMENT_TRANSITIONS = {
+    "unfulfilled": {"received", "collected"},
+    "received": {"shipped"},
+    "shipped": {"delivered"},
+    "delivered": set(),
+    "collected": set(),
+}
+_FULFILMENT_QUEUE_WHERE = (
+    "status = 'paid' AND fulfilment_status IN ('unfulfilled', 'received', 'shipped')"
+)
 
 
 class Order(Base):
@@ -45,6 +60,14 @@ class Order(Base):
         CheckConstraint("subtotal_kurus >= 0", name="subtotal_non_negative"),
         CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
         CheckConstraint("total_kurus = subtotal_kurus + shipping_kurus", name="total_adds_up"),
+        # The staff's fulfilment queue (paid, not yet delivered) stays small as history grows.
+        Index(
+            "ix_orders_fulfilment_queue",
+            "fulfilment_status",
+            "paid_at",
+            sqlite_where=text(_FULFILMENT_QUEUE_WHERE),
+            postgresql_where=text(_FULFILMENT_QUEUE_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -182,6 +205,9 @@ class Refund(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # How the money went back when it did not go back through the provider (cash at the desk,
+    # a transfer to the buyer's IBAN, ...), as the admin wrote it.
+    note: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -204,3 +230,49 @@ class RefundLine(Base):
 
     refund: Mapped[Refund] = relationship(back_populates="lines")
     line: Mapped[OrderLine] = relationship()
+
+
+REFUND_REQUEST_STATUSES = ("pending", "succeeded", "failed")
+
+
+class RefundRequest(Base):
+    """A refund through the payment provider, written down and committed before the provider is
+    called: its idempotency key and its lines survive a crash between the call and the booking
+    (services.refund_flow). At most one is pending per order."""
+
+    __tablename__ = "refund_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN {REFUND_REQUEST_STATUSES!r}", name="status_valid"),
+        CheckConstraint("amount_kurus > 0", name="amount_positive"),
+        CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
+        UniqueConstraint("order_id", "seq"),
+        Index(
+            "uq_refund_requests_one_pending_per_order",
+            "order_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    # [[order line id, kuruş], ...]: what the admin chose, booked as is whoever finishes it.
+    lines: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    provider_ref: Mapped[str | None] = mapped_column(String(255))
+    refund_id: Mapped[int | None] = mapped_column(
+        ForeignKey("refunds.id", ondelete="RESTRICT"), unique=True
+    )
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    order: Mapped[Order] = relationship()
+    refund: Mapped[Refund | None] = relationship()

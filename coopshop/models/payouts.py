@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
@@ -21,7 +31,18 @@ LINE_STATUSES = ("pending", "paid", "failed")
 
 class PayoutBatch(Base):
     __tablename__ = "payout_batches"
-    __table_args__ = (CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_valid"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {BATCH_STATUSES!r}", name="status_valid"),
+        # One draft at a time: two admins closing a period at once cannot both put the same
+        # money in a batch (the second insert fails; services.payouts turns that into Conflict).
+        Index(
+            "uq_payout_batches_one_draft",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cutoff: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -31,6 +52,9 @@ class PayoutBatch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text, default="")
+    # Producers with money who were not put in the batch, and why, as of closing:
+    # [{"producer_id", "name", "reason", "amount_kurus"}, ...] (NULL on batches from before)
+    left_out: Mapped[list | None] = mapped_column(JSON, default=list)
 
     lines: Mapped[list[PayoutLine]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", order_by="PayoutLine.id"

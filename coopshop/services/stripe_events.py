@@ -15,7 +15,7 @@ from sqlalchemy import select
 from coopshop.extensions import db
 from coopshop.models import Order, Payment, Refund, WebhookEvent, utcnow
 from coopshop.money import split_largest_remainder
-from coopshop.services import audit, checkout, orders
+from coopshop.services import audit, checkout, orders, refund_flow
 from coopshop.services import refunds as refund_service
 from coopshop.services.orders import PaymentInfo
 from coopshop.services.payments import StripeProvider
@@ -148,6 +148,11 @@ def _charge_refunded(charge, provider: StripeProvider) -> str:
     # Newer API versions leave charge.refunds out of the event: ask Stripe for the list.
     for stripe_refund in provider.refunds_for_charge(charge["id"]):
         if stripe_refund["id"] in known or stripe_refund.get("status") not in (None, "succeeded"):
+            continue
+        # Started from an admin's refund page: book the lines she chose (services.refund_flow).
+        mine = refund_flow.complete_from_webhook(stripe_refund)
+        if mine is not None:
+            booked += mine
             continue
         order = orders.lock_order(payment.order_id)
         if _book_external_refund(order, int(stripe_refund["amount"]), stripe_refund["id"]):

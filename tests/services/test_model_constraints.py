@@ -185,7 +185,8 @@ def _valid_rows(w: World) -> dict:
             "account_id": w.account.id,
             "amount_kurus": 9,
         },
-        PayoutBatch: {"cutoff": utcnow(), "status": "draft"},
+        # The world already has a draft, and only one draft may exist at a time.
+        PayoutBatch: {"cutoff": utcnow(), "status": "approved"},
         PayoutLine: {
             "batch_id": w.batch.id,
             "producer_id": w.other_maker.id,
@@ -273,6 +274,7 @@ BAD_ROWS = [
     ("bad payout line status", PayoutLine, {"status": "sent"}),
     ("producer twice in one batch", PayoutLine, {"producer_id": lambda w: w.maker.id}),
     ("bad batch status", PayoutBatch, {"status": "done"}),
+    ("a second draft batch", PayoutBatch, {"status": "draft"}),
     ("negative float", CashSession, {"opening_float_kurus": -1}),
     ("negative count", CashSession, {"counted_kurus": -1}),
     ("bad cash session status", CashSession, {"status": "paused"}),

@@ -1,0 +1,25 @@
+"""The reconciliation page's period."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms.validators import DataRequired, ValidationError
+
+MAX_DAYS = 92
+
+
+class ReconcileForm(FlaskForm):
+    first_day = DateField(_l("İlk gün"), validators=[DataRequired(_l("İlk günü seçin."))])
+    last_day = DateField(_l("Son gün"), validators=[DataRequired(_l("Son günü seçin."))])
+
+    def validate_last_day(self, field) -> None:
+        if self.first_day.data is None or field.data is None:
+            return
+        if field.data < self.first_day.data:
+            raise ValidationError(str(_l("Son gün ilk günden önce olamaz.")))
+        if (field.data - self.first_day.data).days >= MAX_DAYS:
+            raise ValidationError(
+                str(_l("Bir seferde en fazla %(days)d gün karşılaştırılabilir.", days=MAX_DAYS))
+            )
