@@ -19,8 +19,10 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # RESTRICT, not SET NULL: the log is append-only, so a user with history is deactivated,
+    # never deleted (SET NULL would be an UPDATE the append-only trigger refuses anyway).
     actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
+        ForeignKey("users.id", ondelete="RESTRICT"), index=True
     )
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str] = mapped_column(String(40), default="")

@@ -1,0 +1,1 @@
+"""Benchmarks that print their numbers (not tests): `make bench`."""
