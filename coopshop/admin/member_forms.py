@@ -6,56 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
-from coopshop.money import MoneyError, parse_kurus, parse_rate_bp
+from coopshop.fields import KurusField, RateField  # noqa: F401  (RateField: policy_forms)
 from coopshop.services.deductions import DEDUCTION_KINDS, MAX_REASON_LENGTH
 from coopshop.services.membership import MAX_NOTE_LENGTH, MEMBERSHIP_STATUS_LABELS
 
 _REQUIRED = _l("Bu alan zorunlu.")
-_MONEY_ERRORS = {
-    "negative": _l("Tutar eksi olamaz."),
-    "zero": _l("Tutar sıfırdan büyük olmalı."),
-    "too_many_decimals": _l("Kuruş en fazla iki basamak olabilir: 1.250,50 gibi yazın."),
-    "ambiguous": _l("Bu tutar iki türlü okunabilir: 1.250 ya da 1250,00 gibi yazın."),
-    "too_large": _l("Tutar çok büyük."),
-}
-
-
-class KurusField(StringField):
-    """An amount typed the Turkish way ("1.234,50", "250", "₺12"); ``.kurus`` holds it once the
-    form validates, and the text stays as typed when it does not."""
-
-    kurus: int | None = None
-
-    def pre_validate(self, form) -> None:
-        self.kurus = None
-        text = (self.data or "").strip()
-        if not text:
-            return
-        try:
-            self.kurus = parse_kurus(text)
-        except MoneyError as exc:
-            message = _MONEY_ERRORS.get(exc.code, _l("Tutarı 1.250 ya da 1250,00 gibi yazın."))
-            raise ValidationError(str(message)) from None
-
-
-class RateField(StringField):
-    """A percentage ("15", "%12,5"); ``.bp`` holds it in basis points, None when left blank."""
-
-    bp: int | None = None
-
-    def pre_validate(self, form) -> None:
-        self.bp = None
-        text = (self.data or "").strip()
-        if not text:
-            return
-        try:
-            self.bp = parse_rate_bp(text)
-        except MoneyError as exc:
-            if exc.code == "rate_too_high":
-                raise ValidationError(str(_l("Oran yüzde 100'ü geçemez."))) from None
-            raise ValidationError(str(_l("Oranı 15 ya da 12,5 gibi yazın."))) from None
 
 
 class MemberFilterForm(FlaskForm):

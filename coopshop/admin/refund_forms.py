@@ -8,15 +8,8 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from coopshop.money import MoneyError, parse_kurus
+from coopshop.fields import read_kurus
 
-_MONEY_ERRORS = {
-    "negative": _l("Tutar eksi olamaz."),
-    "zero": _l("Tutar sıfırdan büyük olmalı."),
-    "too_many_decimals": _l("Kuruş en fazla iki basamak olabilir: 1.250,50 gibi yazın."),
-    "ambiguous": _l("Bu tutar iki türlü okunabilir: 1.250 ya da 1250,00 gibi yazın."),
-    "too_large": _l("Tutar çok büyük."),
-}
 METHOD_LABELS = {
     "original": _l("Stripe üzerinden karta"),
     "demo": _l("Deneme ödemesi"),
@@ -72,11 +65,7 @@ class RefundForm(FlaskForm):
         text = (field.data or "").strip()
         if not text:
             raise ValidationError(str(_l("İade tutarını yazın.")))
-        try:
-            self.kurus = parse_kurus(text)
-        except MoneyError as exc:
-            message = _MONEY_ERRORS.get(exc.code, _l("Tutarı 1.250 ya da 1250,00 gibi yazın."))
-            raise ValidationError(str(message)) from None
+        self.kurus = read_kurus(text)
 
 
 class RetryForm(FlaskForm):

@@ -29,8 +29,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -38,7 +36,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.extensions import db
 from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
-from coopshop.services import audit, ledger
+from coopshop.services import audit, ledger, producer_profile
 from coopshop.services.errors import (
     Conflict,
     Forbidden,
@@ -66,18 +64,12 @@ class LeftOut:
 
 
 def normalize_iban(value: str | None) -> str:
-    """A Turkish IBAN in compact form (TR + 24 digits, checksum verified), or ValidationFailed."""
-    if not value or not value.strip():
+    """A Turkish IBAN in compact form (TR + 24 digits, checksum verified), or ValidationFailed.
+    The rule is the profile's (services.producer_profile); a payout also needs one at all."""
+    iban = producer_profile.normalize_iban(value)
+    if iban is None:
         raise ValidationFailed(_l("IBAN girilmemiş."), field="iban")
-    try:
-        iban = IBAN(value.strip())
-    except (SchwiftyException, ValueError):
-        raise ValidationFailed(_l("IBAN geçersiz."), field="iban") from None
-    if iban.country_code != "TR" or len(iban.compact) != 26:
-        raise ValidationFailed(
-            _l("IBAN bir Türkiye IBAN'ı (TR ile başlayan) olmalı."), field="iban"
-        )
-    return iban.compact
+    return iban
 
 
 def _iban_problem(value: str | None) -> str | None:

@@ -5,41 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange
 
-from coopshop.money import MoneyError, parse_kurus
+from coopshop.fields import KurusField
 from coopshop.services.orders import MAX_QUANTITY
 
 _REQUIRED = _l("Bu alan zorunlu.")
-_MONEY_ERRORS = {
-    "negative": _l("Tutar negatif olamaz."),
-    "zero": _l("Tutar sıfırdan büyük olmalı."),
-    "too_many_decimals": _l("Kuruş en fazla iki hane olabilir."),
-    "too_large": _l("Tutar çok büyük."),
-    "ambiguous": _l("Tutarı 1.234,50 gibi yazın."),
-}
-
-
-class KurusField(StringField):
-    """An amount typed as people write it ("1.234,50", "250", "₺12"); ``.kurus`` holds it in
-    kuruş once the form validates. The text stays as typed when it does not."""
-
-    def __init__(self, label=None, validators=None, allow_zero: bool = True, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.allow_zero = allow_zero
-        self.kurus: int | None = None
-
-    def pre_validate(self, form) -> None:
-        self.kurus = None
-        text = (self.data or "").strip()
-        if not text:
-            return
-        try:
-            self.kurus = parse_kurus(text, allow_zero=self.allow_zero)
-        except MoneyError as exc:
-            raise ValidationError(
-                str(_MONEY_ERRORS.get(exc.code, _l("Tutarı 1.234,50 gibi yazın.")))
-            ) from None
 
 
 class _WholeNumberField(IntegerField):
@@ -62,12 +33,17 @@ class OpenSessionForm(FlaskForm):
         _l("Masa"), default="Masa 1", validators=[InputRequired(_REQUIRED), Length(max=40)]
     )
     opening_float = KurusField(
-        _l("Açılış kasası (bozuk para)"), default="0", validators=[InputRequired(_REQUIRED)]
+        _l("Açılış kasası (bozuk para)"),
+        default="0",
+        allow_zero=True,
+        validators=[InputRequired(_REQUIRED)],
     )
 
 
 class CloseSessionForm(FlaskForm):
-    counted = KurusField(_l("Sayılan nakit"), validators=[InputRequired(_REQUIRED)])
+    counted = KurusField(
+        _l("Sayılan nakit"), allow_zero=True, validators=[InputRequired(_REQUIRED)]
+    )
     # What the clerk was shown: the close is refused if a sale changed it since.
     expected = HiddenField()
     confirm = HiddenField()
@@ -96,7 +72,7 @@ class PosPayForm(FlaskForm):
     # Sent by the button pressed ("Nakit" or "Kart"), not rendered as a field of its own.
     method = StringField(validators=[InputRequired(_l("Ödeme yöntemi seçin."))])
     # Optional: the cash handed over, to show the change.
-    tendered = KurusField(_l("Alınan nakit"))
+    tendered = KurusField(_l("Alınan nakit"), allow_zero=True)
 
 
 class ActionForm(FlaskForm):
@@ -108,9 +84,7 @@ class ConfirmTransferForm(FlaskForm):
         _l("Banka referansı (dekont no)"),
         validators=[InputRequired(_l("Banka referansını (dekont no) yazın.")), Length(max=255)],
     )
-    amount = KurusField(
-        _l("Gelen tutar"), allow_zero=False, validators=[InputRequired(_l("Gelen tutarı yazın."))]
-    )
+    amount = KurusField(_l("Gelen tutar"), validators=[InputRequired(_l("Gelen tutarı yazın."))])
 
 
 class ReceiveForm(FlaskForm):

@@ -82,7 +82,7 @@ def test_confirming_pays_the_order_and_mails_the_shopper(app, client, clerk, wai
     ("reference", "amount", "status", "message"),
     [
         ("EFT-1", "520", 409, "Gelen tutar (₺520,00) sipariş tutarına (₺525,00) eşit değil."),
-        ("EFT-1", "beş yüz", 422, "Tutarı 1.234,50 gibi yazın."),
+        ("EFT-1", "beş yüz", 422, "Tutarı 1.250 ya da 1250,00 gibi yazın."),
         ("", "525", 422, "Banka referansını (dekont no) yazın."),
         ("EFT-1", "", 422, "Gelen tutarı yazın."),
     ],
