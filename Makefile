@@ -1,9 +1,14 @@
-# coopshop: `make run` serves the shop with demo data; `make test` runs the whole suite.
+# coopshop: `make run` serves the shop with demo data; `make test` runs the whole suite;
+# `make e2e` runs the browser journeys in Debian's Chromium.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+E2E_STAMP := $(VENV)/.installed-e2e
+CHROMIUM := /usr/bin/chromium
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test lint format e2e bench translations messages clean
@@ -20,6 +25,20 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP) $@
 
+$(E2E_STAMP): requirements.txt requirements-dev.txt requirements-e2e.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-e2e.txt
+	touch $(STAMP) $(DEV_STAMP) $@
+
+# Debian's browser, driven by Playwright through executable_path (never `playwright install`).
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# axe-core from npm, pinned with its integrity hash in tests/e2e/package-lock.json.
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --ignore-scripts
+	touch $@
+
 translations: $(STAMP)
 	$(BIN)/pybabel compile -d coopshop/translations -f --statistics
 
@@ -28,8 +47,13 @@ run: $(STAMP) translations
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The browser tests are deselected here (pyproject.toml: -m "not e2e"); `make e2e` runs them.
 test: $(DEV_STAMP) translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The journeys on a phone and a desktop viewport, axe-core checks, screenshots in docs/screenshots/.
+e2e: $(E2E_STAMP) translations $(AXE) | $(CHROMIUM)
+	$(BIN)/pytest tests/e2e -m e2e $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -48,4 +72,4 @@ bench: $(DEV_STAMP) translations
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules

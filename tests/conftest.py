@@ -58,8 +58,8 @@ def _app(_tmp_root):
 def reset_database(app, tmp_root: Path) -> None:
     """Empty every table. SQLite: copy a pristine file over; PostgreSQL: TRUNCATE.
 
-    The ledger's append-only triggers refuse TRUNCATE, so they are switched off for this one
-    statement, as the owner of the tables (only the test fixture ever does this).
+    The ledger's and the audit log's append-only triggers refuse TRUNCATE, so they are switched
+    off for this one statement, as the owner of the tables (only the test fixture ever does this).
     """
     from coopshop.extensions import db
 
@@ -70,10 +70,10 @@ def reset_database(app, tmp_root: Path) -> None:
             return
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
-            for table in ("ledger_entries", "ledger_transactions"):
+            for table in ("ledger_entries", "ledger_transactions", "audit_events"):
                 conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-            for table in ("ledger_entries", "ledger_transactions"):
+            for table in ("ledger_entries", "ledger_transactions", "audit_events"):
                 conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 

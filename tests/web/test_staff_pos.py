@@ -76,8 +76,16 @@ def test_opening_a_desk_goes_straight_to_the_point_of_sale(client, clerk):
 @pytest.mark.parametrize(
     ("data", "status", "message"),
     [
-        ({"event_name": "Pazar", "desk": "Masa 1", "opening_float": "on beş"}, 422, "1.250 ya da 1250,00"),
-        ({"event_name": "Pazar", "desk": "Masa 1", "opening_float": "-5"}, 422, "Tutar eksi olamaz."),
+        (
+            {"event_name": "Pazar", "desk": "Masa 1", "opening_float": "on beş"},
+            422,
+            "1.250 ya da 1250,00",
+        ),
+        (
+            {"event_name": "Pazar", "desk": "Masa 1", "opening_float": "-5"},
+            422,
+            "Tutar eksi olamaz.",
+        ),
         ({"event_name": "", "desk": "Masa 1", "opening_float": "0"}, 422, "Bu alan zorunlu."),
         (
             {"event_name": "Kızılay Kış Pazarı", "desk": "Masa 1", "opening_float": "0"},
