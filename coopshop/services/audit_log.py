@@ -6,15 +6,16 @@ does the database). Writing stays with services.audit.record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coopshop.extensions import db
 from coopshop.models import AuditEvent, User
-from coopshop.services.catalog import Page
+from coopshop.services import paging
+from coopshop.services.paging import Page
 from coopshop.services.report_periods import ISTANBUL
 
 PER_PAGE = 50
@@ -91,22 +92,14 @@ def _conditions(f: AuditFilter) -> list:
 def search(f: AuditFilter, page: int | None = 1, per_page: int = PER_PAGE) -> Page:
     """One page of matching events, newest first, with their actors: two queries."""
     conditions = _conditions(f)
-    base = select(AuditEvent.id).outerjoin(User, User.id == AuditEvent.actor_id)
-    total = int(
-        db.session.scalar(select(func.count()).select_from(base.where(*conditions).subquery())) or 0
-    )
-    pages = max(1, -(-total // per_page))
-    number = min(max(page or 1, 1), pages)
-    rows = db.session.execute(
+    query = (
         select(AuditEvent, User.name, User.email, User.role)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(*conditions)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((number - 1) * per_page)
-    ).all()
-    items = [Entry(event, name, email, role) for event, name, email, role in rows]
-    return Page(items=items, number=number, per_page=per_page, total=total)
+    )
+    rows = paging.paginate(query, page, per_page, scalars=False)
+    return replace(rows, items=[Entry(*row) for row in rows.items])
 
 
 def known_actions(limit: int = 300) -> list[str]:

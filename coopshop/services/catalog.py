@@ -7,15 +7,14 @@ images by ``selectinload``), however many products the page shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from coopshop.extensions import db
 from coopshop.models import Category, Collection, ProducerProfile, Product, ProductMaker
+from coopshop.services import paging
+from coopshop.services.paging import Page
 from coopshop.turkish import search_fold
 
 PER_PAGE = 24
@@ -62,57 +61,10 @@ def _newest_first(query: Select) -> Select:
     return query.order_by(Product.created_at.desc(), Product.id.desc())
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of a listing. ``number`` is already clamped to 1..pages."""
-
-    items: Sequence[Any]
-    number: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-    def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
-        """Page numbers to link, with None where a run is left out: 1 … 4 5 [6] 7 8 … 20."""
-        last_shown = 0
-        for n in range(1, self.pages + 1):
-            if n <= edge or n > self.pages - edge or abs(n - self.number) <= around:
-                if n - last_shown > 1:
-                    yield None
-                yield n
-                last_shown = n
-
-
 def paginate(query: Select, page: int | None, per_page: int = PER_PAGE) -> Page:
-    """Count, clamp the page number (0, negative or past the end show the nearest real page),
-    then load that page with its cards' makers and images."""
-    total = db.session.scalar(
-        select(func.count()).select_from(
-            query.order_by(None).with_only_columns(Product.id).subquery()
-        )
-    )
-    total = int(total or 0)
-    pages = max(1, -(-total // per_page))
-    number = min(max(page or 1, 1), pages)
-    items = []
-    if total:
-        items = list(
-            db.session.scalars(
-                query.options(*_card_options()).limit(per_page).offset((number - 1) * per_page)
-            )
-        )
-    return Page(items=items, number=number, per_page=per_page, total=total)
+    """A page of products (0, negative or past the end show the nearest real page), loaded with
+    their cards' makers and images."""
+    return paging.paginate(query.options(*_card_options()), page, per_page)
 
 
 def featured_products(limit: int = 8) -> list[Product]:

@@ -20,8 +20,9 @@ from sqlalchemy.orm import selectinload
 from coopshop.extensions import db
 from coopshop.models import Category, Collection, ProducerProfile, Product, ProductMaker
 from coopshop.services import audit, mail, products
-from coopshop.services.catalog import Page, paginate
+from coopshop.services.catalog import paginate
 from coopshop.services.errors import InvalidTransition, ValidationFailed
+from coopshop.services.paging import Page
 
 MAX_REASON_LENGTH = 2000
 REVIEW_PER_PAGE = 20

@@ -22,8 +22,8 @@ from coopshop.models import AuditEvent, ProducerProfile, Product, ProductMaker, 
 from coopshop.models.user import MEMBERSHIP_STATUSES
 from coopshop.money import BP
 from coopshop.services import audit, mail
-from coopshop.services.catalog import Page
 from coopshop.services.errors import InvalidTransition, NotFound, ValidationFailed
+from coopshop.services.paging import Page
 from coopshop.turkish import search_fold
 
 # The one place membership transitions are written down: action -> (from, to).

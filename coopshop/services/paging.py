@@ -2,10 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import Select, func, select
 
 from coopshop.extensions import db
-from coopshop.services.catalog import Page
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing. ``number`` is already clamped to 1..pages."""
+
+    items: Sequence[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
+        """Page numbers to link, with None where a run is left out: 1 … 4 5 [6] 7 8 … 20."""
+        last_shown = 0
+        for n in range(1, self.pages + 1):
+            if n <= edge or n > self.pages - edge or abs(n - self.number) <= around:
+                if n - last_shown > 1:
+                    yield None
+                yield n
+                last_shown = n
 
 
 def paginate(query: Select, page: int | None, per_page: int, *, scalars: bool = True) -> Page:

@@ -30,9 +30,8 @@ from coopshop.models import (
 from coopshop.models.catalog import VAT_RATES_BP
 from coopshop.money import BP, MoneyError, parse_kurus, parse_rate_bp
 from coopshop.services import audit
-from coopshop.services.catalog import Page
 from coopshop.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from coopshop.services.paging import paginate
+from coopshop.services.paging import Page, paginate
 from coopshop.services.products import change_status
 
 MAX_MAKERS = 4

@@ -28,9 +28,8 @@ from coopshop.models import (
 )
 from coopshop.models.orders import CHANNELS
 from coopshop.services import ledger
-from coopshop.services.catalog import Page
 from coopshop.services.errors import NotFound
-from coopshop.services.paging import paginate
+from coopshop.services.paging import Page, paginate
 
 PER_PAGE = 25
 CHANNEL_LABELS = {

@@ -23,9 +23,8 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.services import audit, ledger, mail
-from coopshop.services.catalog import Page
 from coopshop.services.errors import Conflict, NotFound, ValidationFailed
-from coopshop.services.paging import paginate
+from coopshop.services.paging import Page, paginate
 
 MIN_TEXT = 5
 MAX_TEXT = 2000

@@ -16,9 +16,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from coopshop.extensions import db
 from coopshop.models import ProducerProfile, Product, ProductMaker, StockMovement
 from coopshop.services import audit
-from coopshop.services.catalog import Page
 from coopshop.services.errors import Conflict, InsufficientStock, ValidationFailed
-from coopshop.services.paging import paginate
+from coopshop.services.paging import Page, paginate
 from coopshop.services.producer_products import require_member
 
 MAX_DELTA = 9999
