@@ -58,6 +58,7 @@ e2e: $(E2E_STAMP) translations $(AXE) | $(CHROMIUM)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .

@@ -44,8 +44,12 @@ def main() -> None:
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'bench.db'}"
 
     from coopshop import create_app
-    from coopshop.extensions import db
-    from coopshop.services import balances, catalog, dashboard, demo, ledger_check, reports
+    from coopshop.db import db
+    from coopshop.demo import seed as demo
+    from coopshop.services.books import balances, ledger_check
+    from coopshop.services.catalog import listing as catalog
+    from coopshop.services.reports import dashboard
+    from coopshop.services.reports import summary as reports
 
     app = create_app(Config)
     try:

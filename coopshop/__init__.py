@@ -9,7 +9,8 @@ from flask import Flask, has_request_context, jsonify, render_template, request,
 from sqlalchemy import text
 
 from config import BASE_DIR, CONFIGS, ProductionConfig
-from coopshop.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from coopshop.db import db
+from coopshop.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 
 
 def create_app(config: str | type | None = None) -> Flask:
@@ -67,12 +68,12 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from coopshop.dbutil import enable_sqlite_foreign_keys
+        from coopshop.db import enable_sqlite_foreign_keys
 
         with app.app_context():
             enable_sqlite_foreign_keys(db.engine)
 
-    from coopshop.permissions import load_user
+    from coopshop.web.permissions import load_user
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
@@ -127,7 +128,7 @@ def refuse_nul_bytes() -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from coopshop import formatting
+    from coopshop.web import formatting
 
     formatting.init_app(app)
 

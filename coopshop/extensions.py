@@ -1,4 +1,5 @@
-"""Flask extensions, created bare and bound to the app in create_app()."""
+"""Flask extensions, created bare and bound to the app in create_app(). The database handle
+lives in coopshop.db, so services need none of these."""
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -6,12 +7,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from coopshop.models.base import Base
-
-db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

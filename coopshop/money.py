@@ -1,7 +1,7 @@
 """Money as integer kuruş: parsing what people type, half-up rounding, exact splits.
 
-No Flask and no database here: these are the pure rules every money path uses. Formatting for
-display stays with Babel (coopshop.formatting).
+No Flask and no database here: these are the pure rules every money path uses, and the one home
+of kuruş and percent text (through Babel; the locale is the caller's, or the current one).
 """
 
 from __future__ import annotations
@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import format_currency, format_percent
 
 BP = 10_000  # basis points in a whole
 
@@ -167,7 +171,7 @@ class Allocation:
 
 
 def allocate(gross: int, vat_bp: int, commission_bp: int, shares_bp: Sequence[int]) -> Allocation:
-    """DESIGN.md's formula for a line of gross G at VAT v and commission c.
+    """docs/design.md's formula for a line of gross G at VAT v and commission c.
 
     net = round(G * 10000 / (10000 + v)); vat = G - net; commission = round(net * c / 10000);
     makers = net - commission, split by shares with largest remainder.
@@ -205,3 +209,50 @@ def refund_delta(
     after = allocate(refunded_before + refund, vat_bp, commission_bp, shares_bp)
     before = allocate(refunded_before, vat_bp, commission_bp, shares_bp)
     return after - before
+
+
+# --- Text -------------------------------------------------------------------------------------
+
+
+def _locale(locale: str | Locale | None) -> Locale:
+    if locale is None:
+        # The request's language where there is one (Flask-Babel), else Turkish.
+        from flask_babel import get_locale
+
+        locale = get_locale() or "tr"
+    return locale if isinstance(locale, Locale) else Locale.parse(str(locale))
+
+
+def kurus_to_decimal(kurus: int) -> Decimal:
+    return Decimal(int(kurus)).scaleb(-2)
+
+
+def kurus_text(kurus: int | None, locale: str | Locale | None = None) -> str:
+    """₺1.234,50 in Turkish, TRY 1,234.50 in English."""
+    if kurus is None:
+        return ""
+    loc = _locale(locale)
+    amount = kurus_to_decimal(kurus)
+    if loc.language == "en":
+        return format_currency(
+            amount, "TRY", format="¤¤ #,##0.00", currency_digits=True, locale=loc
+        )
+    return format_currency(amount, "TRY", locale=loc)
+
+
+def percent_text(bp: int | None, locale: str | Locale | None = None) -> str:
+    """Basis points as a percentage: 1500 -> %15, 1250 -> %12,5 (15%, 12.5% in English)."""
+    if bp is None:
+        return ""
+    loc = _locale(locale)
+    # The locale's own pattern (Turkish puts the sign first: %15), with up to two decimals.
+    pattern = loc.percent_formats[None].pattern.replace("#,##0", "#,##0.##", 1)
+    return format_percent(Decimal(bp).scaleb(-4), format=pattern, locale=loc)
+
+
+def rate_input_text(bp: int | None) -> str:
+    """Basis points as a person types the rate back in: 1500 -> "15", 1250 -> "12,5"."""
+    if bp is None:
+        return ""
+    whole, rest = divmod(bp, 100)
+    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)

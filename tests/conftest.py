@@ -38,7 +38,7 @@ def _tmp_root():
 @pytest.fixture(scope="session")
 def _app(_tmp_root):
     from coopshop import create_app
-    from coopshop.extensions import db
+    from coopshop.db import db
 
     app = create_app(_testing_config(_tmp_root))
     with app.app_context():
@@ -61,7 +61,7 @@ def reset_database(app, tmp_root: Path) -> None:
     The ledger's and the audit log's append-only triggers refuse TRUNCATE, so they are switched
     off for this one statement, as the owner of the tables (only the test fixture ever does this).
     """
-    from coopshop.extensions import db
+    from coopshop.db import db
 
     with app.app_context():
         if not POSTGRES:
@@ -84,7 +84,7 @@ def app(_app, _tmp_root):
         shutil.rmtree(_tmp_root / folder, ignore_errors=True)
     with _app.app_context():
         yield _app
-        from coopshop.extensions import db
+        from coopshop.db import db
 
         db.session.remove()
 
@@ -96,7 +96,7 @@ def client(app):
 
 @pytest.fixture
 def db_session(app):
-    from coopshop.extensions import db
+    from coopshop.db import db
 
     return db.session
 

@@ -6,7 +6,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from werkzeug.security import generate_password_hash
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import (
     Category,
     Collection,
@@ -122,7 +122,13 @@ def paid_order(
 ):
     """A paid order of ``items`` ([(product, quantity), ...]), booked in the ledger through
     services.orders (create_order then mark_paid). Flushed, not committed."""
-    from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.orders import (
+        LineRequest,
+        NewOrder,
+        PaymentInfo,
+        create_order,
+        mark_paid,
+    )
 
     order = create_order(
         NewOrder(

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from PIL import Image
 
-from coopshop.extensions import db
-from coopshop.services import ledger
-from coopshop.services.ledger import Leg
-from coopshop.services.settings import CoopSettings
+from coopshop.db import db
+from coopshop.services.books import ledger
+from coopshop.services.books.ledger import Leg
+from coopshop.services.core.settings import CoopSettings
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)

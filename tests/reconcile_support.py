@@ -15,9 +15,15 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from coopshop.extensions import db
-from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
-from coopshop.services.payments import StripeProvider
+from coopshop.db import db
+from coopshop.services.sales.orders import (
+    LineRequest,
+    NewOrder,
+    PaymentInfo,
+    create_order,
+    mark_paid,
+)
+from coopshop.services.sales.payments import StripeProvider
 from tests.stripe_support import WEBHOOK_SECRET
 
 

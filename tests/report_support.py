@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from coopshop.extensions import db
-from coopshop.services import refunds
-from coopshop.services.reports import ReportFilter
-from coopshop.services.settings import CoopSettings
+from coopshop.db import db
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.reports.summary import ReportFilter
+from coopshop.services.sales import refunds
 from tests.factories import (
     CategoryFactory,
     CollectionFactory,

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from coopshop.extensions import db
+from coopshop.db import db
 
 
 @contextmanager

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, Product
-from coopshop.services import cash, ledger_check
-from coopshop.services.orders import Buyer, LineRequest, NewOrder, create_order
+from coopshop.services.bazaar import cash
+from coopshop.services.books import ledger_check
+from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, create_order
 from tests.factories import UserFactory
 
 BUYER = Buyer(

@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 import coopshop.api.routes  # noqa: F401  (registers the operations)
 from coopshop.api import spec
-from coopshop.extensions import db
-from coopshop.services import cash
+from coopshop.db import db
+from coopshop.services.bazaar import cash
 from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
 from tests.web.api_helpers import bearer, caller
 

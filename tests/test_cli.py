@@ -7,9 +7,9 @@ import re
 
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import ApiToken, ProducerProfile, User
-from coopshop.services import users as user_service
+from coopshop.services.members import users as user_service
 from tests.factories import UserFactory
 
 

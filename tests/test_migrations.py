@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config import TestingConfig
 from coopshop import create_app
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models.ledger import APPEND_ONLY_TABLES
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))

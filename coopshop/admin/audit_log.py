@@ -16,9 +16,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from coopshop.admin.routes import bp
-from coopshop.permissions import roles_required
-from coopshop.services import audit_log
-from coopshop.services.audit_log import ROLE_LABELS, AuditFilter
+from coopshop.services.reports import audit_log
+from coopshop.services.reports.audit_log import ROLE_LABELS, AuditFilter
+from coopshop.web.permissions import roles_required
 
 _DATE_ERROR = _l("Tarihi GG.AA.YYYY ya da YYYY-AA-GG olarak girin.")
 _DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]

@@ -9,16 +9,18 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from coopshop.admin.catalog_forms import CategoryForm, CollectionForm, SendBackForm
-from coopshop.admin.form_errors import show_error
 from coopshop.admin.member_forms import ConfirmForm
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Category, Collection, Product, utcnow
-from coopshop.permissions import roles_required
-from coopshop.services import catalog_admin, commission, mail
-from coopshop.services import settings as settings_service
-from coopshop.services.catalog_admin import CategoryData, CollectionData
-from coopshop.services.errors import DomainError, ValidationFailed
+from coopshop.services.books import commission
+from coopshop.services.catalog import catalog_admin
+from coopshop.services.catalog.catalog_admin import CategoryData, CollectionData
+from coopshop.services.core import mail
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError, ValidationFailed
+from coopshop.web.permissions import roles_required
+from coopshop.web.uow import show_error
 
 # --- the review queue ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from coopshop.services.catalog_admin import MAX_REASON_LENGTH
+from coopshop.services.catalog.catalog_admin import MAX_REASON_LENGTH
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _SLUG_HELP = _l("Adres için: küçük harf, rakam ve tire (ipek-yolu).")

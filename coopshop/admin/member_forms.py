@@ -8,9 +8,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from coopshop.fields import KurusField, RateField  # noqa: F401  (RateField: policy_forms)
-from coopshop.services.deductions import DEDUCTION_KINDS, MAX_REASON_LENGTH
-from coopshop.services.membership import MAX_NOTE_LENGTH, MEMBERSHIP_STATUS_LABELS
+from coopshop.services.books.deductions import DEDUCTION_KINDS, MAX_REASON_LENGTH
+from coopshop.services.members.membership import MAX_NOTE_LENGTH, MEMBERSHIP_STATUS_LABELS
+from coopshop.web.fields import KurusField, RateField  # noqa: F401  (RateField: policy_forms)
 
 _REQUIRED = _l("Bu alan zorunlu.")
 

@@ -7,7 +7,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.admin.form_errors import percent_text, show_error
 from coopshop.admin.member_forms import (
     CommissionForm,
     ConfirmForm,
@@ -16,14 +15,21 @@ from coopshop.admin.member_forms import (
     MemberFilterForm,
 )
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
-from coopshop.formatting import money
+from coopshop.db import db
 from coopshop.models import ProducerProfile
-from coopshop.permissions import roles_required
-from coopshop.services import balances, deductions, mail, membership
-from coopshop.services.errors import DomainError, NotFound, ValidationFailed
-from coopshop.services.membership import HISTORY_LABELS, MEMBERSHIP_STATUS_LABELS, MemberFilter
-from coopshop.services.products import PRODUCT_STATUS_LABELS
+from coopshop.money import kurus_text, rate_input_text
+from coopshop.services.books import balances, deductions
+from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
+from coopshop.services.core import mail
+from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.members import membership
+from coopshop.services.members.membership import (
+    HISTORY_LABELS,
+    MEMBERSHIP_STATUS_LABELS,
+    MemberFilter,
+)
+from coopshop.web.permissions import roles_required
+from coopshop.web.uow import show_error
 
 
 @bp.get("/members")
@@ -59,7 +65,9 @@ def _render_member(profile: ProducerProfile, status: int = 200, **forms):
     """The member's page; a form that failed is passed in so it shows as typed, with errors."""
     if "commission" not in forms:
         forms["commission"] = CommissionForm(
-            prefix="commission", formdata=None, data={"rate": percent_text(profile.commission_bp)}
+            prefix="commission",
+            formdata=None,
+            data={"rate": rate_input_text(profile.commission_bp)},
         )
     forms.setdefault("decision", DecisionForm(prefix="decision", formdata=None))
     forms.setdefault("deduction", DeductionForm(prefix="deduction", formdata=None))
@@ -160,7 +168,7 @@ def member_deduction(producer_id: int):
         show_error(form, exc)
         return _render_member(profile, 400, deduction=form)
     db.session.commit()
-    flash(_("%(amount)s kesinti kaydedildi.", amount=money(form.amount.kurus)), "success")
+    flash(_("%(amount)s kesinti kaydedildi.", amount=kurus_text(form.amount.kurus)), "success")
     return _back(profile)
 
 

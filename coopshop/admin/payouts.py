@@ -12,13 +12,13 @@ from flask_login import current_user
 
 from coopshop.admin.payout_forms import ActionForm, ClosePeriodForm, LineFailedForm, LinePaidForm
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import PayoutLine, User, utcnow
-from coopshop.permissions import roles_required
-from coopshop.services import payout_export as bank_file
-from coopshop.services import payouts
-from coopshop.services import settings as settings_service
-from coopshop.services.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_export as bank_file
+from coopshop.web.permissions import roles_required
 
 LEFT_OUT_LABELS = {
     "below_minimum": _l("Asgari tutarın altında"),

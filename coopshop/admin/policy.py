@@ -7,17 +7,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.admin.form_errors import show_error
 from coopshop.admin.member_forms import ConfirmForm
 from coopshop.admin.policy_forms import PolicyForm
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
-from coopshop.formatting import when
-from coopshop.permissions import roles_required
-from coopshop.services import catalog_admin, commission, commission_preview
-from coopshop.services import settings as settings_service
-from coopshop.services.commission import RateChange
-from coopshop.services.errors import DomainError, NotFound
+from coopshop.db import db
+from coopshop.services.books import commission, commission_preview
+from coopshop.services.books.commission import RateChange
+from coopshop.services.catalog import catalog_admin
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.web.formatting import when
+from coopshop.web.permissions import roles_required
+from coopshop.web.uow import show_error
 
 _FIELDS = {"scope": "target", "effective_from": "effective_from", "rate": "rate", "note": "note"}
 

@@ -13,12 +13,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.money import MoneyError, parse_kurus
-from coopshop.permissions import roles_required
-from coopshop.services import mail, statements
-from coopshop.services import questions as question_service
-from coopshop.services.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.core import mail
+from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.members import questions as question_service
+from coopshop.services.reports import statements
+from coopshop.web.permissions import roles_required
 
 
 class AnswerForm(FlaskForm):

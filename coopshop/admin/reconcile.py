@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from coopshop.admin.reconcile_forms import ReconcileForm
 from coopshop.admin.routes import bp
 from coopshop.models import utcnow
-from coopshop.permissions import roles_required
-from coopshop.services import payments, reconcile
+from coopshop.services.payouts import reconcile
+from coopshop.services.sales import payments
+from coopshop.web.permissions import roles_required
 
 
 @bp.route("/reconcile", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from coopshop.fields import read_kurus
+from coopshop.web.fields import read_kurus
 
 METHOD_LABELS = {
     "original": _l("Stripe üzerinden karta"),

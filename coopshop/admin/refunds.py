@@ -14,8 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from coopshop.admin.refund_forms import METHOD_LABELS, FindOrderForm, RefundForm, RetryForm
 from coopshop.admin.routes import bp
-from coopshop.extensions import db
-from coopshop.formatting import money
+from coopshop.db import db
 from coopshop.models import (
     LedgerEntry,
     LedgerTransaction,
@@ -25,11 +24,12 @@ from coopshop.models import (
     Refund,
     RefundRequest,
 )
-from coopshop.permissions import roles_required
-from coopshop.services import payments, refund_flow
-from coopshop.services import refunds as refund_service
-from coopshop.services.errors import DomainError, ValidationFailed
-from coopshop.services.refund_flow import RefundChoice
+from coopshop.money import kurus_text
+from coopshop.services.core.errors import DomainError, ValidationFailed
+from coopshop.services.sales import payments, refund_flow
+from coopshop.services.sales import refunds as refund_service
+from coopshop.services.sales.refund_flow import RefundChoice
+from coopshop.web.permissions import roles_required
 
 TRANSACTION_KINDS = {
     "sale": _l("Satış"),
@@ -105,7 +105,11 @@ def _refund_form(order: Order, left) -> RefundForm:
         (
             line.id,
             _("%(title)s × %(quantity)d (kalan %(left)s)")
-            % {"title": line.title, "quantity": line.quantity, "left": money(left.lines[line.id])},
+            % {
+                "title": line.title,
+                "quantity": line.quantity,
+                "left": kurus_text(left.lines[line.id]),
+            },
         )
         for line in order.lines
         if left.lines.get(line.id, 0) > 0

@@ -13,18 +13,18 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from coopshop.admin.routes import bp
-from coopshop.charts import bar_chart
-from coopshop.formatting import money
 from coopshop.models.orders import CHANNELS
-from coopshop.permissions import roles_required
-from coopshop.services import reports
-from coopshop.services.report_tables import (
+from coopshop.money import kurus_text
+from coopshop.services.reports import summary as reports
+from coopshop.services.reports.report_tables import (
     DIMENSION_LABELS,
     GRAIN_LABELS,
     KINDS,
     csv_filename,
     csv_for,
 )
+from coopshop.web.charts import bar_chart
+from coopshop.web.permissions import roles_required
 
 MAX_DAILY_RANGE_DAYS = 400  # a daily report of more than about a year is unreadable
 CHART_MAX_BARS = 40
@@ -128,7 +128,7 @@ def _chart(report: reports.Report, kind):
                 dimension=dimension,
             )
         ),
-        format_value=money,
+        format_value=kurus_text,
         chart_id=f"chart-{kind.key}",
     ), len(rows) < len(report.rows)
 

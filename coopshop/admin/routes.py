@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Order, ProducerProfile, Product
-from coopshop.permissions import roles_required
+from coopshop.web.permissions import roles_required
 
 bp = Blueprint("admin", __name__)
 

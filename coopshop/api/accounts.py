@@ -19,9 +19,9 @@ from coopshop.api.schemas import (
     PageQuery,
     ViolationOut,
 )
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import ProducerProfile, utcnow
-from coopshop.services import balances, ledger_check
+from coopshop.services.books import balances, ledger_check
 
 SALES_PER_PAGE = 50
 

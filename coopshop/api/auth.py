@@ -14,9 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from coopshop.api.errors import ApiError
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import ProducerProfile, User
-from coopshop.services import users as user_service
+from coopshop.services.members import users as user_service
 
 DEFAULT_API_LIMIT = "300 per minute"
 DEFAULT_AUTH_FAILURE_LIMIT = "30 per minute"

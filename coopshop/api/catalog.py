@@ -19,8 +19,10 @@ from coopshop.api.schemas import (
     ProductQuery,
 )
 from coopshop.models import Category, Collection, Product, utcnow
-from coopshop.services import catalog, commission, orders
-from coopshop.services import settings as settings_service
+from coopshop.services.books import commission
+from coopshop.services.catalog import listing as catalog
+from coopshop.services.core import settings as settings_service
+from coopshop.services.sales import orders
 
 
 def _ref(obj: Collection | Category) -> NamedRef:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
-from coopshop.services.errors import (
+from coopshop.services.core.errors import (
     Conflict,
     DomainError,
     Forbidden,

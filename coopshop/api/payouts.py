@@ -18,10 +18,10 @@ from coopshop.api.schemas import (
     PayoutIn,
     PayoutLineOut,
 )
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine
-from coopshop.services import payouts
-from coopshop.services import settings as settings_service
+from coopshop.services.core import settings as settings_service
+from coopshop.services.payouts import batches as payouts
 
 
 def _left_out(items) -> list[LeftOutOut]:

@@ -26,8 +26,9 @@ from coopshop.api.errors import (
     from_validation_error,
     http_error_response,
 )
-from coopshop.extensions import csrf, db, limiter
-from coopshop.services.errors import DomainError
+from coopshop.db import db
+from coopshop.extensions import csrf, limiter
+from coopshop.services.core.errors import DomainError
 
 bp = Blueprint("api", __name__)
 # Bearer tokens, not cookies: there is no ambient credential for another site to ride on.

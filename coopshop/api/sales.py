@@ -26,10 +26,11 @@ from coopshop.api.schemas import (
     SaleIn,
     SaleLineById,
 )
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Order, OrderLine, Refund
-from coopshop.services import offline_sales, payments, refund_flow
-from coopshop.services.orders import LineRequest
+from coopshop.services.bazaar import offline_sales
+from coopshop.services.sales import payments, refund_flow
+from coopshop.services.sales.orders import LineRequest
 
 
 def load_order(order_id: int) -> Order:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from coopshop.services.users import MIN_PASSWORD_LENGTH
+from coopshop.services.members.users import MIN_PASSWORD_LENGTH
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _EMAIL = _l("Geçerli bir e-posta adresi girin.")

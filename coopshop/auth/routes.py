@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coopshop.auth.forms import ApplyForm, ForgotForm, LoginForm, RegisterForm, ResetForm
-from coopshop.extensions import db, limiter
-from coopshop.permissions import home_endpoint
-from coopshop.services import mail
-from coopshop.services import users as user_service
-from coopshop.services.errors import DomainError
+from coopshop.db import db
+from coopshop.extensions import limiter
+from coopshop.services.core import mail
+from coopshop.services.core.errors import DomainError
+from coopshop.services.members import users as user_service
+from coopshop.web.permissions import home_endpoint
 
 bp = Blueprint("auth", __name__)
 

@@ -12,12 +12,13 @@ from wtforms.fields.choices import SelectChoice
 
 from coopshop.models import utcnow
 from coopshop.models.orders import CHANNELS
-from coopshop.permissions import current_producer, roles_required
 from coopshop.producer.forms import QuestionForm, SalesFilterForm
 from coopshop.producer.routes import bp, or_404
-from coopshop.services import dashboard as dashboard_service
-from coopshop.services import producer_products, producer_sales, statements
-from coopshop.services.dashboard import LOCAL, add_months, local_month, month_start
+from coopshop.services.catalog import producer_products
+from coopshop.services.reports import dashboard as dashboard_service
+from coopshop.services.reports import producer_sales, statements
+from coopshop.services.reports.dashboard import LOCAL, add_months, local_month, month_start
+from coopshop.web.permissions import current_producer, roles_required
 
 
 @bp.get("/earnings")

@@ -7,20 +7,21 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.formatting import percent_bp
+from coopshop.db import db
 from coopshop.models import Product
 from coopshop.models.catalog import PRODUCT_STATUSES, VAT_RATES_BP
-from coopshop.money import BP
-from coopshop.permissions import current_producer, roles_required
+from coopshop.money import BP, percent_text
 from coopshop.producer.forms import ActionForm, PhotoForm, ProductForm
 from coopshop.producer.routes import bp, form_error, or_404, wait_page
-from coopshop.services import catalog, images, sale_preview
-from coopshop.services import producer_products as products
-from coopshop.services import product_photos as photos
-from coopshop.services import settings as settings_service
-from coopshop.services import stock as stock_service
-from coopshop.services.errors import DomainError, ValidationFailed
+from coopshop.services.catalog import listing as catalog
+from coopshop.services.catalog import producer_products as products
+from coopshop.services.catalog import product_photos as photos
+from coopshop.services.catalog import stock as stock_service
+from coopshop.services.core import images
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError, ValidationFailed
+from coopshop.services.sales import sale_preview
+from coopshop.web.permissions import current_producer, roles_required
 
 
 def _locale() -> str:
@@ -32,7 +33,7 @@ def _choices(form: ProductForm) -> ProductForm:
         catalog.categories(),
         catalog.active_collections(),
         _locale(),
-        [(bp_, percent_bp(bp_)) for bp_ in sorted(VAT_RATES_BP, reverse=True)],
+        [(bp_, percent_text(bp_)) for bp_ in sorted(VAT_RATES_BP, reverse=True)],
     )
     return form
 

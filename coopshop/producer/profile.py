@@ -6,13 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.permissions import current_producer, roles_required
+from coopshop.db import db
 from coopshop.producer.forms import ProfileForm
 from coopshop.producer.routes import bp, form_error
-from coopshop.services import images
-from coopshop.services import producer_profile as profile_service
-from coopshop.services.errors import DomainError
+from coopshop.services.core import images
+from coopshop.services.core.errors import DomainError
+from coopshop.services.members import producer_profile as profile_service
+from coopshop.web.permissions import current_producer, roles_required
 
 
 @bp.route("/profile", methods=["GET", "POST"])

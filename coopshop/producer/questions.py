@@ -6,12 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.permissions import current_producer, roles_required
+from coopshop.db import db
 from coopshop.producer.forms import QuestionForm
 from coopshop.producer.routes import bp, form_error, or_404
-from coopshop.services import questions, statements
-from coopshop.services.errors import DomainError
+from coopshop.services.core.errors import DomainError
+from coopshop.services.members import questions
+from coopshop.services.reports import statements
+from coopshop.web.permissions import current_producer, roles_required
 
 
 @bp.get("/questions")

@@ -10,11 +10,13 @@ from flask import Blueprint, abort, flash, render_template
 from flask_babel import format_date
 
 from coopshop.models import ProducerProfile
-from coopshop.permissions import current_producer, roles_required
-from coopshop.services import balances, producer_products, producer_sales
-from coopshop.services import stock as stock_service
-from coopshop.services.errors import DomainError, NotFound
-from coopshop.services.products import PRODUCT_STATUS_LABELS
+from coopshop.services.books import balances
+from coopshop.services.catalog import producer_products
+from coopshop.services.catalog import stock as stock_service
+from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
+from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.reports import producer_sales
+from coopshop.web.permissions import current_producer, roles_required
 
 bp = Blueprint("producer", __name__)
 

@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.permissions import current_producer, roles_required
+from coopshop.db import db
 from coopshop.producer.forms import QuickStockForm, StockForm
 from coopshop.producer.routes import bp, form_error, or_404, wait_page
-from coopshop.services import producer_products as products
-from coopshop.services import stock as stock_service
-from coopshop.services.errors import DomainError
+from coopshop.services.catalog import producer_products as products
+from coopshop.services.catalog import stock as stock_service
+from coopshop.services.core.errors import DomainError
+from coopshop.web.permissions import current_producer, roles_required
 
 
 def _render_stock(profile, product, form=None, status=200):

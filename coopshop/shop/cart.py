@@ -24,9 +24,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired
 
-from coopshop.services import cart as cart_service
-from coopshop.services import settings as settings_service
-from coopshop.services.errors import DomainError
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError
+from coopshop.services.sales import cart as cart_service
 from coopshop.shop.routes import bp
 
 SESSION_KEY = "cart"

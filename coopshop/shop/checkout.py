@@ -10,13 +10,15 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from coopshop.extensions import db, limiter
+from coopshop.db import db
+from coopshop.extensions import limiter
 from coopshop.models import Order, OrderLine
-from coopshop.services import checkout as checkout_service
-from coopshop.services import mail, orders, payments
-from coopshop.services import settings as settings_service
-from coopshop.services.errors import DomainError
-from coopshop.services.orders import Buyer, PaymentInfo
+from coopshop.services.core import mail
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError
+from coopshop.services.sales import checkout as checkout_service
+from coopshop.services.sales import orders, payments
+from coopshop.services.sales.orders import Buyer, PaymentInfo
 from coopshop.shop.checkout_forms import CheckoutForm
 from coopshop.shop.routes import bp
 
@@ -67,7 +69,7 @@ def _load_order(number: str) -> Order:
 @bp.route("/checkout", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def checkout():
-    from coopshop.services import cart as cart_service
+    from coopshop.services.sales import cart as cart_service
     from coopshop.shop.cart import clear_cart, get_cart
 
     settings = settings_service.current()

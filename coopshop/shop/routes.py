@@ -7,10 +7,10 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Order, Product
-from coopshop.services import cart as cart_service
-from coopshop.services import catalog
+from coopshop.services.catalog import listing as catalog
+from coopshop.services.sales import cart as cart_service
 
 bp = Blueprint("shop", __name__)
 

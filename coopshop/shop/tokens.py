@@ -11,9 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
-from coopshop.extensions import db, limiter
-from coopshop.services import users as user_service
-from coopshop.services.errors import DomainError, NotFound
+from coopshop.db import db
+from coopshop.extensions import limiter
+from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.members import users as user_service
 from coopshop.shop.routes import bp
 
 _NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 (a session key, not a secret)

@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from coopshop.fields import KurusField
-from coopshop.services.orders import MAX_QUANTITY
+from coopshop.services.sales.orders import MAX_QUANTITY
+from coopshop.web.fields import KurusField
 
 _REQUIRED = _l("Bu alan zorunlu.")
 

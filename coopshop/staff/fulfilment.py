@@ -10,12 +10,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.permissions import roles_required
-from coopshop.services import fulfilment, mail
-from coopshop.services.errors import DomainError
+from coopshop.db import db
+from coopshop.services.core import mail
+from coopshop.services.core.errors import DomainError
+from coopshop.services.sales import fulfilment
 from coopshop.staff.forms import ActionForm, ReceiveForm, ShipForm
 from coopshop.staff.routes import bp
+from coopshop.web.permissions import roles_required
 
 STAFF = ("staff", "admin")
 

@@ -12,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from coopshop.extensions import db
-from coopshop.permissions import roles_required
-from coopshop.services import bazaar, cash
-from coopshop.services.errors import DomainError, NotFound
-from coopshop.services.orders import LineRequest
+from coopshop.db import db
+from coopshop.services.bazaar import cash
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.sales.orders import LineRequest
 from coopshop.staff.forms import ActionForm, PosAddForm, PosLineForm, PosPayForm
 from coopshop.staff.routes import bp
+from coopshop.web.permissions import roles_required
 
 STAFF = ("staff", "admin")
 SESSION_KEY = "pos"

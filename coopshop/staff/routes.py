@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from coopshop.permissions import roles_required
-from coopshop.services import cash, fulfilment, transfers
+from coopshop.services.bazaar import cash
+from coopshop.services.sales import fulfilment, transfers
+from coopshop.web.permissions import roles_required
 
 bp = Blueprint("staff", __name__)
 

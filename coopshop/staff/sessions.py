@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.formatting import money
-from coopshop.permissions import roles_required
-from coopshop.services import bazaar, cash
-from coopshop.services.errors import Conflict, DomainError, NotFound
+from coopshop.db import db
+from coopshop.money import kurus_text
+from coopshop.services.bazaar import cash
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.core.errors import Conflict, DomainError, NotFound
 from coopshop.staff.forms import CloseSessionForm, OpenSessionForm
 from coopshop.staff.routes import bp
+from coopshop.web.permissions import roles_required
 
 STAFF = ("staff", "admin")
 
@@ -119,9 +120,9 @@ def close_session(session_id: int):
     db.session.commit()
     difference = closing.difference_kurus
     if difference > 0:
-        message = _("Kasa kapatıldı. Kasa fazlası: %(amount)s", amount=money(difference))
+        message = _("Kasa kapatıldı. Kasa fazlası: %(amount)s", amount=kurus_text(difference))
     elif difference < 0:
-        message = _("Kasa kapatıldı. Kasa açığı: %(amount)s", amount=money(-difference))
+        message = _("Kasa kapatıldı. Kasa açığı: %(amount)s", amount=kurus_text(-difference))
     else:
         message = _("Kasa kapatıldı. Sayım beklenen tutarla aynı.")
     flash(message, "success")

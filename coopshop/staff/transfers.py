@@ -10,12 +10,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.extensions import db
-from coopshop.permissions import roles_required
-from coopshop.services import mail, transfers
-from coopshop.services.errors import DomainError, NotFound
+from coopshop.db import db
+from coopshop.services.core import mail
+from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.sales import transfers
 from coopshop.staff.forms import ActionForm, ConfirmTransferForm
 from coopshop.staff.routes import bp
+from coopshop.web.permissions import roles_required
 
 STAFF = ("staff", "admin")
 

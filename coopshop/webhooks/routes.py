@@ -6,9 +6,11 @@ import stripe
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
-from coopshop.extensions import csrf, db
-from coopshop.services import mail, payments, stripe_events
-from coopshop.services import settings as settings_service
+from coopshop.db import db
+from coopshop.extensions import csrf
+from coopshop.services.core import mail
+from coopshop.services.core import settings as settings_service
+from coopshop.services.sales import payments, stripe_events
 
 bp = Blueprint("webhooks", __name__)
 

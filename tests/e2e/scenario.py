@@ -19,14 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopshop import create_app
-from coopshop.extensions import db
+from coopshop.db import db
+from coopshop.demo.seed import DEMO_PASSWORD
 from coopshop.models import ProducerProfile, Product, ProductMaker, User
-from coopshop.services import orders, producer_products
-from coopshop.services import settings as settings_service
-from coopshop.services import stock as stock_service
-from coopshop.services import users as user_service
-from coopshop.services.catalog import for_sale
-from coopshop.services.demo import DEMO_PASSWORD
+from coopshop.services.catalog import producer_products
+from coopshop.services.catalog import stock as stock_service
+from coopshop.services.catalog.listing import for_sale
+from coopshop.services.core import settings as settings_service
+from coopshop.services.members import users as user_service
+from coopshop.services.sales import orders
 from coopshop.turkish import search_fold
 
 MAKER_EMAIL = "ayse@example.org"

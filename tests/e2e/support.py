@@ -1,5 +1,5 @@
 """Helpers the browser journeys share: logging in, reading money off a page, the maker's share
-worked out from DESIGN.md's formula, axe-core, labels, keyboard focus and the language switch."""
+worked out from docs/design.md's formula, axe-core, labels, focus and the language switch."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 
 def line_split(piece: dict, quantity: int) -> dict[str, int]:
-    """A line of ``quantity`` by DESIGN.md: net = round(G·10000/(10000+v)), vat = G − net,
+    """A line of ``quantity`` by docs/design.md: net = round(G·10000/(10000+v)), vat = G − net,
     commission = round(net·c/10000), makers = net − commission, split by shares with largest
     remainder; ``her`` is the demo maker's part."""
     gross = piece["price_kurus"] * quantity

@@ -1,5 +1,5 @@
 """Journey 2: the maker logs in, sees the shopper's sale in her dashboard with her exact share
-(worked out here from DESIGN.md's formula, not read from the app), finds it in this month's
+(worked out here from docs/design.md's formula, not read from the app), finds it in this month's
 statement and downloads the statement as CSV."""
 
 from __future__ import annotations

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services import balances as balance_service
-from coopshop.services import ledger, refunds
-from coopshop.services.balances import ProducerBalance
-from coopshop.services.ledger import Leg
-from coopshop.services.settings import CoopSettings
+from coopshop.db import db
+from coopshop.services.books import balances as balance_service
+from coopshop.services.books import ledger
+from coopshop.services.books.balances import ProducerBalance
+from coopshop.services.books.ledger import Leg
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.sql_counter import count_queries
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order, Payment
-from coopshop.services import bazaar
-from coopshop.services.errors import InsufficientStock, ValidationFailed
-from coopshop.services.orders import LineRequest
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.core.errors import InsufficientStock, ValidationFailed
+from coopshop.services.sales.orders import LineRequest
 from tests.factories import ProducerFactory, ProductFactory
 from tests.ledger_support import balances
 from tests.staff_support import (
@@ -197,7 +197,7 @@ def test_two_desks_selling_at_once_end_with_stock_and_drawers_right(app):
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from coopshop.services import cash
+    from coopshop.services.bazaar import cash
 
     clerk_id = staff_user().id
     products = {
@@ -281,7 +281,7 @@ def test_closing_waits_for_a_sale_in_flight_and_counts_it(app):
 
     from sqlalchemy import text
 
-    from coopshop.services import cash
+    from coopshop.services.bazaar import cash
 
     clerk_id = staff_user().id
     ProductFactory(code="LATE1", stock=5, price_kurus=20_000)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services import cart
-from coopshop.services.errors import ValidationFailed
-from coopshop.services.orders import MAX_QUANTITY
-from coopshop.services.settings import CoopSettings
+from coopshop.db import db
+from coopshop.services.core.errors import ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import cart
+from coopshop.services.sales.orders import MAX_QUANTITY
 from tests.factories import ProducerFactory, ProductFactory, ProductImageFactory
 from tests.sql_counter import count_queries
 

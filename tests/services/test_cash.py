@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, CashSession, LedgerTransaction, utcnow
-from coopshop.services import bazaar, cash, refunds
-from coopshop.services.errors import Conflict, InvalidTransition, ValidationFailed
-from coopshop.services.orders import LineRequest
+from coopshop.services.bazaar import cash
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.core.errors import Conflict, InvalidTransition, ValidationFailed
+from coopshop.services.sales import refunds
+from coopshop.services.sales.orders import LineRequest
 from tests.factories import ProductFactory
 from tests.ledger_support import balances, entries_of
 from tests.staff_support import (

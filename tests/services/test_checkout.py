@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import (
     AuditEvent,
     LedgerTransaction,
@@ -17,10 +17,10 @@ from coopshop.models import (
     Product,
     utcnow,
 )
-from coopshop.services import checkout
-from coopshop.services import settings as settings_service
-from coopshop.services.errors import InsufficientStock, ValidationFailed
-from coopshop.services.orders import Buyer, PaymentInfo
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import InsufficientStock, ValidationFailed
+from coopshop.services.sales import checkout
+from coopshop.services.sales.orders import Buyer, PaymentInfo
 from tests.factories import ProducerFactory, ProductFactory
 
 BUYER = Buyer(

@@ -8,14 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, LedgerEntry, OrderLine, utcnow
-from coopshop.services import commission, ledger_check, refunds
-from coopshop.services.commission import RateChange
-from coopshop.services.commission_preview import months_before, preview
-from coopshop.services.errors import Conflict, NotFound, ValidationFailed
-from coopshop.services.orders import effective_commission_bp
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import commission, ledger_check
+from coopshop.services.books.commission import RateChange
+from coopshop.services.books.commission_preview import months_before, preview
+from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refunds
+from coopshop.services.sales.orders import effective_commission_bp
 from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
 from tests.sql_counter import count_queries
 

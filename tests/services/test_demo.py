@@ -11,7 +11,8 @@ from schwifty import IBAN
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from coopshop.extensions import db
+from coopshop.db import db
+from coopshop.demo import seed as demo
 from coopshop.models import (
     CashSession,
     LedgerEntry,
@@ -24,9 +25,8 @@ from coopshop.models import (
     User,
 )
 from coopshop.money import BP
-from coopshop.services import demo
-from coopshop.services import users as user_service
-from coopshop.services.errors import Conflict
+from coopshop.services.core.errors import Conflict
+from coopshop.services.members import users as user_service
 from tests.conftest import reset_database
 from tests.factories import UserFactory
 
@@ -278,6 +278,9 @@ def test_turkish_iban_check_digits():
 
 
 def test_lira_formatting_for_the_cli():
-    assert demo.lira(21389430) == "₺213.894,30"
-    assert demo.lira(8500) == "₺85,00"
-    assert demo.lira(5) == "₺0,05"
+    # The CLI's summary uses money's one kuruş text, in Turkish outside any request.
+    from coopshop.money import kurus_text
+
+    assert kurus_text(21389430, "tr") == "₺213.894,30"
+    assert kurus_text(8500, "tr") == "₺85,00"
+    assert kurus_text(5, "tr") == "₺0,05"

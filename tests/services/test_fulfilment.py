@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import OutboxMessage
-from coopshop.services import bazaar, fulfilment
-from coopshop.services.errors import InvalidTransition, NotFound, ValidationFailed
-from coopshop.services.orders import Buyer, LineRequest
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
+from coopshop.services.sales import fulfilment
+from coopshop.services.sales.orders import Buyer, LineRequest
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.sql_counter import count_queries
 from tests.staff_support import (
@@ -24,7 +25,7 @@ from tests.staff_support import (
 
 
 def _online_order(*products):
-    from coopshop.services.orders import NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
 
     order = create_order(
         NewOrder(
@@ -84,7 +85,7 @@ def test_received_shipped_delivered(order):
 
 
 def test_the_shipped_mail_follows_the_customers_language(app):
-    from coopshop.services.orders import NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
     from tests.factories import UserFactory
 
     customer = UserFactory(locale="en", email="jane@example.org")

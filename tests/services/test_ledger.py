@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Account, LedgerEntry, LedgerTransaction, Payment
-from coopshop.services import ledger
-from coopshop.services.errors import LedgerError, NotFound, ValidationFailed
-from coopshop.services.ledger import Leg
-from coopshop.services.orders import effective_commission_bp
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import ledger
+from coopshop.services.books.ledger import Leg
+from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales.orders import effective_commission_bp
 from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
 from tests.ledger_support import balances, count, entries_of
 
@@ -160,7 +160,7 @@ def test_database_refuses_raw_sql_update_and_delete(app, statement):
 
 
 def test_scarf_sale_is_attributed_to_both_weavers(app):
-    # DESIGN.md's worked example: ₺1.200,00 at 20% VAT, 15% commission, 6,000 / 4,000.
+    # docs/design.md's worked example: ₺1.200,00 at 20% VAT, 15% commission, 6,000 / 4,000.
     ayse, fatma = ProducerFactory(), ProducerFactory()
     scarf = ProductFactory(price_kurus=120000, vat_bp=2000, makers=[(ayse, 6000), (fatma, 4000)])
     order = paid_order([(scarf, 1)], paid_at=PAID_AT, settings=SETTINGS)
@@ -217,7 +217,13 @@ def test_sale_with_rounding_shipping_and_several_lines(app):
 def test_sale_uses_the_lines_snapshot_not_the_products_current_values(app):
     ayse, fatma = ProducerFactory(), ProducerFactory()
     product = ProductFactory(price_kurus=10000, vat_bp=2000, makers=[(ayse, 10000)])
-    from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.orders import (
+        LineRequest,
+        NewOrder,
+        PaymentInfo,
+        create_order,
+        mark_paid,
+    )
 
     order = create_order(
         NewOrder("online", "demo", [LineRequest(quantity=1, product_id=product.id)]),
@@ -291,7 +297,7 @@ def test_database_refuses_a_second_sale_for_an_order(app):
 
 
 def test_unpaid_order_cannot_be_booked(app):
-    from coopshop.services.orders import LineRequest, NewOrder, create_order
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     product = ProductFactory(price_kurus=5000)
     order = create_order(NewOrder("online", "demo", [LineRequest(1, product_id=product.id)]))
@@ -301,7 +307,7 @@ def test_unpaid_order_cannot_be_booked(app):
 
 
 def test_mark_paid_twice_books_once(app):
-    from coopshop.services.orders import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import PaymentInfo, mark_paid
 
     product = ProductFactory(price_kurus=5000)
     order = paid_order([(product, 1)], settings=SETTINGS)

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Account, Order, utcnow
-from coopshop.services import ledger, ledger_check, refunds
-from coopshop.services.ledger import Leg
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import ledger, ledger_check
+from coopshop.services.books.ledger import Leg
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

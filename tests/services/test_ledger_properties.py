@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.money import BP, allocate, split_largest_remainder
-from coopshop.services import ledger, ledger_check, refunds
-from coopshop.services.errors import LedgerError
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import ledger, ledger_check
+from coopshop.services.core.errors import LedgerError
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.ledger_support import balances, unbalanced_transaction_ids
 
@@ -68,7 +69,7 @@ line_specs = st.builds(
 
 
 def _allocation(line, spec: LineSpec, producers, gross: int):
-    """The test's own reading of DESIGN.md for ``gross`` of a line: {account code: amount owed
+    """The test's own reading of docs/design.md for ``gross`` of a line: {account code: amount owed
     to that party} (positive), with makers ordered by producer id like the ledger orders them."""
     makers = sorted((producers[i].id, share) for i, share in spec.makers)
     a = allocate(gross, spec.vat_bp, spec.commission_bp, [share for _, share in makers])

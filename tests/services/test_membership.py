@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, OutboxMessage, ProducerProfile
-from coopshop.services import catalog, membership
-from coopshop.services.errors import InvalidTransition, ValidationFailed
-from coopshop.services.membership import MemberFilter
+from coopshop.services.catalog import listing as catalog
+from coopshop.services.core.errors import InvalidTransition, ValidationFailed
+from coopshop.services.members import membership
+from coopshop.services.members.membership import MemberFilter
 from tests.factories import ProducerFactory, ProductFactory, UserFactory
 
 STATUSES = ("applied", "active", "suspended", "refused")

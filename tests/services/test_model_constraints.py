@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import (
     Account,
     ApiToken,
@@ -37,9 +37,9 @@ from coopshop.models import (
     WebhookEvent,
     utcnow,
 )
-from coopshop.services import products as product_service
-from coopshop.services.errors import InvalidTransition, ValidationFailed
-from coopshop.services.orders import LineRequest, NewOrder, create_order
+from coopshop.services.catalog import products as product_service
+from coopshop.services.core.errors import InvalidTransition, ValidationFailed
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 from tests.factories import ProducerFactory, ProductFactory, UserFactory
 
 MISSING = 999_999  # an id no row has

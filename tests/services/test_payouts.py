@@ -14,17 +14,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerTransaction, PayoutBatch, PayoutLine
-from coopshop.services import balances, payout_export, payouts, refunds
-from coopshop.services.errors import (
+from coopshop.services.books import balances
+from coopshop.services.books.ledger_check import check
+from coopshop.services.core.errors import (
     Conflict,
     Forbidden,
     InvalidTransition,
     ValidationFailed,
 )
-from coopshop.services.ledger_check import check
-from coopshop.services.settings import CoopSettings
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_export
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.ledger_support import entries_of
 

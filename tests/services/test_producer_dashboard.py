@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import utcnow
-from coopshop.services import dashboard, producer_sales, refunds
-from coopshop.services.balances import ProducerBalance
-from coopshop.services.producer_sales import SalesFilter
+from coopshop.services.books.balances import ProducerBalance
+from coopshop.services.reports import dashboard, producer_sales
+from coopshop.services.reports.producer_sales import SalesFilter
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.producer_support import SETTINGS, two_members
 
@@ -134,7 +135,7 @@ def test_a_sale_in_detail_shows_her_part_only_and_others_are_not_found(world):
     detail = producer_sales.sale_detail(world.fatma.id, shared_line.id)
     assert (detail.vat_kurus, detail.commission_kurus, detail.her_part) == (20000, 15000, 34000)
     assert [(e.kind, e.amount) for e in detail.entries] == [("sale", 34000)]
-    from coopshop.services.errors import NotFound
+    from coopshop.services.core.errors import NotFound
 
     with pytest.raises(NotFound):
         producer_sales.sale_detail(world.ayse.id, world.orders[2].lines[0].id)

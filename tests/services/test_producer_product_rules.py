@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, ProductImage, StockMovement
-from coopshop.services import producer_products as products
-from coopshop.services import product_photos, sale_preview
-from coopshop.services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from coopshop.services.producer_products import MakerShare, ProductInput
+from coopshop.services.catalog import producer_products as products
+from coopshop.services.catalog import product_photos
+from coopshop.services.catalog.producer_products import MakerShare, ProductInput
+from coopshop.services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from coopshop.services.sales import sale_preview
 from tests.factories import CategoryFactory, CollectionFactory, ProducerFactory, ProductFactory
 from tests.producer_support import picture
 

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerEntry, OutboxMessage, StatementQuestion
-from coopshop.services import balances, questions, statements
-from coopshop.services.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.books import balances
+from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.members import questions
+from coopshop.services.reports import statements
 from tests.factories import UserFactory
 from tests.producer_support import two_members
 

@@ -14,12 +14,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Payment
-from coopshop.services import reconcile, refund_flow, refunds
-from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
-from coopshop.services.payments import StripeProvider
-from coopshop.services.settings import CoopSettings
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.payouts import reconcile
+from coopshop.services.sales import refund_flow, refunds
+from coopshop.services.sales.orders import (
+    LineRequest,
+    NewOrder,
+    PaymentInfo,
+    create_order,
+    mark_paid,
+)
+from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProductFactory
 from tests.reconcile_support import listing, paid_intent, proxied_stripe, stripe_paid_order
 from tests.stripe_support import WEBHOOK_SECRET

@@ -12,14 +12,14 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerTransaction, Payment, Refund, RefundRequest
-from coopshop.services import refund_flow, stripe_events
-from coopshop.services.errors import Conflict, LedgerError, ValidationFailed
-from coopshop.services.ledger_check import check
-from coopshop.services.payments import StripeProvider
-from coopshop.services.refund_flow import RefundChoice
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books.ledger_check import check
+from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refund_flow, stripe_events
+from coopshop.services.sales.payments import StripeProvider
+from coopshop.services.sales.refund_flow import RefundChoice
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.ledger_support import entries_of
 from tests.reconcile_support import stripe_paid_order

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerEntry, LedgerTransaction, Refund, RefundLine
-from coopshop.services import refunds
-from coopshop.services.errors import Conflict, LedgerError, ValidationFailed
-from coopshop.services.settings import CoopSettings
+from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.ledger_support import balances, count, entries_of
 
@@ -137,7 +137,7 @@ def test_bad_refund_requests(scarf_order, lines, shipping, method):
 
 
 def test_unpaid_order_cannot_be_refunded(app):
-    from coopshop.services.orders import LineRequest, NewOrder, create_order
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     product = ProductFactory(price_kurus=1000)
     order = create_order(NewOrder("online", "demo", [LineRequest(1, product_id=product.id)]))

@@ -1,5 +1,5 @@
 """services.reports: sales by period, channel, collection, category, centre, producer and VAT
-rate, read from the ledger. Every number below is worked out by hand from DESIGN.md's formula
+rate, read from the ledger. Every number below is worked out by hand from docs/design.md's formula
 (20% VAT, 15% commission unless said), and every total equals the ledger's account sums.
 
 The world is tests/report_support.py (Istanbul is UTC+3).
@@ -16,11 +16,11 @@ from datetime import date
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services import reports
-from coopshop.services.errors import ValidationFailed
-from coopshop.services.report_periods import bucket_starts
-from coopshop.services.reports import Figures, Parts, ReportFilter
+from coopshop.db import db
+from coopshop.services.core.errors import ValidationFailed
+from coopshop.services.reports import summary as reports
+from coopshop.services.reports.report_periods import bucket_starts
+from coopshop.services.reports.summary import Figures, Parts, ReportFilter
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.ledger_support import balances
 from tests.report_support import SETTINGS, SPRING, at, build_world

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services import balances, ledger, refunds, statements
-from coopshop.services.dashboard import month_start
-from coopshop.services.errors import NotFound
+from coopshop.db import db
+from coopshop.services.books import balances, ledger
+from coopshop.services.core.errors import NotFound
+from coopshop.services.reports import statements
+from coopshop.services.reports.dashboard import month_start
+from coopshop.services.sales import refunds
 from tests.factories import paid_order
 from tests.producer_support import SETTINGS, payout, two_members
 

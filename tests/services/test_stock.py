@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, ProducerProfile, Product, StockMovement
-from coopshop.services import stock
-from coopshop.services.errors import Conflict, Forbidden, InsufficientStock, ValidationFailed
-from coopshop.services.orders import hold_stock
+from coopshop.services.catalog import stock
+from coopshop.services.core.errors import Conflict, Forbidden, InsufficientStock, ValidationFailed
+from coopshop.services.sales.orders import hold_stock
 from tests.factories import ProducerFactory, ProductFactory
 
 

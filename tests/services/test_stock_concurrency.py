@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Order, Product
-from coopshop.services import checkout
-from coopshop.services import settings as settings_service
-from coopshop.services.errors import InsufficientStock
-from coopshop.services.orders import Buyer
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import InsufficientStock
+from coopshop.services.sales import checkout
+from coopshop.services.sales.orders import Buyer
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.postgres

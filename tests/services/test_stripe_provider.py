@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 import stripe
 
-from coopshop.extensions import db
-from coopshop.services import checkout
-from coopshop.services import settings as settings_service
-from coopshop.services.orders import Buyer
-from coopshop.services.payments import StripeProvider
+from coopshop.db import db
+from coopshop.services.core import settings as settings_service
+from coopshop.services.sales import checkout
+from coopshop.services.sales.orders import Buyer
+from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProductFactory
 from tests.stripe_support import WEBHOOK_SECRET
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order, OutboxMessage, Payment
-from coopshop.services import transfers
-from coopshop.services.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from coopshop.services.orders import Buyer
+from coopshop.services.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from coopshop.services.sales import transfers
+from coopshop.services.sales.orders import Buyer
 from tests.factories import ProductFactory, paid_order
 from tests.ledger_support import balances
 from tests.staff_support import (

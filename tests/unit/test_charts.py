@@ -1,4 +1,4 @@
-"""coopshop.charts.bar_chart: one accessible SVG bar per value, escaped, integer geometry."""
+"""coopshop.web.charts.bar_chart: one accessible SVG bar per value, escaped, integer geometry."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import pytest
 from markupsafe import Markup
 
-from coopshop.charts import NEGATIVE_FILL, POSITIVE_FILL, bar_chart
+from coopshop.web.charts import NEGATIVE_FILL, POSITIVE_FILL, bar_chart
 
 
 def bars(svg: str) -> list[dict[str, str]]:

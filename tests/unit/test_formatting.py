@@ -11,7 +11,8 @@ from flask_babel import force_locale
 
 from config import TestingConfig
 from coopshop import create_app
-from coopshop.formatting import money, order_status_label, percent_bp, when
+from coopshop.money import kurus_text, percent_text
+from coopshop.web.formatting import order_status_label, when
 
 
 @pytest.fixture(scope="module")
@@ -39,13 +40,13 @@ def request_context(app):
 )
 def test_money(request_context, kurus, turkish, english):
     with force_locale("tr"):
-        assert money(kurus) == turkish
+        assert kurus_text(kurus) == turkish
     with force_locale("en"):
-        assert money(kurus) == english
+        assert kurus_text(kurus) == english
 
 
 def test_money_of_nothing_is_empty(request_context):
-    assert money(None) == ""
+    assert kurus_text(None) == ""
 
 
 @pytest.mark.parametrize(
@@ -60,9 +61,9 @@ def test_money_of_nothing_is_empty(request_context):
 )
 def test_percent(request_context, bp, turkish, english):
     with force_locale("tr"):
-        assert percent_bp(bp) == turkish
+        assert percent_text(bp) == turkish
     with force_locale("en"):
-        assert percent_bp(bp) == english
+        assert percent_text(bp) == english
 
 
 def test_the_template_filters(request_context):
@@ -74,7 +75,7 @@ def test_the_template_filters(request_context):
 
 
 def test_the_money_macro_wraps_the_amount(request_context):
-    source = '{% from "_macros.html" import money %}{{ money(99900) }}'
+    source = '{% from "_macros.html" import money %}{{ kurus_text(99900) }}'
     with force_locale("tr"):
         assert render_template_string(source) == '<span class="money">₺999,00</span>'
 

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image, ImageStat
 from werkzeug.datastructures import FileStorage
 
-from coopshop.services import images
-from coopshop.services.errors import ValidationFailed
+from coopshop.services.core import images
+from coopshop.services.core.errors import ValidationFailed
 
 ORIENTATION, MAKE, GPS_IFD = 0x0112, 0x010F, 0x8825
 

@@ -1,5 +1,5 @@
 """coopshop.money: parsing what people type, half-up rounding, exact splits, the allocation
-formula of DESIGN.md and the cumulative refund rule, with worked examples and properties."""
+formula of docs/design.md and the cumulative refund rule, with worked examples and properties."""
 
 from __future__ import annotations
 
@@ -182,7 +182,7 @@ def test_split_adds_up_exactly_and_each_part_is_within_a_kurus(total, weights):
         assert abs(Fraction(total * w, sum(weights)) - part) < 1
 
 
-# --- the allocation formula: worked examples from DESIGN.md ----------------------------------
+# --- the allocation formula: worked examples from docs/design.md ----------------------------------
 
 
 def test_worked_example_scarf_two_makers():

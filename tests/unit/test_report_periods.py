@@ -1,4 +1,4 @@
-"""coopshop.services.report_periods: Istanbul buckets, the same text on SQLite and PostgreSQL."""
+"""report_periods: Istanbul buckets, the same text on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from coopshop.models.base import UTCDateTime
-from coopshop.services.report_periods import bucket_of, bucket_starts, local_bucket
+from coopshop.services.reports.report_periods import bucket_of, bucket_starts, local_bucket
 
 
 @pytest.mark.parametrize(

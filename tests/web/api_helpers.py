@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coopshop.extensions import db
-from coopshop.services import users as user_service
+from coopshop.db import db
+from coopshop.services.members import users as user_service
 from tests.factories import ProducerFactory, UserFactory
 
 

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent
 from coopshop.models.audit import AuditImmutableError
-from coopshop.services import audit
+from coopshop.services.core import audit
 from tests.factories import ProducerFactory, UserFactory
 from tests.sql_counter import count_queries
 from tests.test_migrations import _trigger_names, empty_app  # noqa: F401  (fixture)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, Category, Collection, OutboxMessage, Product
 from tests.factories import (
     PASSWORD,

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerEntry, LedgerTransaction, utcnow
-from coopshop.services import balances, deductions, ledger_check
-from coopshop.services.errors import LedgerError, NotFound, ValidationFailed
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import balances, deductions, ledger_check
+from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
 from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory, paid_order
 
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)

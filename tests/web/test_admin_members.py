@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
-from coopshop.services import ledger, ledger_check
+from coopshop.services.books import ledger, ledger_check
 from tests.factories import (
     PASSWORD,
     CollectionFactory,

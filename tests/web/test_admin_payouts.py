@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, PayoutBatch
-from coopshop.services import payouts
-from coopshop.services.ledger_check import check
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books.ledger_check import check
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.payouts import batches as payouts
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.sql_counter import count_queries
 

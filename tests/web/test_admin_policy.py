@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OrderLine, utcnow
-from coopshop.services import ledger_check
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books import ledger_check
+from coopshop.services.core.settings import CoopSettings
 from tests.factories import (
     PASSWORD,
     CollectionFactory,

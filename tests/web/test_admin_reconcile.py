@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
 

@@ -8,12 +8,12 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, Refund, RefundRequest
-from coopshop.services import refund_flow
-from coopshop.services.ledger_check import check
-from coopshop.services.payments import StripeProvider
-from coopshop.services.settings import CoopSettings
+from coopshop.services.books.ledger_check import check
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import refund_flow
+from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.reconcile_support import stripe_paid_order
 from tests.sql_counter import count_queries

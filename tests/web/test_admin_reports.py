@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import utcnow
 from tests.factories import (
     CollectionFactory,

@@ -8,7 +8,7 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import ApiToken, AuditEvent
 from tests.factories import PASSWORD, UserFactory
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
@@ -234,7 +234,7 @@ def test_the_login_form_still_takes_the_password(client):
 
 
 def test_an_unexpected_failure_is_a_json_500(app, client, monkeypatch):
-    from coopshop.services import ledger_check
+    from coopshop.services.books import ledger_check
 
     def broken():
         raise RuntimeError("boom")

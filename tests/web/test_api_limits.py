@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from coopshop import create_app
-from coopshop.extensions import db, limiter
+from coopshop.db import db
+from coopshop.extensions import limiter
 from tests.conftest import _testing_config
 from tests.factories import PASSWORD, UserFactory
 from tests.web.api_helpers import assert_error, bearer, token_for

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerTransaction, PayoutBatch, utcnow
-from coopshop.services import balances, ledger_check
-from coopshop.services.refunds import create_refund
+from coopshop.services.books import balances, ledger_check
+from coopshop.services.sales.refunds import create_refund
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
 

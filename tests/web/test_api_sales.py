@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerTransaction, Order, Payment, Product, Refund
-from coopshop.services import cash, ledger_check
+from coopshop.services.bazaar import cash
+from coopshop.services.books import ledger_check
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.ledger_support import balances, count
 from tests.web.api_helpers import assert_error, caller
@@ -363,7 +364,8 @@ def test_an_online_refund_without_stripe_configured_is_409(client):
 def test_the_loser_of_a_race_for_the_same_ticket_gets_409(client, desk, monkeypatch):
     """Two tablets sending the same ticket at the same moment: neither sees the other's order
     before inserting; the unique payment reference stops the second, which is told to retry."""
-    from coopshop.services import bazaar, offline_sales
+    from coopshop.services.bazaar import offline_sales
+    from coopshop.services.bazaar import tickets as bazaar
 
     _, headers = caller("staff")
     product = ProductFactory(code="YR01", stock=5)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, OutboxMessage, ProducerProfile, User
 from tests.factories import PASSWORD, ProducerFactory, UserFactory
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy.exc import OperationalError
 
-from coopshop.extensions import db
+from coopshop.db import db
 
 
 def test_healthz_ok(client):

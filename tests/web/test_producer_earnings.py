@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import utcnow
-from coopshop.services import balances
-from coopshop.services.dashboard import month_start
+from coopshop.services.books import balances
+from coopshop.services.reports.dashboard import month_start
 from tests.factories import ProducerFactory, ProductFactory, paid_order
 from tests.producer_support import SETTINGS, payout, two_members
 from tests.sql_counter import count_queries

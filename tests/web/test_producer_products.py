@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import stream_encode_multipart
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Product, ProductImage, StockMovement
 from tests.factories import CategoryFactory, ProducerFactory, ProductFactory
 from tests.producer_support import picture

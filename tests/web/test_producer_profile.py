@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import AuditEvent, ProducerProfile
 from tests.factories import ProducerFactory
 from tests.producer_support import picture

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerEntry, StatementQuestion
-from coopshop.services import balances
+from coopshop.services.books import balances
 from tests.factories import UserFactory
 from tests.producer_support import two_members
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services import catalog
+from coopshop.db import db
+from coopshop.services.catalog import listing as catalog
 from tests.factories import (
     CategoryFactory,
     CollectionFactory,

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import Order
-from coopshop.services.orders import LineRequest, NewOrder, PaymentInfo, create_order, mark_paid
+from coopshop.services.sales.orders import (
+    LineRequest,
+    NewOrder,
+    PaymentInfo,
+    create_order,
+    mark_paid,
+)
 from tests.factories import ProducerFactory, ProductFactory
 from tests.sql_counter import count_queries
 from tests.staff_support import BUYER, assert_ledger_holds, audit_actions, staff_user

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import CashSession, LedgerTransaction, Order, Product
-from coopshop.services import bazaar
-from coopshop.services.orders import LineRequest
+from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.sales.orders import LineRequest
 from tests.factories import ProductFactory
 from tests.ledger_support import balances
 from tests.sql_counter import count_queries

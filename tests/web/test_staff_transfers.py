@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order
 from tests.factories import ProductFactory
 from tests.sql_counter import count_queries
@@ -120,7 +120,7 @@ def test_cancelling_returns_the_stock(client, clerk, waiting):
 
 
 def test_searching_the_queue(client, clerk):
-    from coopshop.services.orders import Buyer
+    from coopshop.services.sales.orders import Buyer
 
     product = ProductFactory(stock=10)
     hatice = transfer_order([(product, 1)], buyer=Buyer(name="Hatice Demir", email="h@e.org"))

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from coopshop.extensions import db
-from coopshop.services.orders import MAX_QUANTITY
+from coopshop.db import db
+from coopshop.services.sales.orders import MAX_QUANTITY
 from tests.factories import (
     CategoryFactory,
     CollectionFactory,

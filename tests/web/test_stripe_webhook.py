@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from coopshop.extensions import db
+from coopshop.db import db
 from coopshop.models import (
     AuditEvent,
     LedgerTransaction,
@@ -18,10 +18,10 @@ from coopshop.models import (
     Product,
     WebhookEvent,
 )
-from coopshop.services import checkout
-from coopshop.services import settings as settings_service
-from coopshop.services.orders import Buyer
-from coopshop.services.payments import StripeProvider
+from coopshop.services.core import settings as settings_service
+from coopshop.services.sales import checkout
+from coopshop.services.sales.orders import Buyer
+from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProductFactory
 from tests.stripe_support import WEBHOOK_SECRET, event, signed
 
@@ -220,7 +220,7 @@ def _paid_order(client, provider, stock=5, quantity=1):
 
 def test_dashboard_refund_is_booked_once(client, provider):
     from coopshop.models import Refund
-    from coopshop.services.ledger_check import check
+    from coopshop.services.books.ledger_check import check
 
     order, payment = _paid_order(client, provider, quantity=2)  # ₺900 + ₺75 shipping
     provider.refund(payment.charge_ref, 19500, idempotency_key="dash-1")

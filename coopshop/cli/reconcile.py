@@ -1,0 +1,55 @@
+"""`flask reconcile stripe --from YYYY-MM-DD --to YYYY-MM-DD`: Stripe against the books, plus the
+ledger's own check. Exits 1 when anything does not match (cron-able), 2 when Stripe is not set up.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+reconcile_cli = AppGroup("reconcile", help="Compare the books with the payment provider.")
+
+
+@reconcile_cli.command("stripe")
+@click.option(
+    "--from", "start_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
+)
+@click.option(
+    "--to", "end_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (kept)."
+)
+def reconcile_stripe_command(start_day: datetime, end_day: datetime) -> None:
+    """List every mismatch between Stripe and the books for the days FROM..TO (Istanbul time,
+    both included) and every ledger check violation."""
+    from coopshop.services.payouts import reconcile
+    from coopshop.services.sales import payments
+
+    if end_day < start_day:
+        click.echo("error: --to is before --from", err=True)
+        sys.exit(2)
+    provider = payments.stripe_provider(current_app.config)
+    if provider is None:
+        click.echo("error: Stripe is not configured (STRIPE_SECRET_KEY)", err=True)
+        sys.exit(2)
+    start, end = reconcile.day_period(start_day.date(), end_day.date())
+    report = reconcile.run(provider, start, end)
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    click.echo(f"{start_day:%Y-%m-%d} .. {end_day:%Y-%m-%d}: checked {counts}")
+    for mismatch in report.mismatches:
+        click.echo(str(mismatch))
+    for violation in report.violations:
+        click.echo(f"[ledger] {violation}")
+    if not report.ok:
+        click.echo(
+            f"{len(report.mismatches)} mismatch(es), {len(report.violations)} ledger violation(s)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("reconciled: no mismatches; ledger ok")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(reconcile_cli)

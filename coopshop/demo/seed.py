@@ -1,0 +1,482 @@
+"""Realistic demo data for an empty database: members, catalog, months of orders, demo logins.
+
+Deterministic for a seed: every choice comes from one random.Random(seed), and dates are laid
+out backwards from ``now``. Orders go through services.orders (create_order, mark_paid, cancel),
+so stock, line snapshots and the ledger agree exactly as they would after real sales. Only order
+numbers, password hashes and image file names are not repeatable (they come from `secrets`).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from coopshop.db import db
+from coopshop.demo.data import (
+    ADDRESSES,
+    APPLICATION_NOTES,
+    BANK_CODES,
+    BAZAARS,
+    BIOS,
+    CARE_EN,
+    CARE_TR,
+    CENTRES,
+    COLLECTIONS,
+    COLOURS,
+    CRAFTS,
+    CUSTOMER_FIRST_NAMES,
+    FIRST_NAMES,
+    KIDS,
+    STREETS,
+    SURNAMES,
+    Craft,
+)
+from coopshop.demo.orders import OrderSimulator
+from coopshop.models import (
+    CashSession,
+    Category,
+    Collection,
+    LedgerTransaction,
+    Order,
+    ProducerProfile,
+    Product,
+    ProductImage,
+    ProductMaker,
+    User,
+    utcnow,
+)
+from coopshop.money import kurus_text
+from coopshop.services.core import images
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import Conflict
+from coopshop.services.members import users as user_service
+from coopshop.turkish import search_fold
+
+# Printed by `flask seed-demo`; for demo databases only, never a real server.
+DEMO_PASSWORD = "demo-12345"  # noqa: S105 (documented demo-only logins)
+DEMO_SUBDIR = "demo"  # under UPLOAD_DIR; placeholders only
+PRODUCT_STATUS_WEIGHTS = {"active": 88, "in_review": 4, "draft": 5, "archived": 3}
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    email: str
+    name: str
+
+
+@dataclass
+class Summary:
+    seed: int
+    collections: int = 0
+    categories: int = 0
+    producers: dict[str, int] = field(default_factory=dict)  # by membership status
+    customers: int = 0
+    products: dict[str, int] = field(default_factory=dict)  # by status
+    co_made: int = 0
+    made_to_order: int = 0
+    image_files: int = 0
+    orders: dict[str, int] = field(default_factory=dict)  # by status
+    channels: dict[str, int] = field(default_factory=dict)
+    cash_sessions: int = 0
+    paid_total_kurus: int = 0
+    ledger_sales: int = 0
+    logins: list[DemoLogin] = field(default_factory=list)
+    password: str = DEMO_PASSWORD
+
+    def describe(self) -> str:
+        """The report `flask seed-demo` prints: what was created and how to log in."""
+
+        def parts(counts: dict[str, int]) -> str:
+            return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+        rows = [
+            f"Demo data loaded (seed {self.seed}).",
+            f"  collections    {self.collections}",
+            f"  categories     {self.categories}",
+            f"  producers      {sum(self.producers.values())} ({parts(self.producers)})",
+            f"  customers      {self.customers}",
+            f"  products       {sum(self.products.values())} ({parts(self.products)}; "
+            f"{self.co_made} co-made, {self.made_to_order} made to order)",
+            f"  image files    {self.image_files}",
+            f"  orders         {sum(self.orders.values())} ({parts(self.orders)})",
+            f"  channels       {parts(self.channels)}",
+            f"  cash sessions  {self.cash_sessions} (closed)",
+            f"  paid sales     {kurus_text(self.paid_total_kurus, 'tr')} in {self.ledger_sales}"
+            " ledger sales",
+            "",
+            f"Demo logins (password for all: {self.password}; demo data only, never on a real "
+            "server):",
+        ]
+        width = max(len(login.email) for login in self.logins) if self.logins else 5
+        rows.append(f"  {'role':<9} {'e-mail':<{width}}  name")
+        rows += [f"  {x.role:<9} {x.email:<{width}}  {x.name}" for x in self.logins]
+        return "\n".join(rows)
+
+
+def turkish_iban(bank_code: str, account: str) -> str:
+    """TR + check digits + 5-digit bank code + reserve digit 0 + 16-digit account (ISO 13616)."""
+    bban = f"{bank_code}0{account}"
+    if len(bban) != 22 or not bban.isdigit():
+        raise ValueError("a Turkish BBAN is 22 digits")
+    # Move "TR00" to the end, letters as numbers (T=29, R=27); the check makes it 1 mod 97.
+    check = 98 - int(bban + "292700") % 97
+    return f"TR{check:02d}{bban}"
+
+
+def demo_login(email: str, name: str, role: str) -> User:
+    """An account through the users service, with the documented demo password."""
+    return user_service.create_user(email, DEMO_PASSWORD, name, role=role)
+
+
+def email_for(name: str, domain: str, taken: set[str]) -> str:
+    local = ".".join(search_fold(name).split())
+    email, n = f"{local}@{domain}", 2
+    while email in taken:
+        email, n = f"{local}{n}@{domain}", n + 1
+    taken.add(email)
+    return email
+
+
+def _count(query) -> int:
+    # int(): PostgreSQL's SUM over a bigint is a numeric, read back as Decimal.
+    return int(db.session.scalar(query) or 0)
+
+
+def _by(column) -> dict[str, int]:
+    rows = db.session.execute(select(column, func.count()).group_by(column)).tuples()
+    return dict(rows.all())
+
+
+class _Seeder:
+    def __init__(self, rng: random.Random, now: datetime, upload_dir: str):
+        self.rng = rng
+        self.now = now
+        self.upload_dir = upload_dir
+        self.emails: set[str] = set()
+        self.crafts = {c.slug: c for c in CRAFTS}
+        self.collections: dict[str, Collection] = {}
+        self.categories: dict[str, Category] = {}
+        self.producers: list[ProducerProfile] = []
+        self.pictures: dict[str, list[tuple[str, str]]] = {}
+        # Members other than the demo login share one hash of a random password nobody knows
+        # (scrypt once, not forty times); they would set their own through password reset.
+        self.unknown_hash = user_service.hash_password(user_service.generate_password())
+
+    def days_ago(self, low: int, high: int) -> datetime:
+        return self.now - timedelta(
+            days=self.rng.randint(low, high), minutes=self.rng.randint(0, 1439)
+        )
+
+    def account(self, email: str, name: str, role: str, created_at: datetime) -> User:
+        user = User(
+            email=email,
+            password_hash=self.unknown_hash,
+            name=name,
+            role=role,
+            created_at=created_at,
+        )
+        db.session.add(user)
+        return user
+
+    def catalog(self) -> None:
+        for position, (slug, tr, en, desc_tr, desc_en, commission) in enumerate(COLLECTIONS):
+            self.collections[slug] = Collection(
+                slug=slug,
+                name_tr=tr,
+                name_en=en,
+                description_tr=desc_tr,
+                description_en=desc_en,
+                commission_bp=commission,
+                position=position,
+            )
+        for craft in CRAFTS:
+            self.categories[craft.slug] = Category(
+                slug=craft.slug, name_tr=craft.name_tr, name_en=craft.name_en
+            )
+        db.session.add_all([*self.collections.values(), *self.categories.values()])
+
+    def members(self, count: int, demo_email: str) -> None:
+        rng = self.rng
+        pairs = [(f, s) for f in FIRST_NAMES for s in SURNAMES if (f, s) != ("Ayşe", "Yılmaz")]
+        names = ["Ayşe Yılmaz"] + [f"{f} {s}" for f, s in rng.sample(pairs, count - 1)]
+        crafts = [CRAFTS[i % len(CRAFTS)] for i in range(count)]
+        rng.shuffle(crafts)
+        crafts[0] = self.crafts["dokuma"]  # the demo producer weaves
+        applied = {count - 1, count - 2} if count >= 8 else {count - 1}
+        overrides = set(rng.sample(range(1, count - len(applied)), k=max(1, count // 10)))
+        self.emails.add(demo_email)
+        for i, name in enumerate(names):
+            joined = self.days_ago(250, 900) if i not in applied else self.days_ago(1, 10)
+            if i == 0:
+                user = demo_login(demo_email, name, "producer")
+                user.created_at = joined
+            else:
+                email = email_for(name, "example.org", self.emails)
+                user = self.account(email, name, "producer", joined)
+            craft = crafts[i]
+            centre = CENTRES[0] if i == 0 else rng.choice(CENTRES)
+            bio = rng.choice(BIOS).format(
+                year=rng.randint(2012, 2022),
+                centre=centre,
+                course=craft.course,
+                likes=rng.choice(craft.likes),
+                kids=rng.choice(KIDS),
+            )
+            account = "".join(rng.choice("0123456789") for _ in range(16))
+            status = "applied" if i in applied else "active"
+            profile = ProducerProfile(
+                user=user,
+                display_name=name,
+                centre=centre,
+                craft=craft.name_tr,
+                bio=bio,
+                iban=turkish_iban(rng.choice(BANK_CODES), account),
+                membership_status=status,
+                commission_bp=rng.choice((1000, 1200)) if i in overrides else None,
+                application_note=rng.choice(APPLICATION_NOTES) if status == "applied" else "",
+                created_at=joined,
+                approved_at=joined + timedelta(days=rng.randint(1, 14))
+                if status == "active"
+                else None,
+            )
+            db.session.add(profile)
+            self.producers.append(profile)
+        db.session.flush()
+
+    def make_pictures(self) -> None:
+        """Two placeholders per craft, shared by all its products: seeding stays fast.
+
+        The demo folder holds nothing but placeholders, and the database is empty, so pictures
+        left by an earlier demo database are orphans: they are cleared, not piled up.
+        """
+        shutil.rmtree(Path(self.upload_dir) / DEMO_SUBDIR, ignore_errors=True)
+        for craft in CRAFTS:
+            self.pictures[craft.slug] = [
+                images.make_placeholder(
+                    craft.code,
+                    colour,
+                    self.upload_dir,
+                    DEMO_SUBDIR,
+                    label=craft.name_tr,
+                    pattern=craft.pattern,
+                )
+                for colour in craft.colours
+            ]
+
+    def _titles(self, craft: Craft):
+        """(colour, motif, item) titles of a craft in random order: plain ones first, then with a
+        colour; past a few hundred per craft they repeat (the codes stay unique)."""
+        rng = self.rng
+        plain = [(None, m, it) for m in craft.motifs for it in craft.items]
+        coloured = [(c, m, it) for c in COLOURS for m in craft.motifs for it in craft.items]
+        rng.shuffle(plain)
+        rng.shuffle(coloured)
+        yield from plain
+        while True:
+            yield from coloured
+
+    def products(self, count: int) -> list[Product]:
+        rng = self.rng
+        active = [p for p in self.producers if p.membership_status == "active"]
+        applicants = [p for p in self.producers if p.membership_status == "applied"]
+        craft_of = {p.id: next(c for c in CRAFTS if c.name_tr == p.craft) for p in self.producers}
+        # Every active member gets products; the rest go to members at random.
+        owners = applicants + active + rng.choices(active, k=max(0, count - len(self.producers)))
+        owners = owners[:count]
+        titles = {c.slug: self._titles(c) for c in CRAFTS}
+        numbers = {c.code: 0 for c in CRAFTS}
+        statuses, status_weights = (
+            list(PRODUCT_STATUS_WEIGHTS),
+            list(PRODUCT_STATUS_WEIGHTS.values()),
+        )
+        made: list[Product] = []
+        for owner in owners:
+            craft = craft_of[owner.id]
+            colour, motif, item = next(titles[craft.slug])
+            title_tr = " ".join(
+                x for x in (colour and colour[0], motif.title_tr, item.title_tr) if x
+            )
+            title_en = " ".join(
+                x for x in (colour and colour[1], motif.title_en, item.title_en) if x
+            )
+            numbers[craft.code] += 1
+            status = (
+                "in_review"
+                if owner.membership_status == "applied"
+                else rng.choices(statuses, weights=status_weights)[0]
+            )
+            lira_price = rng.randint(item.min_lira, item.max_lira)
+            if motif.title_tr == "Gümüş Telkari":
+                lira_price = min(lira_price * 2, 2400)
+            lira_price = max(item.min_lira, lira_price // 10 * 10)
+            price = lira_price * 100 - (10 if rng.random() < 0.3 else 0)  # ₺349,90 or ₺350,00
+            made_to_order = item.made_to_order and rng.random() < 0.7
+            if not made_to_order and craft.slug not in ("sabun", "taki"):
+                made_to_order = rng.random() < 0.05
+            stock = 0 if made_to_order or rng.random() < 0.04 else rng.randint(3, 18)
+            makers = [owner]
+            if status == "active" and rng.random() < 0.12:
+                same_craft = [p for p in active if p is not owner and craft_of[p.id] is craft]
+                makers.append(rng.choice(same_craft or [p for p in active if p is not owner]))
+            shares = (
+                (10000,)
+                if len(makers) == 1
+                else rng.choice(((6000, 4000), (5000, 5000), (7000, 3000)))
+            )
+            names = " ve ".join(m.display_name for m in makers)
+            created = (
+                self.days_ago(1, 20)
+                if status in ("draft", "in_review")
+                else self.days_ago(125, 240)
+            )
+            path, thumb = rng.choice(self.pictures[craft.slug])
+            product = Product(
+                code=f"{craft.code}-{numbers[craft.code]:04d}",
+                title_tr=title_tr,
+                title_en=title_en,
+                description_tr=(
+                    f"{craft.about_tr} {names} tarafından {owner.centre}'te el emeğiyle "
+                    f"yapıldı. {CARE_TR}"
+                ),
+                description_en=f"{craft.about_en} Made by {names} at {owner.centre}. {CARE_EN}",
+                price_kurus=price,
+                vat_bp=item.vat_bp,
+                commission_bp=1000 if rng.random() < 0.02 else None,
+                stock=stock,
+                made_to_order=made_to_order,
+                lead_time_days=rng.choice((7, 10, 14, 21)) if made_to_order else None,
+                status=status,
+                collection=self.collections[motif.collection] if motif.collection else None,
+                category=self.categories[craft.slug],
+                created_at=created,
+                updated_at=created,
+                makers=[
+                    ProductMaker(producer_id=m.id, share_bp=s)
+                    for m, s in zip(makers, shares, strict=True)
+                ],
+                images=[ProductImage(path=path, thumb_path=thumb, position=0, alt=title_tr)],
+            )
+            made.append(product)
+        db.session.add_all(made)
+        db.session.flush()
+        return made
+
+    def customers(self, count: int, demo_email: str) -> list[tuple[User, tuple]]:
+        """Customer accounts with a home address each; the first is the demo login."""
+        rng = self.rng
+        result = []
+        for i in range(count):
+            name = f"{rng.choice(CUSTOMER_FIRST_NAMES)} {rng.choice(SURNAMES)}"
+            if i == 0:
+                name = "Selin Aksoy"
+                user = demo_login(demo_email, name, "customer")
+                user.created_at = self.days_ago(130, 300)
+                self.emails.add(demo_email)
+            else:
+                email = email_for(name, "example.com", self.emails)
+                user = self.account(email, name, "customer", self.days_ago(130, 300))
+            result.append((user, self.address()))
+        db.session.flush()
+        return result
+
+    def address(self) -> tuple[str, str, str, str]:
+        rng = self.rng
+        il, ilce, postal = rng.choice(ADDRESSES)
+        line = f"{rng.choice(STREETS)} No: {rng.randint(1, 140)} Daire: {rng.randint(1, 24)}"
+        return line, il, ilce, f"{postal}{rng.randint(100, 999)}"
+
+
+def seed(
+    seed: int = 2024,
+    *,
+    producers: int = 40,
+    products: int = 200,
+    orders: int = 240,
+    now: datetime | None = None,
+    upload_dir: str | None = None,
+) -> Summary:
+    """Load demo data into an empty database (adds and flushes; the caller commits).
+
+    The defaults are the full demo; tests pass smaller numbers. Refuses a database that already
+    has accounts, and an app not configured for demo payments (production).
+    """
+    if not current_app.config.get("DEMO_PAYMENTS"):
+        raise Conflict(_l("Demo verisi yalnızca geliştirme ve deneme ortamında yüklenebilir."))
+    if user_service.count_users() > 0:
+        raise Conflict(_l("Demo verisi yalnızca boş bir veritabanına yüklenebilir."))
+    if producers < 4 or products < producers or orders < 1:
+        raise ValueError("need at least 4 producers, a product each, and one order")
+    rng = random.Random(seed)
+    now = now or utcnow()
+    seeder = _Seeder(rng, now, upload_dir or current_app.config["UPLOAD_DIR"])
+    logins = [
+        DemoLogin("admin", "admin@example.org", "Meltem Karaca"),
+        DemoLogin("staff", "staff@example.org", "Büşra Tan"),
+        DemoLogin("producer", "ayse@example.org", "Ayşe Yılmaz"),
+        DemoLogin("customer", "customer@example.org", "Selin Aksoy"),
+    ]
+    team = {}
+    for login in logins[:2]:
+        team[login.role] = demo_login(login.email, login.name, login.role)
+        team[login.role].created_at = now - timedelta(days=400)
+        seeder.emails.add(login.email)
+    seeder.catalog()
+    seeder.members(producers, logins[2].email)
+    seeder.make_pictures()
+    catalog = seeder.products(products)
+    customers = seeder.customers(max(3, orders // 12), logins[3].email)
+
+    simulator = OrderSimulator(
+        rng=rng,
+        now=now,
+        settings=settings_service.current(),
+        products=catalog,
+        demo_producer_id=seeder.producers[0].id,
+        customers=customers,
+        staff_id=team["staff"].id,
+        make_buyer=seeder.address,
+        bazaars=BAZAARS,
+    )
+    simulator.run(orders)
+    return _summarise(seed, logins, seeder)
+
+
+def _summarise(seed_value: int, logins: list[DemoLogin], seeder: _Seeder) -> Summary:
+    paid = select(func.coalesce(func.sum(Order.total_kurus), 0)).where(Order.status == "paid")
+    co_made = (
+        select(ProductMaker.product_id)
+        .group_by(ProductMaker.product_id)
+        .having(func.count() > 1)
+        .subquery()
+    )
+    return Summary(
+        seed=seed_value,
+        collections=_count(select(func.count()).select_from(Collection)),
+        categories=_count(select(func.count()).select_from(Category)),
+        producers=_by(ProducerProfile.membership_status),
+        customers=_count(select(func.count()).select_from(User).where(User.role == "customer")),
+        products=_by(Product.status),
+        co_made=_count(select(func.count()).select_from(co_made)),
+        made_to_order=_count(
+            select(func.count()).select_from(Product).where(Product.made_to_order.is_(True))
+        ),
+        image_files=2 * sum(len(v) for v in seeder.pictures.values()),
+        orders=_by(Order.status),
+        channels=_by(Order.channel),
+        cash_sessions=_count(select(func.count()).select_from(CashSession)),
+        paid_total_kurus=_count(paid),
+        ledger_sales=_count(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.kind == "sale")
+        ),
+        logins=logins,
+    )

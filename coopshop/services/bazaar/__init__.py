@@ -1,0 +1,1 @@
+"""Bazaars: cash sessions, the point of sale, offline sales."""

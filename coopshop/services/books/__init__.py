@@ -1,0 +1,1 @@
+"""The books: ledger postings, ledger check, balances, commission, deductions."""

@@ -1,0 +1,188 @@
+"""What the cooperative owes each producer, as aggregate queries over ledger entries.
+
+Nothing here is stored: every number is a sum over producer entries (indexed by producer_id),
+for one producer or for all of them in a single grouped query. Amounts are shown from her side:
+a credit to her account (a sale) is a positive amount owed to her.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from coopshop.db import db
+from coopshop.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderLine,
+    OrderLineMaker,
+    utcnow,
+)
+
+# A reversal counts under the kind it reverses (reversing a deduction gives it back).
+_DEDUCTION_KINDS = ("adjustment", "cash_over_short")
+
+
+@dataclass(frozen=True)
+class ProducerBalance:
+    """A producer's position as of a moment. ``pending + available`` is what she is owed."""
+
+    producer_id: int
+    pending: int = 0
+    available: int = 0
+    earned: int = 0
+    refunded: int = 0
+    paid_out: int = 0
+    deductions: int = 0
+    fees: int = 0
+
+    @property
+    def balance(self) -> int:
+        return self.pending + self.available
+
+
+def _balance_query(as_of: datetime):
+    txn = LedgerTransaction
+    reversed_txn = aliased(LedgerTransaction)
+    kind = func.coalesce(reversed_txn.kind, txn.kind)
+    owed = -LedgerEntry.amount_kurus  # credits to her account are what she is owed
+
+    def total(expr):
+        return func.coalesce(func.sum(expr), 0)
+
+    def owed_if(*conditions):
+        return total(case((and_(*conditions), owed), else_=0))
+
+    return (
+        select(
+            LedgerEntry.producer_id,
+            owed_if(LedgerEntry.available_at > as_of).label("pending"),
+            owed_if(
+                or_(LedgerEntry.available_at.is_(None), LedgerEntry.available_at <= as_of)
+            ).label("available"),
+            owed_if(kind == "sale").label("earned"),
+            (-owed_if(kind == "refund")).label("refunded"),
+            (-owed_if(kind.in_(("payout", "payout_failed")))).label("paid_out"),
+            (-owed_if(kind.in_(_DEDUCTION_KINDS))).label("deductions"),
+            (-owed_if(kind == "fee")).label("fees"),
+        )
+        .join(txn, txn.id == LedgerEntry.transaction_id)
+        .outerjoin(reversed_txn, reversed_txn.id == txn.reverses_id)
+        .where(LedgerEntry.producer_id.is_not(None), LedgerEntry.created_at <= as_of)
+        .group_by(LedgerEntry.producer_id)
+    )
+
+
+def _from_row(row) -> ProducerBalance:
+    return ProducerBalance(
+        producer_id=row.producer_id,
+        pending=int(row.pending),
+        available=int(row.available),
+        earned=int(row.earned),
+        refunded=int(row.refunded),
+        paid_out=int(row.paid_out),
+        deductions=int(row.deductions),
+        fees=int(row.fees),
+    )
+
+
+def balances(
+    as_of: datetime | None = None, producer_ids: list[int] | None = None
+) -> dict[int, ProducerBalance]:
+    """Every producer's balance (or those of ``producer_ids``) in one grouped query.
+
+    Producers with no entries are left out; ``balances().get(pid)`` or ``balance(pid)`` give
+    zeros for them. Entries written after ``as_of`` are not counted, so a past balance stays
+    what it was.
+    """
+    query = _balance_query(as_of or utcnow())
+    if producer_ids is not None:
+        query = query.where(LedgerEntry.producer_id.in_(producer_ids))
+    return {row.producer_id: _from_row(row) for row in db.session.execute(query)}
+
+
+def balance(producer_id: int, as_of: datetime | None = None) -> ProducerBalance:
+    found = balances(as_of, [producer_id]).get(producer_id)
+    return found or ProducerBalance(producer_id=producer_id)
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    """One line she made (part of), with her share and what became of it."""
+
+    order_line_id: int
+    order_number: str
+    paid_at: datetime | None
+    title: str
+    quantity: int
+    gross_kurus: int
+    share_bp: int
+    earned: int
+    refunded: int
+    available_at: datetime | None
+
+    @property
+    def net(self) -> int:
+        return self.earned - self.refunded
+
+
+def sale_lines(producer_id: int, limit: int = 50, offset: int = 0) -> list[SaleLine]:
+    """Her sale lines, newest first, with her part, what was refunded of it and when it becomes
+    payable: the history behind her balance, one page per query."""
+    txn = LedgerTransaction
+    amount = LedgerEntry.amount_kurus
+    columns = (
+        LedgerEntry.order_line_id,
+        Order.number,
+        Order.paid_at,
+        OrderLine.title,
+        OrderLine.quantity,
+        OrderLine.gross_kurus,
+        OrderLineMaker.share_bp,
+    )
+    query = (
+        select(
+            *columns,
+            func.coalesce(func.sum(case((txn.kind == "sale", -amount), else_=0)), 0).label(
+                "earned"
+            ),
+            func.coalesce(func.sum(case((txn.kind == "refund", amount), else_=0)), 0).label(
+                "refunded"
+            ),
+            func.min(case((txn.kind == "sale", LedgerEntry.available_at))).label("available_at"),
+        )
+        .join(txn, txn.id == LedgerEntry.transaction_id)
+        .join(OrderLine, OrderLine.id == LedgerEntry.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(
+            OrderLineMaker,
+            and_(
+                OrderLineMaker.line_id == OrderLine.id,
+                OrderLineMaker.producer_id == LedgerEntry.producer_id,
+            ),
+        )
+        .where(LedgerEntry.producer_id == producer_id, LedgerEntry.order_line_id.is_not(None))
+        .group_by(*columns)
+        .order_by(Order.paid_at.desc(), LedgerEntry.order_line_id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        SaleLine(
+            order_line_id=row.order_line_id,
+            order_number=row.number,
+            paid_at=row.paid_at,
+            title=row.title,
+            quantity=row.quantity,
+            gross_kurus=row.gross_kurus,
+            share_bp=row.share_bp,
+            earned=int(row.earned),
+            refunded=int(row.refunded),
+            available_at=row.available_at,
+        )
+        for row in db.session.execute(query)
+    ]

@@ -1,0 +1,1 @@
+"""The catalogue: products and their makers, photos, stock, collections."""

@@ -1,0 +1,1 @@
+"""Errors, settings, audit, mail outbox, paging, uploads: what every wing stands on."""

@@ -1,0 +1,61 @@
+"""One page of any listing: count, clamp the page number, load that page (two queries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from coopshop.db import db
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing. ``number`` is already clamped to 1..pages."""
+
+    items: Sequence[Any]
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def iter_pages(self, edge: int = 1, around: int = 2) -> Iterator[int | None]:
+        """Page numbers to link, with None where a run is left out: 1 … 4 5 [6] 7 8 … 20."""
+        last_shown = 0
+        for n in range(1, self.pages + 1):
+            if n <= edge or n > self.pages - edge or abs(n - self.number) <= around:
+                if n - last_shown > 1:
+                    yield None
+                yield n
+                last_shown = n
+
+
+def paginate(query: Select, page: int | None, per_page: int, *, scalars: bool = True) -> Page:
+    """The page ``page`` of ``query`` (0, negative or past the end show the nearest real page).
+
+    ``scalars`` gives ORM objects (``select(Model)``); False gives rows (``select(a, b)``).
+    """
+    total = int(
+        db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
+    pages = max(1, -(-total // per_page))
+    number = min(max(page or 1, 1), pages)
+    items: list = []
+    if total:
+        limited = query.limit(per_page).offset((number - 1) * per_page)
+        result = db.session.scalars(limited) if scalars else db.session.execute(limited)
+        items = list(result)
+    return Page(items=items, number=number, per_page=per_page, total=total)

@@ -1,0 +1,1 @@
+"""Members: membership decisions, users, producer profiles, statement questions."""

@@ -1,0 +1,120 @@
+"""A member's own profile: what the shop shows about her, her IBAN, her e-mail preference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from flask_babel import lazy_gettext as _l
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from coopshop.db import db
+from coopshop.models import ProducerProfile
+from coopshop.services.core import audit, images
+from coopshop.services.core.errors import ValidationFailed
+
+PHOTO_SIDE = 400
+
+
+def normalize_iban(text: str | None) -> str | None:
+    """A Turkish IBAN (TR + 24 digits, check digits right) in compact form, None when blank;
+    ValidationFailed with a message she can act on otherwise."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    compact = "".join(raw.split()).upper()
+    if not compact.startswith("TR"):
+        raise ValidationFailed(
+            _l("Yalnızca Türkiye'deki bir banka hesabının IBAN'ı (TR ile başlar) girilebilir."),
+            field="iban",
+        )
+    try:
+        iban = IBAN(compact)
+    except SchwiftyException:
+        raise ValidationFailed(
+            _l(
+                "IBAN geçersiz: TR ve 24 rakam olmalı; rakamları banka kartınızdan ya da "
+                "e-Devlet'ten kontrol edin."
+            ),
+            field="iban",
+        ) from None
+    return iban.compact
+
+
+def masked_iban(iban: str | None) -> str:
+    """ "TR33 **** 1326": enough for her to recognise it, not enough to copy."""
+    if not iban:
+        return ""
+    return f"{iban[:4]} **** {iban[-4:]}"
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    display_name: str
+    centre: str
+    craft: str
+    bio: str
+    iban: str | None
+    notify_email: bool
+
+
+def update_profile(
+    profile: ProducerProfile,
+    data: ProfileInput,
+    actor_id: int | None,
+    *,
+    photo: bytes | BinaryIO | None = None,
+    upload_dir: str | None = None,
+) -> list[str]:
+    """Save her profile (and a new photo, re-encoded and without EXIF). Returns the old photo's
+    file, to delete once the change is committed. A change of IBAN is audited (masked)."""
+    display_name = (data.display_name or "").strip()
+    if not display_name:
+        raise ValidationFailed(_l("Mağazada görünecek adınızı yazın."), field="display_name")
+    if len(display_name) > 120:
+        raise ValidationFailed(_l("En fazla 120 karakter."), field="display_name")
+    for name, value in (("centre", data.centre), ("craft", data.craft)):
+        if len((value or "").strip()) > 120:
+            raise ValidationFailed(_l("En fazla 120 karakter."), field=name)
+    bio = (data.bio or "").strip()
+    if len(bio) > 2000:
+        raise ValidationFailed(_l("En fazla 2000 karakter."), field="bio")
+    iban = normalize_iban(data.iban)
+
+    old_files: list[str] = []
+    new_photo = None
+    if photo is not None:
+        if upload_dir is None:
+            raise ValueError("upload_dir is needed to store a photo")
+        path, thumb = images.save_upload(
+            photo, upload_dir, f"producers/{profile.id}", max_side=PHOTO_SIDE
+        )
+        # The square thumbnail is what pages show; the larger copy is not needed.
+        images.delete_files(upload_dir, path)
+        new_photo = thumb
+        if profile.photo_path:
+            old_files.append(profile.photo_path)
+
+    changed = []
+    values = {
+        "display_name": display_name,
+        "centre": (data.centre or "").strip(),
+        "craft": (data.craft or "").strip(),
+        "bio": bio,
+        "iban": iban,
+        "notify_email": bool(data.notify_email),
+    }
+    if new_photo is not None:
+        values["photo_path"] = new_photo
+    for name, value in values.items():
+        if getattr(profile, name) != value:
+            changed.append(name)
+            setattr(profile, name, value)
+    if changed:
+        extra = {}
+        if "iban" in changed:
+            extra["iban"] = masked_iban(iban)
+        audit.record(actor_id, "producer.profile_updated", profile, changed=changed, **extra)
+    db.session.flush()
+    return old_files

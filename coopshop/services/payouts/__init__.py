@@ -1,0 +1,1 @@
+"""Money out to members: payout batches, the bank file, reconciliation."""

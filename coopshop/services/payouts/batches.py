@@ -1,0 +1,435 @@
+"""Payouts: close a period into a batch, approve it, export it for the bank, settle its lines.
+
+What a producer can be paid as of a cutoff is her *payable* amount: every credit that had become
+available by the cutoff, less every debit booked so far (a refund, a deduction or an earlier
+payout counts at once, whenever it was booked). One grouped query gives it for all producers.
+
+The ledger moves when a batch is **approved**, the moment the cooperative commits to sending the
+money (the bank file is exported from an approved batch): one 'payout' transaction per line
+debits producer:<id> and credits bank:payouts. So:
+
+- money in an approved batch has already left her balance and cannot be put in a second batch;
+  at most one draft exists at a time (a unique index), and closing the same period again finds
+  nothing left to pay;
+- a refund booked after approval (even before the bank confirms) leaves a negative balance that
+  the next batch nets, and the payout never exceeded what was available when it was posted,
+  which is what ledger_check.payouts_within_available verifies;
+- marking a line paid only records the bank's reference (once: a second time is a Conflict);
+- a line that fails, before or after it was marked paid, posts 'payout_failed', which gives the
+  money back to her balance (dated at the batch's cutoff, so the next batch includes it).
+
+Approval re-checks every line against her payable amount, so a refund booked between closing and
+approving cannot be paid out: the admin cancels the draft and closes the period again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from coopshop.db import db
+from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
+from coopshop.models.payouts import BATCH_TRANSITIONS
+from coopshop.services.books import ledger
+from coopshop.services.core import audit
+from coopshop.services.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.members import producer_profile
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+LEFT_OUT_REASONS = ("below_minimum", "negative_balance", "not_active", "no_iban", "invalid_iban")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A producer with money who was not put in the batch, and why (a LEFT_OUT_REASONS code)."""
+
+    producer_id: int
+    name: str
+    reason: str
+    amount_kurus: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def normalize_iban(value: str | None) -> str:
+    """A Turkish IBAN in compact form (TR + 24 digits, checksum verified), or ValidationFailed.
+    The rule is the profile's (services.producer_profile); a payout also needs one at all."""
+    iban = producer_profile.normalize_iban(value)
+    if iban is None:
+        raise ValidationFailed(_l("IBAN girilmemiş."), field="iban")
+    return iban
+
+
+def _iban_problem(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return "no_iban"
+    try:
+        normalize_iban(value)
+    except ValidationFailed:
+        return "invalid_iban"
+    return None
+
+
+def payable(cutoff: datetime, producer_ids: list[int] | None = None) -> dict[int, int]:
+    """What each producer may be paid as of ``cutoff`` (see the module docstring), in kuruş, in
+    one grouped query. Producers whose amount is zero are left out."""
+    counts = or_(
+        LedgerEntry.amount_kurus > 0,  # a debit to her account counts whenever it was booked
+        LedgerEntry.available_at.is_(None),
+        LedgerEntry.available_at <= cutoff,
+    )
+    amount = -func.coalesce(func.sum(case((counts, LedgerEntry.amount_kurus), else_=0)), 0)
+    query = (
+        select(LedgerEntry.producer_id, amount.label("payable"))
+        .where(LedgerEntry.producer_id.is_not(None))
+        .group_by(LedgerEntry.producer_id)
+    )
+    if producer_ids is not None:
+        query = query.where(LedgerEntry.producer_id.in_(producer_ids))
+    return {pid: int(total) for pid, total in db.session.execute(query) if int(total) != 0}
+
+
+def period_label(batch: PayoutBatch) -> str:
+    """The month the batch pays for, as the bank description shows it (2026-11)."""
+    return batch.cutoff.astimezone(ISTANBUL).strftime("%Y-%m")
+
+
+def open_draft() -> PayoutBatch | None:
+    return db.session.scalar(select(PayoutBatch).where(PayoutBatch.status == "draft"))
+
+
+def close_period(
+    cutoff: datetime,
+    actor_id: int | None,
+    settings: CoopSettings,
+    now: datetime | None = None,
+) -> tuple[PayoutBatch | None, list[LeftOut]]:
+    """Put every producer whose payable amount as of ``cutoff`` reaches the minimum, who is an
+    active member and has a valid Turkish IBAN, in a new draft batch (one line each). The others
+    with money come back in ``left_out`` with the reason. Nothing to pay: (None, left_out), and
+    nothing is written. A draft already open raises Conflict."""
+    now = now or utcnow()
+    if cutoff > now:
+        raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
+    draft = open_draft()
+    if draft is not None:
+        raise Conflict(
+            _l(
+                "Onay bekleyen bir ödeme listesi var (#%(id)d); önce onu onaylayın ya da "
+                "iptal edin.",
+                id=draft.id,
+            ),
+            batch_id=draft.id,
+        )
+    amounts = payable(cutoff)
+    producers = {
+        p.id: p
+        for p in db.session.scalars(
+            select(ProducerProfile)
+            .where(ProducerProfile.id.in_(list(amounts)))
+            .options(selectinload(ProducerProfile.user))
+        )
+    }
+    lines: list[PayoutLine] = []
+    left_out: list[LeftOut] = []
+    for producer_id in sorted(amounts):
+        amount, producer = amounts[producer_id], producers[producer_id]
+        reason = None
+        if amount < 0:
+            reason = "negative_balance"
+        elif amount < settings.payout_minimum_kurus:
+            reason = "below_minimum"
+        elif producer.membership_status != "active":
+            reason = "not_active"
+        else:
+            reason = _iban_problem(producer.iban)
+        if reason is not None:
+            left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
+            continue
+        lines.append(
+            PayoutLine(
+                producer_id=producer_id,
+                amount_kurus=amount,
+                iban=normalize_iban(producer.iban),
+                account_name=(producer.user.name or producer.display_name)[:120],
+                status="pending",
+            )
+        )
+    if not lines:
+        return None, left_out
+
+    batch = PayoutBatch(
+        cutoff=cutoff,
+        status="draft",
+        created_by_id=actor_id,
+        created_at=now,
+        left_out=[item.as_dict() for item in left_out],
+        lines=lines,
+    )
+    db.session.add(batch)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another admin's draft was committed while this one was being built.
+        raise Conflict(
+            _l("Aynı anda başka bir ödeme listesi hazırlandı; sayfayı yenileyin.")
+        ) from None
+    audit.record(
+        actor_id,
+        "payout.batch_closed",
+        batch,
+        cutoff=cutoff.isoformat(),
+        lines=len(lines),
+        total_kurus=sum(line.amount_kurus for line in lines),
+        left_out=len(left_out),
+    )
+    return batch, left_out
+
+
+def _lock_batch(batch_id: int) -> PayoutBatch:
+    batch = db.session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if batch is None:
+        raise NotFound(_l("Ödeme listesi bulunamadı."))
+    return batch
+
+
+def _transition(batch: PayoutBatch, to: str) -> None:
+    if to not in BATCH_TRANSITIONS[batch.status]:
+        raise InvalidTransition(
+            _l("Ödeme listesi #%(id)d bu duruma geçemez.", id=batch.id),
+            from_status=batch.status,
+            to_status=to,
+        )
+    batch.status = to
+
+
+def approve(
+    batch_id: int, actor_id: int, settings: CoopSettings, now: datetime | None = None
+) -> PayoutBatch:
+    """Approve a draft and post its payouts. With ``payout_two_admins`` the approver must not be
+    the admin who closed the period (Forbidden). A line larger than what she may be paid now
+    (a refund since closing) raises Conflict and nothing is posted."""
+    now = now or utcnow()
+    batch = _lock_batch(batch_id)
+    if batch.status != "draft":
+        raise InvalidTransition(
+            _l("Yalnız taslak bir ödeme listesi onaylanabilir."), from_status=batch.status
+        )
+    if settings.payout_two_admins and batch.created_by_id == actor_id:
+        raise Forbidden(_l("Bu listeyi siz hazırladınız; ikinci bir yönetici onaylamalı."))
+    current = payable(batch.cutoff, [line.producer_id for line in batch.lines])
+    changed = [line for line in batch.lines if line.amount_kurus > current.get(line.producer_id, 0)]
+    if changed:
+        raise Conflict(
+            _l(
+                "Liste hazırlandıktan sonra şu üreticilerin bakiyesi azaldı: %(names)s. Listeyi "
+                "iptal edip dönemi yeniden kapatın.",
+                names=", ".join(line.account_name for line in changed),
+            ),
+            producer_ids=[line.producer_id for line in changed],
+        )
+    label = period_label(batch)
+    for line in batch.lines:
+        ledger.post(
+            "payout",
+            [
+                ledger.Leg(
+                    ledger.producer_account_code(line.producer_id),
+                    line.amount_kurus,
+                    producer_id=line.producer_id,
+                    available_at=batch.cutoff,
+                ),
+                ledger.Leg(ledger.PAYOUTS, -line.amount_kurus),
+            ],
+            memo=f"Ödeme {label} #{line.id}",
+            payout_line_id=line.id,
+            actor_id=actor_id,
+            now=now,
+        )
+    _transition(batch, "approved")
+    batch.approved_by_id = actor_id
+    batch.approved_at = now
+    audit.record(
+        actor_id,
+        "payout.batch_approved",
+        batch,
+        lines=len(batch.lines),
+        total_kurus=sum(line.amount_kurus for line in batch.lines),
+    )
+    return batch
+
+
+def cancel(batch_id: int, actor_id: int) -> PayoutBatch:
+    """Drop a draft (nothing was posted); its producers' money stays in their balances."""
+    batch = _lock_batch(batch_id)
+    _transition(batch, "cancelled")
+    audit.record(actor_id, "payout.batch_cancelled", batch)
+    return batch
+
+
+def _lock_line(line_id: int) -> PayoutLine:
+    line = db.session.scalar(
+        select(PayoutLine)
+        .where(PayoutLine.id == line_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if line is None:
+        raise NotFound(_l("Ödeme satırı bulunamadı."))
+    return line
+
+
+def _settle_if_done(batch: PayoutBatch) -> None:
+    if batch.status == "approved" and all(line.status != "pending" for line in batch.lines):
+        _transition(batch, "paid")
+
+
+def mark_line_paid(
+    line_id: int, bank_reference: str, actor_id: int, now: datetime | None = None
+) -> PayoutLine:
+    """Record the bank's reference for a line of an approved batch. Once: Conflict after."""
+    reference = (bank_reference or "").strip()
+    if not reference:
+        raise ValidationFailed(_l("Banka referansını yazın."), field="bank_reference")
+    if len(reference) > 80:
+        raise ValidationFailed(_l("Banka referansı en fazla 80 karakter olabilir."))
+    line = _lock_line(line_id)
+    batch = _lock_batch(line.batch_id)
+    if batch.status == "draft" or batch.status == "cancelled":
+        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
+    if line.status == "paid":
+        raise Conflict(_l("Bu satır zaten ödendi olarak işaretlenmiş."), line_id=line.id)
+    if line.status == "failed":
+        raise Conflict(
+            _l("Başarısız bir satır ödendi olarak işaretlenemez; tutar bakiyeye döndü."),
+            line_id=line.id,
+        )
+    line.status = "paid"
+    line.bank_reference = reference
+    line.settled_at = now or utcnow()
+    _settle_if_done(batch)
+    audit.record(
+        actor_id,
+        "payout.line_paid",
+        line,
+        batch_id=batch.id,
+        producer_id=line.producer_id,
+        amount_kurus=line.amount_kurus,
+        bank_reference=reference,
+    )
+    return line
+
+
+def mark_line_failed(
+    line_id: int, reason: str, actor_id: int, now: datetime | None = None
+) -> PayoutLine:
+    """The bank did not pay a line (wrong IBAN, closed account), before or after it was marked
+    paid: post 'payout_failed' so the money is hers again. Once: Conflict after."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("Bir açıklama yazın."), field="reason")
+    now = now or utcnow()
+    line = _lock_line(line_id)
+    batch = _lock_batch(line.batch_id)
+    if batch.status not in ("approved", "paid"):
+        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
+    if line.status == "failed":
+        raise Conflict(_l("Bu satır zaten başarısız olarak işaretlenmiş."), line_id=line.id)
+    ledger.post(
+        "payout_failed",
+        [
+            ledger.Leg(
+                ledger.producer_account_code(line.producer_id),
+                -line.amount_kurus,
+                producer_id=line.producer_id,
+                available_at=batch.cutoff,
+            ),
+            ledger.Leg(ledger.PAYOUTS, line.amount_kurus),
+        ],
+        memo=f"Ödeme geri döndü {period_label(batch)} #{line.id}: {reason}",
+        payout_line_id=line.id,
+        actor_id=actor_id,
+        now=now,
+    )
+    was = line.status
+    line.status = "failed"
+    line.failure_reason = reason
+    line.settled_at = now
+    _settle_if_done(batch)
+    audit.record(
+        actor_id,
+        "payout.line_failed",
+        line,
+        batch_id=batch.id,
+        producer_id=line.producer_id,
+        amount_kurus=line.amount_kurus,
+        was=was,
+        reason=reason,
+    )
+    return line
+
+
+def get_batch(batch_id: int) -> PayoutBatch:
+    batch = db.session.scalar(
+        select(PayoutBatch)
+        .where(PayoutBatch.id == batch_id)
+        .options(selectinload(PayoutBatch.lines))
+    )
+    if batch is None:
+        raise NotFound(_l("Ödeme listesi bulunamadı."))
+    return batch
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: PayoutBatch
+    lines: int
+    total_kurus: int
+    paid_kurus: int
+    failed_kurus: int
+
+
+def recent_batches(limit: int = 50) -> list[BatchSummary]:
+    """The newest batches with their line counts and totals, in one grouped query."""
+
+    def total_if(*conditions):
+        return func.coalesce(
+            func.sum(case((and_(*conditions), PayoutLine.amount_kurus), else_=0)), 0
+        )
+
+    rows = db.session.execute(
+        select(
+            PayoutBatch,
+            func.count(PayoutLine.id),
+            func.coalesce(func.sum(PayoutLine.amount_kurus), 0),
+            total_if(PayoutLine.status == "paid"),
+            total_if(PayoutLine.status == "failed"),
+        )
+        .outerjoin(PayoutLine, PayoutLine.batch_id == PayoutBatch.id)
+        .group_by(PayoutBatch.id)
+        .order_by(PayoutBatch.id.desc())
+        .limit(limit)
+    )
+    return [
+        BatchSummary(batch, int(n), int(total), int(paid), int(failed))
+        for batch, n, total, paid, failed in rows
+    ]

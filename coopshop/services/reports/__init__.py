@@ -1,0 +1,1 @@
+"""Reading the books: reports, dashboards, statements, sales listings, audit log."""

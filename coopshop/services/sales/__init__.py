@@ -1,0 +1,1 @@
+"""Selling: cart, checkout, orders, payment providers, transfers, fulfilment, refunds."""

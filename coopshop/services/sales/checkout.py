@@ -1,0 +1,149 @@
+"""Checkout: turn a cart into an order, fulfil it once when paid, expire it when never paid."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from coopshop.db import db
+from coopshop.models import Order, ProducerProfile, utcnow
+from coopshop.services.core import audit, mail
+from coopshop.services.core.errors import ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import orders
+from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
+
+log = logging.getLogger(__name__)
+
+METHODS = ("card", "bank_transfer")
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    items: dict[int, int]
+    buyer: Buyer
+    method: str  # "card" or "bank_transfer"
+    card_payment_method: str  # "stripe" or "demo": which provider takes cards here
+    customer_id: int | None = None
+    locale: str = "tr"
+
+
+def place_order(req: CheckoutRequest, settings: CoopSettings, now: datetime | None = None) -> Order:
+    """Create the order with its stock held. Unpaid orders past their time are expired first,
+    so their stock is back on the shelf for this shopper."""
+    now = now or utcnow()
+    if req.method not in METHODS:
+        raise ValidationFailed(_l("Ödeme yöntemi seçin."), field="method")
+    if not req.items:
+        raise ValidationFailed(_l("Sepetiniz boş."), field="lines")
+    expire_due(now=now)
+    online = req.method == "card"
+    order = orders.create_order(
+        NewOrder(
+            channel="online" if online else "bank_transfer",
+            payment_method=req.card_payment_method if online else "bank_transfer",
+            lines=[LineRequest(quantity=q, product_id=pid) for pid, q in sorted(req.items.items())],
+            buyer=req.buyer,
+            customer_id=req.customer_id,
+            charge_shipping=True,
+        ),
+        settings=settings,
+        now=now,
+    )
+    if not online:
+        _queue_transfer_instructions(order, req.locale)
+    return order
+
+
+def fulfil(order_id: int, payment: PaymentInfo, settings: CoopSettings) -> bool:
+    """Mark the order paid, book it, and queue the e-mails: exactly once per order.
+
+    The order row is locked first (PostgreSQL), so two deliveries of the same payment racing
+    each other cannot both book it; the second sees 'paid' and changes nothing.
+    """
+    order = orders.lock_order(order_id)
+    if order is None:
+        log.warning("payment for unknown order %s", order_id)
+        return False
+    if order.status in ("expired", "cancelled"):
+        # Paid after it expired: the money arrived but the stock was released. Keep a record
+        # an admin can act on (refund or re-hold) instead of silently dropping it.
+        audit.record(
+            None,
+            "payment.after_expiry",
+            order,
+            provider=payment.provider,
+            provider_ref=payment.provider_ref,
+            amount_kurus=payment.amount_kurus,
+        )
+        return False
+    if not orders.mark_paid(order, payment, settings=settings):
+        return False
+    _queue_paid_mail(order)
+    return True
+
+
+def expire_due(now: datetime | None = None, limit: int = 200) -> int:
+    """Expire unpaid online orders whose time is up and give their stock back."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Order)
+        .where(
+            Order.status == "pending_payment",
+            Order.channel == "online",
+            Order.expires_at.is_not(None),
+            Order.expires_at < now,
+        )
+        .order_by(Order.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for order in due:
+        orders.cancel(order, to="expired", now=now)
+    return len(due)
+
+
+def _order_locale(order: Order) -> str:
+    customer = order.customer
+    return customer.locale if customer is not None else "tr"
+
+
+def _queue_transfer_instructions(order: Order, locale: str) -> None:
+    if not order.buyer_email:
+        return
+    with force_locale(locale):
+        mail.queue(
+            order.buyer_email,
+            _("Siparişiniz %(number)s: havale/EFT bilgileri", number=order.number),
+            render_template("email/transfer_instructions.txt", order=order),
+        )
+
+
+def _queue_paid_mail(order: Order) -> None:
+    if order.buyer_email:
+        with force_locale(_order_locale(order)):
+            mail.queue(
+                order.buyer_email,
+                _("Siparişiniz alındı: %(number)s", number=order.number),
+                render_template("email/order_confirmation.txt", order=order),
+            )
+    makers = db.session.scalars(
+        select(ProducerProfile).where(ProducerProfile.id.in_(orders.producer_ids_of(order)))
+    ).all()
+    for maker in makers:
+        if not maker.notify_email:
+            continue
+        lines = [ln for ln in order.lines if any(m.producer_id == maker.id for m in ln.makers)]
+        with force_locale(maker.user.locale):
+            mail.queue(
+                maker.user.email,
+                _("Bir satış yaptınız: %(number)s", number=order.number),
+                render_template("email/maker_sale.txt", order=order, maker=maker, lines=lines),
+            )

@@ -1,0 +1,185 @@
+"""Fulfilment of paid orders: items received from their makers, shipped with a tracking number
+(the shopper is e-mailed), delivered. Bazaar sales are collected at the desk.
+
+The allowed steps are models.orders.FULFILMENT_TRANSITIONS; only paid orders move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from coopshop.db import db
+from coopshop.models import Order, OrderLine, OrderLineMaker, utcnow
+from coopshop.models.orders import FULFILMENT_TRANSITIONS
+from coopshop.services.core import audit, mail
+from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
+from coopshop.services.sales.orders import lock_order
+
+TRACKING_MAX = 80
+# Shipped orders stay on the page until someone marks them delivered.
+QUEUE_STATUSES = ("unfulfilled", "received", "shipped")
+
+
+def transition(order: Order, to: str) -> None:
+    """Move an order's fulfilment one allowed step, or raise InvalidTransition."""
+    if order.status != "paid":
+        raise InvalidTransition(
+            _l("Sipariş %(number)s ödenmemiş; hazırlanamaz.", number=order.number),
+            from_status=order.fulfilment_status,
+            to_status=to,
+        )
+    if to not in FULFILMENT_TRANSITIONS[order.fulfilment_status]:
+        raise InvalidTransition(
+            _l(
+                "Sipariş %(number)s bu adıma geçemez (%(current)s → %(next)s).",
+                number=order.number,
+                current=order.fulfilment_status,
+                next=to,
+            ),
+            from_status=order.fulfilment_status,
+            to_status=to,
+        )
+    order.fulfilment_status = to
+
+
+def queue(limit: int = 100) -> list[Order]:
+    """Paid orders to be shipped or delivered, the oldest payment first, with their lines and
+    makers (four queries whatever the number of orders)."""
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(
+                Order.status == "paid",
+                Order.fulfilment_status.in_(QUEUE_STATUSES),
+                Order.channel != "bazaar",
+            )
+            .order_by(Order.paid_at, Order.id)
+            .limit(limit)
+            .options(
+                selectinload(Order.lines)
+                .selectinload(OrderLine.makers)
+                .selectinload(OrderLineMaker.producer)
+            )
+        )
+    )
+
+
+def queue_counts() -> dict[str, int]:
+    """How many paid orders wait at each fulfilment step (one grouped query)."""
+    rows = db.session.execute(
+        select(Order.fulfilment_status, func.count())
+        .where(
+            Order.status == "paid",
+            Order.fulfilment_status.in_(QUEUE_STATUSES),
+            Order.channel != "bazaar",
+        )
+        .group_by(Order.fulfilment_status)
+    )
+    counts = dict.fromkeys(QUEUE_STATUSES, 0)
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def mark_received(
+    line_ids: Iterable[int], actor_id: int | None, now: datetime | None = None
+) -> int:
+    """Mark order lines as received from their makers; returns how many were newly marked.
+
+    An order whose lines are all received moves to "received" (ready to ship). Lines of unpaid
+    orders, or of orders already shipped, are refused and nothing is marked.
+    """
+    ids = sorted({int(i) for i in line_ids})
+    if not ids:
+        raise ValidationFailed(_l("Teslim alınan ürünleri seçin."), field="line_ids")
+    lines = list(
+        db.session.scalars(select(OrderLine).where(OrderLine.id.in_(ids)).order_by(OrderLine.id))
+    )
+    if len(lines) != len(ids):
+        raise NotFound(_l("Sipariş satırı bulunamadı."))
+    now = now or utcnow()
+    newly: dict[int, list[int]] = {}
+    for order_id in sorted({ln.order_id for ln in lines}):
+        order = lock_order(order_id)
+        if order.status != "paid" or order.fulfilment_status not in ("unfulfilled", "received"):
+            raise InvalidTransition(
+                _l("Sipariş %(number)s için ürün teslim alınamaz.", number=order.number),
+                from_status=order.fulfilment_status,
+            )
+    for line in lines:
+        if line.received_at is None:
+            line.received_at = now
+            newly.setdefault(line.order_id, []).append(line.id)
+    db.session.flush()
+    for order_id, marked in newly.items():
+        order = db.session.get(Order, order_id)
+        if order.fulfilment_status == "unfulfilled" and all(
+            ln.received_at is not None for ln in order.lines
+        ):
+            transition(order, "received")
+        audit.record(actor_id, "fulfilment.received", order, line_ids=marked)
+    db.session.flush()
+    return sum(len(v) for v in newly.values())
+
+
+def _locked_paid(order_id: int) -> Order:
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound(_l("Sipariş bulunamadı."))
+    return order
+
+
+def _order_locale(order: Order) -> str:
+    return order.customer.locale if order.customer is not None else "tr"
+
+
+def mark_shipped(
+    order_id: int, tracking_number: str, actor_id: int | None, now: datetime | None = None
+) -> Order:
+    """Mark a paid order shipped with its tracking number and e-mail the shopper the number and
+    the link to her order. Every item must have been received first."""
+    tracking = " ".join((tracking_number or "").split())
+    if not tracking:
+        raise ValidationFailed(_l("Kargo takip numarasını yazın."), field="tracking_number")
+    if len(tracking) > TRACKING_MAX:
+        raise ValidationFailed(
+            _l("Takip numarası en fazla %(n)d karakter olabilir.", n=TRACKING_MAX),
+            field="tracking_number",
+        )
+    order = _locked_paid(order_id)
+    if order.status == "paid" and order.fulfilment_status == "unfulfilled":
+        raise InvalidTransition(
+            _l(
+                "Sipariş %(number)s için önce bütün ürünleri teslim alın.",
+                number=order.number,
+            ),
+            from_status=order.fulfilment_status,
+            to_status="shipped",
+        )
+    transition(order, "shipped")
+    order.tracking_number = tracking
+    db.session.flush()
+    if order.buyer_email:
+        with force_locale(_order_locale(order)):
+            mail.queue(
+                order.buyer_email,
+                _("Siparişiniz kargoya verildi: %(number)s", number=order.number),
+                render_template("email/order_shipped.txt", order=order),
+            )
+    audit.record(actor_id, "fulfilment.shipped", order, tracking_number=tracking)
+    return order
+
+
+def mark_delivered(order_id: int, actor_id: int | None = None) -> Order:
+    order = _locked_paid(order_id)
+    transition(order, "delivered")
+    db.session.flush()
+    audit.record(actor_id, "fulfilment.delivered", order)
+    return order

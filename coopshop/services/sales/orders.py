@@ -1,0 +1,376 @@
+"""Orders from every channel: holding stock, snapshotting lines, and the order state machine.
+
+Every channel (online, bank transfer, bazaar) creates its order here and marks it paid here, so
+every paid order reaches the ledger the same way (services.ledger.post_sale).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from coopshop.db import db
+from coopshop.models import (
+    Order,
+    OrderLine,
+    OrderLineMaker,
+    Payment,
+    ProducerProfile,
+    Product,
+    ProductMaker,
+    utcnow,
+)
+from coopshop.models.orders import ORDER_TRANSITIONS
+from coopshop.money import BP
+from coopshop.services.books import commission
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
+
+# Letters and digits that cannot be mistaken for each other when read aloud or hand-written.
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+MAX_QUANTITY = 999
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """One product and how many: by id (online) or by its short code (bazaar desk)."""
+
+    quantity: int
+    product_id: int | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Buyer:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    address_line: str = ""
+    il: str = ""
+    ilce: str = ""
+    postal_code: str = ""
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    channel: str
+    payment_method: str
+    lines: Sequence[LineRequest]
+    buyer: Buyer = field(default_factory=Buyer)
+    customer_id: int | None = None
+    created_by_id: int | None = None
+    cash_session_id: int | None = None
+    charge_shipping: bool = False
+
+
+def new_order_number(now: datetime | None = None) -> str:
+    now = now or utcnow()
+    suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
+    return f"{now:%y%m}-{suffix}"
+
+
+def effective_commission_bp(
+    product: Product,
+    default_bp: int,
+    at: datetime | None = None,
+    rates: commission.RatesInForce | None = None,
+) -> int:
+    """Product override, else the makers' (producer) override, else the collection's rate, else
+    the cooperative default. A co-made product uses the lowest producer override among its
+    makers, so no maker is charged more than her own agreed rate on her share.
+
+    The collection and default rates are the dated policy's in force at ``at`` (the sale; now
+    when None), falling back to the collection's own rate and to ``default_bp``. Pass ``rates``
+    (commission.rates_in_force, loaded once per order) to skip the lookup."""
+    if product.commission_bp is not None:
+        return product.commission_bp
+    producer_rates = [
+        m.producer.commission_bp for m in product.makers if m.producer.commission_bp is not None
+    ]
+    if producer_rates:
+        return min(producer_rates)
+    if rates is None:
+        ids = [product.collection_id] if product.collection_id is not None else []
+        rates = commission.rates_in_force(at or utcnow(), ids)
+    collection_bp = rates.collection_bp(product.collection)
+    if collection_bp is not None:
+        return collection_bp
+    return rates.default_or(default_bp)
+
+
+def shipping_for(subtotal_kurus: int, settings: CoopSettings) -> int:
+    if subtotal_kurus >= settings.free_shipping_threshold_kurus:
+        return 0
+    return settings.shipping_flat_kurus
+
+
+def _load_products(requests: Sequence[LineRequest]) -> dict:
+    ids = {r.product_id for r in requests if r.product_id is not None}
+    codes = {r.code.strip().upper() for r in requests if r.code}
+    conditions = []
+    if ids:
+        conditions.append(Product.id.in_(ids))
+    if codes:
+        conditions.append(Product.code.in_(codes))
+    if not conditions:
+        return {}
+    from sqlalchemy import or_
+
+    products = db.session.scalars(
+        select(Product)
+        .where(or_(*conditions))
+        .options(
+            selectinload(Product.makers).selectinload(ProductMaker.producer),
+            selectinload(Product.collection),
+        )
+    ).all()
+    by_key: dict = {}
+    for p in products:
+        by_key[("id", p.id)] = p
+        by_key[("code", p.code)] = p
+    return by_key
+
+
+def _merge_requests(requests: Sequence[LineRequest], products: dict) -> list[tuple[Product, int]]:
+    """Resolve each request to a product and add up repeated products, in product-id order
+    (stock is always taken in primary-key order, so concurrent orders cannot deadlock)."""
+    quantities: dict[int, int] = {}
+    by_id: dict[int, Product] = {}
+    for r in requests:
+        if not isinstance(r.quantity, int) or r.quantity <= 0:
+            raise ValidationFailed(_l("Adet en az 1 olmalı."), field="quantity")
+        key = ("id", r.product_id) if r.product_id is not None else ("code", (r.code or "").upper())
+        product = products.get(key)
+        if product is None:
+            raise ValidationFailed(
+                _l("Ürün bulunamadı: %(ref)s", ref=r.code or r.product_id), field="product"
+            )
+        quantities[product.id] = quantities.get(product.id, 0) + r.quantity
+        by_id[product.id] = product
+    for qty in quantities.values():
+        if qty > MAX_QUANTITY:
+            raise ValidationFailed(
+                _l("Bir üründen en fazla %(n)d adet alınabilir.", n=MAX_QUANTITY), field="quantity"
+            )
+    return [(by_id[pid], quantities[pid]) for pid in sorted(quantities)]
+
+
+def _check_for_sale(product: Product) -> None:
+    inactive = [m for m in product.makers if m.producer.membership_status != "active"]
+    if product.status != "active" or inactive or not product.makers:
+        raise ValidationFailed(
+            _l("%(title)s şu an satışta değil.", title=product.title_tr), field="product"
+        )
+    if sum(m.share_bp for m in product.makers) != BP:
+        raise ValidationFailed(
+            _l("%(title)s için üretici payları hatalı.", title=product.title_tr), field="product"
+        )
+
+
+def hold_stock(product_id: int, quantity: int) -> bool:
+    """Take ``quantity`` from stock in one conditional UPDATE; False when there is not enough.
+
+    The WHERE clause is the guard: two buyers racing for the last unit cannot both succeed,
+    whatever the isolation level, because the second UPDATE sees the first one's result.
+    """
+    result = db.session.execute(
+        update(Product)
+        .where(
+            Product.id == product_id,
+            Product.made_to_order.is_(False),
+            Product.stock >= quantity,
+        )
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_stock(product_id: int, quantity: int) -> None:
+    db.session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.made_to_order.is_(False))
+        .values(stock=Product.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def create_order(
+    new: NewOrder, settings: CoopSettings | None = None, now: datetime | None = None
+) -> Order:
+    """Create an order in ``pending_payment`` with its stock held and its lines snapshotted.
+
+    Raises InsufficientStock (nothing held) when any product runs short.
+    """
+    settings = settings or settings_service.current()
+    now = now or utcnow()
+    if not new.lines:
+        raise ValidationFailed(_l("Sipariş boş."), field="lines")
+    products = _load_products(new.lines)
+    wanted = _merge_requests(new.lines, products)
+
+    order = Order(
+        number=new_order_number(now),
+        channel=new.channel,
+        payment_method=new.payment_method,
+        status="pending_payment",
+        customer_id=new.customer_id,
+        created_by_id=new.created_by_id,
+        cash_session_id=new.cash_session_id,
+        buyer_name=new.buyer.name,
+        buyer_email=new.buyer.email,
+        buyer_phone=new.buyer.phone,
+        address_line=new.buyer.address_line,
+        il=new.buyer.il,
+        ilce=new.buyer.ilce,
+        postal_code=new.buyer.postal_code,
+        created_at=now,
+        expires_at=(
+            now + timedelta(minutes=settings.order_expiry_minutes)
+            if new.channel == "online"
+            else None
+        ),
+    )
+    # The dated rates in force at the sale, in one query for the whole order.
+    rates = commission.rates_in_force(
+        now, {p.collection_id for p, _ in wanted if p.collection_id is not None}
+    )
+    subtotal = 0
+    for product, quantity in wanted:
+        _check_for_sale(product)
+        if not product.made_to_order and not hold_stock(product.id, quantity):
+            raise InsufficientStock(
+                _l(
+                    "%(title)s için yeterli stok yok (istenen %(wanted)d).",
+                    title=product.title_tr,
+                    wanted=quantity,
+                ),
+                product_id=product.id,
+            )
+        line = OrderLine(
+            product_id=product.id,
+            product_code=product.code,
+            title=product.title_tr,
+            quantity=quantity,
+            unit_price_kurus=product.price_kurus,
+            gross_kurus=product.price_kurus * quantity,
+            vat_bp=product.vat_bp,
+            commission_bp=effective_commission_bp(
+                product, settings.default_commission_bp, now, rates
+            ),
+            makers=[
+                OrderLineMaker(producer_id=m.producer_id, share_bp=m.share_bp)
+                for m in product.makers
+            ],
+        )
+        order.lines.append(line)
+        subtotal += line.gross_kurus
+    order.subtotal_kurus = subtotal
+    order.shipping_kurus = shipping_for(subtotal, settings) if new.charge_shipping else 0
+    order.total_kurus = subtotal + order.shipping_kurus
+    db.session.add(order)
+    db.session.flush()
+    return order
+
+
+def _transition(order: Order, to: str) -> None:
+    if to not in ORDER_TRANSITIONS[order.status]:
+        raise InvalidTransition(
+            _l("Sipariş %(number)s bu duruma geçemez.", number=order.number),
+            from_status=order.status,
+            to_status=to,
+        )
+    order.status = to
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    provider: str
+    amount_kurus: int
+    provider_ref: str | None = None
+    charge_ref: str | None = None
+    fee_kurus: int = 0
+
+
+def lock_order(order_id: int) -> Order | None:
+    """Read an order with a row lock (PostgreSQL), so two deliveries cannot both fulfil it."""
+    return db.session.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def mark_paid(
+    order: Order,
+    payment: PaymentInfo,
+    settings: CoopSettings | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Mark a pending order paid, record the payment and book it in the ledger.
+
+    Returns False, changing nothing, when the order is already paid (a repeated webhook or a
+    double click). A cancelled or expired order raises InvalidTransition.
+    """
+    from coopshop.services.books import ledger
+
+    settings = settings or settings_service.current()
+    if order.status == "paid":
+        return False
+    if payment.amount_kurus != order.total_kurus:
+        raise ValidationFailed(
+            _l(
+                "Ödenen tutar (%(paid)d) sipariş tutarına (%(total)d) eşit değil.",
+                paid=payment.amount_kurus,
+                total=order.total_kurus,
+            ),
+            field="amount",
+        )
+    _transition(order, "paid")
+    order.paid_at = now or utcnow()
+    record = Payment(
+        order_id=order.id,
+        provider=payment.provider,
+        provider_ref=payment.provider_ref,
+        charge_ref=payment.charge_ref,
+        amount_kurus=payment.amount_kurus,
+        fee_kurus=payment.fee_kurus,
+        status="succeeded",
+        created_at=order.paid_at,
+    )
+    db.session.add(record)
+    db.session.flush()
+    ledger.post_sale(order, settings=settings)
+    if payment.fee_kurus:
+        ledger.post_fee(record, payment.fee_kurus, settings=settings, now=order.paid_at)
+    return True
+
+
+def cancel(order: Order, to: str = "cancelled", now: datetime | None = None) -> None:
+    """Cancel or expire an unpaid order and give its stock back."""
+    if to not in ("cancelled", "expired"):
+        raise ValueError(to)
+    _transition(order, to)
+    order.cancelled_at = now or utcnow()
+    for line in sorted(order.lines, key=lambda ln: ln.product_id or 0):
+        if line.product_id is not None:
+            release_stock(line.product_id, line.quantity)
+
+
+def producer_ids_of(order: Order) -> list[int]:
+    return sorted({m.producer_id for line in order.lines for m in line.makers})
+
+
+def makers_of(order: Order) -> list[ProducerProfile]:
+    ids = producer_ids_of(order)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(ProducerProfile).where(ProducerProfile.id.in_(ids))))

@@ -1,0 +1,1 @@
+"""What only pages need: unit of work, permissions, form fields, Jinja filters, charts."""
