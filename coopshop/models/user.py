@@ -36,8 +36,11 @@ class User(Base):
     )
 
     # What Flask-Login asks of a user object, written out so models import no web extension.
-    is_authenticated = True
     is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:  # a deactivated account is logged out on its next request
+        return self.active
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in

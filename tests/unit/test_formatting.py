@@ -75,7 +75,7 @@ def test_the_template_filters(request_context):
 
 
 def test_the_money_macro_wraps_the_amount(request_context):
-    source = '{% from "_macros.html" import money %}{{ kurus_text(99900) }}'
+    source = '{% from "_macros.html" import money %}{{ money(99900) }}'
     with force_locale("tr"):
         assert render_template_string(source) == '<span class="money">₺999,00</span>'
 
