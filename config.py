@@ -7,6 +7,22 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    """A comma-separated list of whole numbers ("50000,200000")."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise RuntimeError(
+            f"{name} must be whole numbers separated by commas, got {raw!r}"
+        ) from exc
+    if any(v <= 0 for v in values):
+        raise RuntimeError(f"{name} must be positive amounts in kuruş, got {raw!r}")
+    return values
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -85,6 +101,10 @@ class Config:
     ORDER_EXPIRY_MINUTES = _env_int("ORDER_EXPIRY_MINUTES", 30)
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
 
+    # Impact page: monthly earnings thresholds (kuruş) whose reach is counted, e.g. ₺500, ₺2.000.
+    IMPACT_MONTHLY_THRESHOLDS_KURUS = _env_ints("IMPACT_MONTHLY_THRESHOLDS_KURUS", (50000, 200000))
+    IMPACT_PUBLIC_CACHE_SECONDS = _env_int("IMPACT_PUBLIC_CACHE_SECONDS", 600)
+
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
 
@@ -107,6 +127,7 @@ class TestingConfig(Config):
     # Fast on purpose: tests hash many passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     MAIL_SERVER = ""
+    IMPACT_PUBLIC_CACHE_SECONDS = 0  # each test has its own data; the cache has its own test
 
 
 class ProductionConfig(Config):

@@ -22,7 +22,7 @@ from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, Payment
 from coopshop.turkish import search_fold
 
 ISTANBUL = timezone(timedelta(hours=3), "TRT")  # Turkey keeps UTC+3 all year
-HISTORY_DAYS = 120
+HISTORY_DAYS = 420  # fourteen months: the impact page shows a year and its trend
 OPENING_FLOAT_KURUS = 50_000  # ₺500 of change in the cash box
 _HEX = "0123456789abcdef"
 _DIGITS = "0123456789"

@@ -214,7 +214,7 @@ class _Seeder:
         overrides = set(rng.sample(range(1, count - len(applied)), k=max(1, count // 10)))
         self.emails.add(demo_email)
         for i, name in enumerate(names):
-            joined = self.days_ago(250, 900) if i not in applied else self.days_ago(1, 10)
+            joined = self.days_ago(450, 1100) if i not in applied else self.days_ago(1, 10)
             if i == 0:
                 user = demo_login(demo_email, name, "producer")
                 user.created_at = joined
@@ -335,7 +335,7 @@ class _Seeder:
             created = (
                 self.days_ago(1, 20)
                 if status in ("draft", "in_review")
-                else self.days_ago(125, 240)
+                else self.days_ago(425, 600)
             )
             path, thumb = rng.choice(self.pictures[craft.slug])
             product = Product(
