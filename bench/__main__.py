@@ -12,6 +12,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from config import DevelopmentConfig
@@ -48,7 +49,7 @@ def main() -> None:
     from coopshop.demo import seed as demo
     from coopshop.services.books import balances, ledger_check
     from coopshop.services.catalog import listing as catalog
-    from coopshop.services.reports import dashboard
+    from coopshop.services.reports import dashboard, impact, impact_periods
     from coopshop.services.reports import summary as reports
 
     app = create_app(Config)
@@ -81,6 +82,11 @@ def main() -> None:
             )
             _timed("catalog search 'ipek'", lambda: catalog.search("ipek", 1))
             _timed("reports.summary (last 12 months)", reports.summary)
+            course_year = impact_periods.course_year_of(date.today())
+            _timed(
+                f"impact for the course year {course_year.key}",
+                lambda: impact.impact(course_year, (50000, 200000)),
+            )
             _timed("ledger check (whole database)", ledger_check.check, repeat=3)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
