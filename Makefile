@@ -10,6 +10,8 @@ CHROMIUM := /usr/bin/chromium
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app wsgi
+# `make run` is development (wsgi.py alone means production).
+DEV_FLASK := FLASK_CONFIG=development $(FLASK)
 
 .PHONY: run test lint format e2e bench translations messages clean
 
@@ -43,9 +45,9 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -d coopshop/translations -f --statistics
 
 run: $(STAMP) translations
-	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(DEV_FLASK) db upgrade
+	$(DEV_FLASK) seed-demo --if-empty
+	$(DEV_FLASK) run --host 127.0.0.1 --port 5000
 
 # The browser tests are deselected here (pyproject.toml: -m "not e2e"); `make e2e` runs them.
 test: $(DEV_STAMP) translations

@@ -50,13 +50,28 @@ def _database_url(default: str) -> str:
     return url
 
 
+# Keys that have been in this repository or its docs: a production process never signs with them.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 (development only, refused in production)
+KNOWN_DEVELOPMENT_KEYS = frozenset(
+    {DEVELOPMENT_SECRET_KEY, "testing-secret", "dev", "secret", "change-me", "changeme"}
+)
+MIN_SECRET_KEY_BYTES = 32
+
+
 class Config:
     """Shared defaults. Every value can be overridden by an environment variable."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    # Links that leave the site (e-mails, provider callbacks) start here, never at the
+    # request's Host header (which anyone can set).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    ORDER_LINK_DAYS = _env_int("ORDER_LINK_DAYS", 90)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'coopshop.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # photo uploads; anything larger answers 413
+    MAX_FORM_MEMORY_SIZE = 100 * 1024  # one text field of a multipart form
+    # Any body that is not a multipart upload (forms, JSON, webhooks); larger answers 413.
+    MAX_BODY_WITHOUT_FILES = 512 * 1024
 
     # Language and time
     BABEL_DEFAULT_LOCALE = "tr"
@@ -117,6 +132,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"  # noqa: S105 (tests only)
+    PUBLIC_BASE_URL = "http://localhost"
     # Tests run on PostgreSQL when DATABASE_URL says so; otherwise the fixture picks a temp file.
     SQLALCHEMY_DATABASE_URI = _database_url("sqlite://")
     WTF_CSRF_ENABLED = False
@@ -138,10 +154,17 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_HTTPONLY = True
     PREFERRED_URL_SCHEME = "https"
 
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+
     @classmethod
     def validate(cls) -> None:
         """Fail fast: a production process must not start on defaults."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL")
+            if not os.environ.get(name)
+        ]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
@@ -151,6 +174,51 @@ class ProductionConfig(Config):
                 "Production refuses the demo payment path: set STRIPE_SECRET_KEY and "
                 "STRIPE_WEBHOOK_SECRET."
             )
+
+
+def production_problems(config) -> list[str]:
+    """What is wrong with a production app's final settings (a mapping such as app.config)."""
+    problems = []
+    key = config.get("SECRET_KEY") or ""
+    if key in KNOWN_DEVELOPMENT_KEYS:
+        problems.append("SECRET_KEY is a known development key")
+    elif len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes")
+    if config.get("SQLALCHEMY_DATABASE_URI", "").startswith("sqlite"):
+        problems.append("DATABASE_URL must be PostgreSQL, not SQLite")
+    for name in sorted(config):
+        if name == "PUBLIC_BASE_URL" or name.endswith(("_API_BASE", "_BASE_URL")):
+            value = config[name]
+            if value and not str(value).startswith("https://"):
+                problems.append(f"{name} must start with https://")
+    if not config.get("PUBLIC_BASE_URL"):
+        problems.append("PUBLIC_BASE_URL is required")
+    for name, low, high in MONEY_RANGES:
+        value = config.get(name)
+        if value is None or not low <= value <= high:
+            problems.append(f"{name} must be between {low} and {high}, got {value!r}")
+    if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
+        workers = os.environ.get("WEB_CONCURRENCY", "")
+        if workers.strip() != "1":
+            # Each gunicorn worker would count on its own: N workers allow N times the limit.
+            problems.append(
+                "the memory rate-limit store counts per worker: set REDIS_URL "
+                "(or WEB_CONCURRENCY=1 for a single worker)"
+            )
+    return problems
+
+
+_NO_LIMIT = 10**12
+MONEY_RANGES = (
+    ("DEFAULT_COMMISSION_BP", 0, 10000),
+    ("RETURN_WINDOW_DAYS", 0, 365),
+    ("OFFLINE_AVAILABLE_DAYS", 0, 365),
+    ("PAYOUT_MINIMUM_KURUS", 0, _NO_LIMIT),
+    ("SHIPPING_FLAT_KURUS", 0, _NO_LIMIT),
+    ("FREE_SHIPPING_THRESHOLD_KURUS", 0, _NO_LIMIT),
+    ("ORDER_EXPIRY_MINUTES", 1, 24 * 60),
+    ("ORDER_LINK_DAYS", 1, 3650),
+)
 
 
 CONFIGS = {

@@ -8,14 +8,15 @@ from pathlib import Path
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from sqlalchemy import text
 
-from config import BASE_DIR, CONFIGS, ProductionConfig
+from config import BASE_DIR, CONFIGS, ProductionConfig, production_problems
 from coopshop.db import db
 from coopshop.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
 
 
 def create_app(config: str | type | None = None) -> Flask:
     """Build the app. ``config`` is a name from config.CONFIGS, a class, or FLASK_CONFIG."""
-    name = config or os.environ.get("FLASK_CONFIG", "development")
+    # Production unless told otherwise: a forgotten FLASK_CONFIG must not mean DEBUG on.
+    name = config or os.environ.get("FLASK_CONFIG", "production")
     config_class = CONFIGS[name] if isinstance(name, str) else name
     production = isinstance(config_class, type) and issubclass(config_class, ProductionConfig)
     if production:
@@ -30,9 +31,12 @@ def create_app(config: str | type | None = None) -> Flask:
     app.config.from_object(config_class)
     if app.config.get("DEMO_PAYMENTS") and production:
         raise RuntimeError("the demo payment path is refused in production")
+    if production and (problems := production_problems(app.config)):
+        raise RuntimeError("Production refuses to start: " + "; ".join(problems))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
+    app.before_request(limit_body_without_files)
     app.before_request(refuse_nul_bytes)
     register_blueprints(app)
     register_template_helpers(app)
@@ -114,6 +118,15 @@ def register_blueprints(app: Flask) -> None:
         return jsonify(status="ok", db="ok")
 
 
+def limit_body_without_files() -> None:
+    """Only a multipart upload may be as large as MAX_CONTENT_LENGTH; any other body (a form,
+    JSON, a webhook) is refused with 413 beyond MAX_BODY_WITHOUT_FILES, before it is read."""
+    from flask import current_app
+
+    if request.mimetype != "multipart/form-data":
+        request.max_content_length = current_app.config["MAX_BODY_WITHOUT_FILES"]
+
+
 def refuse_nul_bytes() -> None:
     """No text field anywhere holds a NUL byte (PostgreSQL refuses them outright): a request
     carrying one is bad input, answered with 400 before any view or query sees it. The API
@@ -132,6 +145,9 @@ def register_template_helpers(app: Flask) -> None:
     from coopshop.web import formatting
 
     formatting.init_app(app)
+    from coopshop.web.links import external_url
+
+    app.add_template_global(external_url, "external_url")
 
 
 def register_errorhandlers(app: Flask) -> None:

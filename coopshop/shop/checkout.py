@@ -21,6 +21,7 @@ from coopshop.services.sales import orders, payments
 from coopshop.services.sales.orders import Buyer, PaymentInfo
 from coopshop.shop.checkout_forms import CheckoutForm
 from coopshop.shop.routes import bp
+from coopshop.web.links import external_url
 
 
 def _serializer() -> URLSafeSerializer:
@@ -117,7 +118,7 @@ def checkout():
 
 
 def _start_card_payment(order: Order, provider: payments.PaymentProvider):
-    success = order_url(order, _external=True)
+    success = external_url("shop.order_status", number=order.number, t=order_token(order))
     try:
         start = provider.start(order, success_url=success, cancel_url=success)
     except Exception:  # the provider is down or refused: give the stock back at once

@@ -9,10 +9,12 @@ from config import ProductionConfig
 from coopshop import create_app
 
 PRODUCTION_ENV = {
-    "SECRET_KEY": "a-long-random-production-secret",
+    "SECRET_KEY": "a-long-random-production-secret-0123456789",
     "DATABASE_URL": "postgresql://coop@db.example/coopshop",
+    "PUBLIC_BASE_URL": "https://shop.example",
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
+    "WEB_CONCURRENCY": "1",
 }
 
 
@@ -26,7 +28,9 @@ def production_env(monkeypatch, tmp_path):
     # app at a throwaway database and folders instead of whatever the test run uses.
     class Production(ProductionConfig):
         SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.db'}"
+        # Never connected to: the pages these tests open read no table.
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"
+        PUBLIC_BASE_URL = PRODUCTION_ENV["PUBLIC_BASE_URL"]
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         UPLOAD_DIR = str(tmp_path / "uploads")
 
@@ -79,6 +83,72 @@ def test_production_by_name_is_validated_too(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
         create_app("production")
+
+
+def test_wsgi_without_flask_config_means_production(monkeypatch):
+    import importlib
+    import sys
+
+    for name in (*PRODUCTION_ENV, "FLASK_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delitem(sys.modules, "wsgi", raising=False)
+    with pytest.raises(RuntimeError, match="Production configuration needs"):
+        importlib.import_module("wsgi")
+
+
+@pytest.mark.parametrize(
+    ("settings", "refusal"),
+    [
+        ({"SECRET_KEY": config.DEVELOPMENT_SECRET_KEY}, "SECRET_KEY is a known development key"),
+        ({"SECRET_KEY": "testing-secret"}, "SECRET_KEY is a known development key"),
+        ({"SECRET_KEY": "x" * 31}, "SECRET_KEY must be at least 32 bytes"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/prod.db"}, "must be PostgreSQL, not SQLite"),
+        ({"STRIPE_API_BASE": "http://stripe.example"}, "STRIPE_API_BASE must start with https"),
+        ({"CARRIER_API_BASE": "http://kargo.example"}, "CARRIER_API_BASE must start with https"),
+        ({"PUBLIC_BASE_URL": "http://shop.example"}, "PUBLIC_BASE_URL must start with https"),
+        ({"SHIPPING_FLAT_KURUS": -1}, "SHIPPING_FLAT_KURUS must be between 0"),
+        ({"FREE_SHIPPING_THRESHOLD_KURUS": -5}, "FREE_SHIPPING_THRESHOLD_KURUS must be between"),
+        ({"PAYOUT_MINIMUM_KURUS": -100}, "PAYOUT_MINIMUM_KURUS must be between 0"),
+        ({"RETURN_WINDOW_DAYS": -1}, "RETURN_WINDOW_DAYS must be between 0 and 365"),
+        ({"DEFAULT_COMMISSION_BP": 20000}, "DEFAULT_COMMISSION_BP must be between 0 and 10000"),
+        ({"DEFAULT_COMMISSION_BP": -1}, "DEFAULT_COMMISSION_BP must be between 0 and 10000"),
+        ({"ORDER_EXPIRY_MINUTES": 0}, "ORDER_EXPIRY_MINUTES must be between 1"),
+        ({"ORDER_LINK_DAYS": 0}, "ORDER_LINK_DAYS must be between 1"),
+    ],
+)
+def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
+    careless = type("Careless", (production_env,), settings)
+    with pytest.raises(RuntimeError, match="Production refuses to start") as refused:
+        create_app(careless)
+    assert refusal in str(refused.value)
+
+
+@pytest.mark.parametrize("workers", ["", "2", "4"])
+def test_the_memory_rate_limit_store_needs_redis_beyond_one_worker(
+    monkeypatch, production_env, workers
+):
+    monkeypatch.setenv("WEB_CONCURRENCY", workers)
+    memory = type("Memory", (production_env,), {"RATELIMIT_STORAGE_URI": "memory://"})
+    with pytest.raises(RuntimeError, match="memory rate-limit store counts per worker"):
+        create_app(memory)
+    redis = type("Redis", (production_env,), {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0"})
+    assert create_app(redis).config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_a_cookie_forged_with_the_development_key_is_refused_in_production(production_env):
+    from flask.sessions import SecureCookieSessionInterface
+
+    dev = create_app("development")
+    forged = (
+        SecureCookieSessionInterface()
+        .get_signing_serializer(dev)
+        .dumps({"_user_id": "1", "_fresh": True, "_id": "x"})
+    )
+    prod = create_app(production_env).test_client()
+    prod.set_cookie("session", forged, domain="shop.example")
+    response = prod.get("/admin/", base_url="https://shop.example")
+    assert response.status_code == 302
+    assert response.location.startswith("/auth/login")
 
 
 def test_a_complete_production_app_starts_with_secure_cookies(production_env):
