@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from coopshop.services.members.users import MIN_PASSWORD_LENGTH
+from coopshop.services.members.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _EMAIL = _l("Geçerli bir e-posta adresi girin.")
@@ -16,15 +16,29 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _clip(limit: int):
+    """Keep at most one character past the field's limit: the Length check still fails, and the
+    form shown again never echoes a megabyte someone pasted (or sent) back into the page."""
+
+    def clip(value):
+        return value[: limit + 1] if isinstance(value, str) else value
+
+    return clip
+
+
 def _email_field() -> EmailField:
     return EmailField(
-        _l("E-posta"), filters=[_strip], validators=[DataRequired(_REQUIRED), Email(_EMAIL)]
+        _l("E-posta"),
+        filters=[_clip(254), _strip],
+        validators=[DataRequired(_REQUIRED), Length(max=254, message=_EMAIL), Email(_EMAIL)],
     )
 
 
 class LoginForm(FlaskForm):
     email = _email_field()
-    password = PasswordField(_l("Parola"), validators=[DataRequired(_REQUIRED)])
+    password = PasswordField(
+        _l("Parola"), validators=[DataRequired(_REQUIRED), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     remember = BooleanField(_l("Beni hatırla"))
 
 
@@ -35,33 +49,56 @@ class _NewPasswordMixin:
             DataRequired(_REQUIRED),
             Length(
                 min=MIN_PASSWORD_LENGTH,
-                max=200,
                 message=_l("Parola en az %(n)d karakter olmalı.", n=MIN_PASSWORD_LENGTH),
+            ),
+            Length(
+                max=MAX_PASSWORD_LENGTH,
+                message=_l("Parola en fazla %(n)d karakter olabilir.", n=MAX_PASSWORD_LENGTH),
             ),
         ],
     )
     confirm = PasswordField(
         _l("Parola (tekrar)"),
-        validators=[DataRequired(_REQUIRED), EqualTo("password", _l("Parolalar aynı değil."))],
+        validators=[
+            DataRequired(_REQUIRED),
+            Length(max=MAX_PASSWORD_LENGTH),
+            EqualTo("password", _l("Parolalar aynı değil.")),
+        ],
     )
 
 
 class RegisterForm(_NewPasswordMixin, FlaskForm):
-    name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    name = StringField(
+        _l("Ad soyad"), filters=[_clip(120)], validators=[DataRequired(_REQUIRED), Length(max=120)]
+    )
     email = _email_field()
-    phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("Telefon"), filters=[_clip(32)], validators=[Optional(), Length(max=32)])
 
 
 class ApplyForm(RegisterForm):
     display_name = StringField(
-        _l("Mağazada görünecek adınız"), validators=[Optional(), Length(max=120)]
+        _l("Mağazada görünecek adınız"),
+        filters=[_clip(120)],
+        validators=[Optional(), Length(max=120)],
     )
     centre = StringField(
-        _l("BELMEK merkezi"), validators=[DataRequired(_REQUIRED), Length(max=120)]
+        _l("BELMEK merkezi"),
+        filters=[_clip(120)],
+        validators=[DataRequired(_REQUIRED), Length(max=120)],
     )
-    craft = StringField(_l("Zanaatınız"), validators=[DataRequired(_REQUIRED), Length(max=120)])
-    bio = TextAreaField(_l("Kendinizi ve ürünlerinizi anlatın"), validators=[Length(max=2000)])
-    note = TextAreaField(_l("Kooperatife notunuz"), validators=[Length(max=2000)])
+    craft = StringField(
+        _l("Zanaatınız"),
+        filters=[_clip(120)],
+        validators=[DataRequired(_REQUIRED), Length(max=120)],
+    )
+    bio = TextAreaField(
+        _l("Kendinizi ve ürünlerinizi anlatın"),
+        filters=[_clip(2000)],
+        validators=[Length(max=2000)],
+    )
+    note = TextAreaField(
+        _l("Kooperatife notunuz"), filters=[_clip(2000)], validators=[Length(max=2000)]
+    )
 
 
 class ForgotForm(FlaskForm):

@@ -1,22 +1,37 @@
-"""Login, logout, customer registration, membership applications, password reset."""
+"""Login, logout, signing out everywhere, customer registration, membership applications,
+password reset. Every page runs its use case through coopshop.web.uow.attempt."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from coopshop.auth.forms import ApplyForm, ForgotForm, LoginForm, RegisterForm, ResetForm
-from coopshop.db import db
 from coopshop.extensions import limiter
-from coopshop.services.core import mail
-from coopshop.services.core.errors import DomainError
+from coopshop.services.members import signin
 from coopshop.services.members import users as user_service
+from coopshop.web.links import external_url
 from coopshop.web.permissions import home_endpoint
+from coopshop.web.uow import attempt
 
 bp = Blueprint("auth", __name__)
+
+# Per address (Flask-Limiter: Redis in production, so every worker counts together). Each
+# account is throttled on its own in the database as well (services.members.signin).
+ADDRESS_LIMIT = "10 per minute;60 per hour"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -29,62 +44,90 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _form_error(form, exc: DomainError) -> None:
-    field = getattr(form, exc.details.get("field", ""), None)
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "danger")
+def _start_session(user, remember: bool) -> None:
+    """A fresh session (and so a fresh CSRF secret) for every login; only the language stays."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = user_service.authenticate(form.email.data, form.password.data)
-        if user is None:
-            form.password.errors = [_("E-posta ya da parola yanlış.")]
-        else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
-            flash(_("Hoş geldiniz, %(name)s.", name=user.name), "success")
-            return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(user)))
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    result = attempt(signin.sign_in, form.email.data, form.password.data).value
+    if result.locked_until is not None:
+        until = format_datetime(result.locked_until, "HH:mm")
+        form.password.errors = [
+            _("Çok fazla yanlış deneme. %(time)s sonrasında yeniden deneyin.", time=until)
+        ]
+        return render_template("auth/login.html", form=form), 429
+    if result.user is None:
+        form.password.errors = [_("E-posta ya da parola yanlış.")]
+        return render_template("auth/login.html", form=form)
+    _start_session(result.user, remember=form.remember.data)
+    flash(_("Hoş geldiniz, %(name)s.", name=result.user.name), "success")
+    return redirect(_safe_next(request.args.get("next")) or url_for(home_endpoint(result.user)))
+
+
+def _end_everywhere() -> None:
+    attempt(signin.end_sessions, current_user._get_current_object())
+    logout_user()
+    session.clear()
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
+    _end_everywhere()
     flash(_("Çıkış yaptınız."), "info")
     return redirect(url_for("shop.index"))
 
 
+@bp.post("/sessions/end")
+@login_required
+def end_sessions():
+    """The account page's "sign out everywhere": every browser and remember cookie of hers."""
+    _end_everywhere()
+    flash(_("Tüm cihazlarda oturumunuz kapatıldı. Yeniden giriş yapın."), "info")
+    return redirect(url_for("auth.login"))
+
+
+# The same words whether or not the address has an account; the e-mail says which it was.
+def _sent_for_registration() -> str:
+    return _("Kaydınızı aldık. E-posta adresinize bir mesaj gönderdik; giriş yaparak devam edin.")
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = user_service.create_user(
-                form.email.data, form.password.data, form.name.data, phone=form.phone.data
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Hesabınız oluşturuldu."), "success")
-            return redirect(url_for("shop.account"))
+        outcome = attempt(
+            signin.register,
+            form.email.data,
+            form.password.data,
+            form.name.data,
+            form.phone.data,
+            external_url("auth.login"),
+            form=form,
+            after_response=True,
+        )
+        if outcome.ok:
+            flash(_sent_for_registration(), "success")
+            return redirect(url_for("auth.login"))
+        return render_template("auth/register.html", form=form), outcome.status
     return render_template("auth/register.html", form=form)
 
 
 @bp.route("/apply", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
 def apply():
     form = ApplyForm()
     if form.validate_on_submit():
@@ -99,38 +142,28 @@ def apply():
             bio=form.bio.data or "",
             note=form.note.data or "",
         )
-        try:
-            profile = user_service.apply_for_membership(application)
-        except DomainError as exc:
-            db.session.rollback()
-            _form_error(form, exc)
-        else:
-            db.session.commit()
-            login_user(profile.user)
-            flash(
-                _("Başvurunuz alındı. Kooperatif onayladığında ürün ekleyebileceksiniz."),
-                "success",
-            )
-            return redirect(url_for("producer.home"))
+        outcome = attempt(
+            signin.apply, application, external_url("auth.login"), form=form, after_response=True
+        )
+        if outcome.ok:
+            flash(_sent_for_registration(), "success")
+            return redirect(url_for("auth.login"))
+        return render_template("auth/apply.html", form=form), outcome.status
     return render_template("auth/apply.html", form=form)
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"])
 def forgot():
     form = ForgotForm()
     if form.validate_on_submit():
-        user = user_service.find_by_email(form.email.data)
-        if user is not None and user.active:
-            token = user_service.make_reset_token(user, current_app.config["SECRET_KEY"])
-            link = url_for("auth.reset", token=token, _external=True)
-            mail.queue(
-                user.email,
-                _("Parola sıfırlama"),
-                render_template("auth/email_reset.txt", user=user, link=link),
-            )
-            db.session.commit()
-            mail.deliver_pending()
+        attempt(
+            signin.request_reset,
+            form.email.data,
+            current_app.config["SECRET_KEY"],
+            lambda token: external_url("auth.reset", token=token),
+            after_response=True,
+        )
         # The same answer either way, so the form does not reveal who has an account.
         flash(_("Bu adresle bir hesap varsa, parola sıfırlama bağlantısı gönderildi."), "info")
         return redirect(url_for("auth.login"))
@@ -138,21 +171,19 @@ def forgot():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
 def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
-        try:
-            user_service.reset_password(
-                token,
-                form.password.data,
-                current_app.config["SECRET_KEY"],
-                current_app.config["PASSWORD_RESET_MAX_AGE"],
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-        else:
-            db.session.commit()
+        outcome = attempt(
+            signin.reset_password,
+            token,
+            form.password.data,
+            current_app.config["SECRET_KEY"],
+            current_app.config["PASSWORD_RESET_MAX_AGE"],
+            form=form,
+        )
+        if outcome.ok:
             flash(_("Parolanız değişti. Yeni parolanızla giriş yapın."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)

@@ -30,6 +30,13 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Bumped to end every session and remember cookie of this user (logout, new password,
+    # role change, suspension, "sign out everywhere"): a session carries the number it began
+    # with and is refused once they differ.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Wrong passwords in a row, and until when the account refuses logins after too many.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     producer: Mapped[ProducerProfile | None] = relationship(
         back_populates="user", uselist=False, lazy="select"
@@ -47,7 +54,9 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login keeps this in the session and signs it into the remember cookie, so
+        # both carry the generation they began with (coopshop.web.permissions.load_user).
+        return f"{self.id}:{self.session_generation or 0}"
 
     def has_role(self, *roles: str) -> bool:
         return self.role in roles

@@ -13,10 +13,18 @@ from coopshop.models import ProducerProfile, User
 
 
 def load_user(user_id: str) -> User | None:
+    """The user a session or remember cookie names ("id:generation"), if that generation is
+    still hers: logout, a new password, a role change or suspension bump it and end them all."""
     try:
-        return db.session.get(User, int(user_id))
+        uid, generation = (int(part) for part in str(user_id).split(":"))
     except (TypeError, ValueError):
         return None
+    if not 0 < uid < 2**31:
+        return None
+    user = db.session.get(User, uid)
+    if user is None or not user.active or (user.session_generation or 0) != generation:
+        return None
+    return user
 
 
 def roles_required(*roles: str) -> Callable:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import flash
+from flask import after_this_request, current_app, flash
 from flask_wtf import FlaskForm
 
 from coopshop.services.core import uow
@@ -90,9 +90,12 @@ def attempt(
     *args: Any,
     form: FlaskForm | None = None,
     fields: dict[str, str] | None = None,
+    after_response: bool = False,
     **kwargs: Any,
 ) -> Outcome:
-    """Run one use case: commit once on success; on a domain error roll back and show it."""
+    """Run one use case: commit once on success; on a domain error roll back and show it.
+    ``after_response`` runs the after-commit effects (mail) once the answer has been sent, so
+    the answer takes the same time whether or not there was mail."""
     try:
         value = action(*args, **kwargs)
     except DomainError as exc:
@@ -103,5 +106,23 @@ def attempt(
     except BaseException:
         uow.rollback()
         raise
-    uow.commit()
+    if after_response:
+        _run_after_response(uow.commit_deferring())
+    else:
+        uow.commit()
     return Outcome(value=value)
+
+
+def _run_after_response(effects: list[Callable[[], Any]]) -> None:
+    if not effects:
+        return
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            uow.run_effects(effects)
+
+    @after_this_request
+    def _later(response):
+        response.call_on_close(run)
+        return response

@@ -32,8 +32,18 @@ def after_commit(effect: Callable[[], object]) -> None:
 def commit() -> None:
     """Commit the use case, then run what waited for it. An effect that fails is logged and does
     not undo the commit (mail stays in the outbox for the next delivery)."""
+    run_effects(commit_deferring())
+
+
+def commit_deferring() -> list[Callable[[], object]]:
+    """Commit and hand back the effects instead of running them, for a caller that runs them
+    later (a page whose answer must take the same time whether or not mail was queued)."""
     db.session.commit()
-    for effect in db.session.info.pop(_EFFECTS, []):
+    return db.session.info.pop(_EFFECTS, [])
+
+
+def run_effects(effects: list[Callable[[], object]]) -> None:
+    for effect in effects:
         try:
             effect()
         except Exception:  # an effect's failure must not turn a committed request into a 500

@@ -24,6 +24,7 @@ from coopshop.money import BP
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.core.paging import Page
+from coopshop.services.members import signin
 from coopshop.turkish import search_fold
 
 # The one place membership transitions are written down: action -> (from, to).
@@ -117,6 +118,8 @@ def change_status(
     profile.membership_status = to
     if action == "approve":
         profile.approved_at = now or utcnow()
+    if action in ("suspend", "refuse"):
+        signin.end_sessions(profile.user)  # she is signed out everywhere at once
     audit.record(
         actor_id,
         f"member.{action}",

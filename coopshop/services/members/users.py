@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from coopshop.db import db
 from coopshop.models import ApiToken, ProducerProfile, User, utcnow
@@ -31,10 +32,31 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_password_rules(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+MAX_PASSWORD_LENGTH = 200
+_GUESSABLE_BELOW = 2  # zxcvbn scores 0-4; 0 and 1 fall to an online guessing attack
+
+
+def check_password_rules(password: str, *user_inputs: str) -> None:
+    """At least MIN_PASSWORD_LENGTH characters, and not a common or easily guessed password
+    (zxcvbn's lists, and her own name and e-mail address)."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             _l("Parola en az %(n)d karakter olmalı.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _l("Parola en fazla %(n)d karakter olabilir.", n=MAX_PASSWORD_LENGTH), field="password"
+        )
+    # zxcvbn refuses inputs beyond 72 characters; a longer password is judged by its start.
+    inputs = [part for text in user_inputs for part in (text or "").replace("@", " ").split()]
+    if zxcvbn(password[:72], user_inputs=inputs)["score"] < _GUESSABLE_BELOW:
+        raise ValidationFailed(
+            _l(
+                "Bu parola çok yaygın ya da kolay tahmin edilir. Birkaç kelimeyi birleştiren "
+                "daha uzun bir parola seçin."
+            ),
+            field="password",
         )
 
 
@@ -53,9 +75,10 @@ def create_user(
     if role not in ROLES:
         raise ValidationFailed(_l("Bilinmeyen rol."), field="role")
     email = normalize_email(email)
+    # The password first, so a weak one gets the same answer whether or not the address is taken.
+    check_password_rules(password, email, name)
     if find_by_email(email) is not None:
         raise Conflict(_l("Bu e-posta adresiyle bir hesap zaten var."), field="email")
-    check_password_rules(password)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -139,7 +162,7 @@ def reset_password(token: str, new_password: str, secret_key: str, max_age: int)
     user = db.session.get(User, data.get("uid"))
     if user is None or user.password_hash[-16:] != data.get("ph"):
         raise ValidationFailed(_l("Bağlantı geçersiz ya da daha önce kullanılmış."))
-    check_password_rules(new_password)
+    check_password_rules(new_password, user.email, user.name)
     user.password_hash = hash_password(new_password)
     return user
 
