@@ -68,6 +68,11 @@ class Config:
     ORDER_LINK_DAYS = _env_int("ORDER_LINK_DAYS", 90)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'coopshop.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = 30 * 24 * 3600  # a month, not Flask-Login's year
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024  # photo uploads; anything larger answers 413
     MAX_FORM_MEMORY_SIZE = 100 * 1024  # one text field of a multipart form
     # Any body that is not a multipart upload (forms, JSON, webhooks); larger answers 413.

@@ -96,7 +96,9 @@ def maker_share(piece: dict, quantity: int) -> int:
 def axe_violations(page: Page, impacts=("serious", "critical")) -> list[str]:
     """axe-core's violations of the given impact on the page as it is now, one line each."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the browser's debugging protocol, not as a <script> tag: the shop's
+        # Content-Security-Policy refuses inline scripts, and must not be relaxed for a test tool.
+        page.evaluate(AXE_JS.read_text())
     results = page.evaluate(
         """async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
