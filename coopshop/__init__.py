@@ -7,10 +7,20 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, jsonify, render_template, request, session
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, ProductionConfig, production_problems
 from coopshop.db import db
 from coopshop.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:id>`` up to the largest INTEGER the databases store (2**31 - 1): a bigger number
+    in a URL is a page that does not exist (404), not a database error (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's argument name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: str | type | None = None) -> Flask:
@@ -35,6 +45,8 @@ def create_app(config: str | type | None = None) -> Flask:
         raise RuntimeError("Production refuses to start: " + "; ".join(problems))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    # Before any route is added: <int:...> in every blueprint means an id the database can hold.
+    app.url_map.converters["int"] = DatabaseIntConverter
     register_extensions(app)
     app.before_request(limit_body_without_files)
     app.before_request(refuse_nul_bytes)

@@ -66,7 +66,10 @@ def _send(message: OutboxMessage) -> None:
         path.write_bytes(bytes(email))
         log.info("mail to %s written to %s: %s", message.to, path, message.subject)
         return
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    # A short timeout: a hanging SMTP server leaves the message queued, not a request stuck.
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config.get("MAIL_TIMEOUT_SECONDS", 10)
+    ) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):

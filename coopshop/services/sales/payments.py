@@ -9,6 +9,7 @@ provider (iyzico, say) is one more class here; checkout does not change.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,6 +19,9 @@ import stripe
 from coopshop.models import Order
 
 log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS = 8
+WEBHOOK_TOLERANCE_SECONDS = 300  # a signed event older or newer than this is refused
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,22 @@ class StripeProvider:
     name = "stripe"
     payment_method = "stripe"
 
-    def __init__(self, api_key: str, webhook_secret: str, api_base: str | None = None):
+    def __init__(
+        self,
+        api_key: str,
+        webhook_secret: str,
+        api_base: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ):
         options = {"base_addresses": {"api": api_base}} if api_base else {}
-        self.client = stripe.StripeClient(api_key, max_network_retries=2, **options)
+        # A short timeout and one retry: starting a payment runs inside the shopper's request,
+        # which must answer well before the worker is killed (the SDK waits 80 s by default).
+        self.client = stripe.StripeClient(
+            api_key,
+            max_network_retries=1,
+            http_client=stripe.new_default_http_client(timeout=timeout),
+            **options,
+        )
         self.webhook_secret = webhook_secret
 
     def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
@@ -127,7 +144,15 @@ class StripeProvider:
     def construct_event(self, payload: bytes, signature: str | None) -> dict:
         """The verified event as plain dicts; raises stripe.SignatureVerificationError or
         ValueError when the signature or payload is bad."""
-        event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret)
+        try:
+            event = stripe.Webhook.construct_event(
+                payload, signature or "", self.webhook_secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
+            )
+        except (AttributeError, TypeError) as exc:  # the SDK trips on a JSON list or null
+            raise ValueError("the payload is not a JSON object") from exc
+        # The SDK refuses only old timestamps; one from the future is refused here too.
+        if _signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise stripe.SignatureVerificationError("timestamp in the future", signature)
         return event.to_dict()
 
     def charge_details(self, payment_intent_id: str) -> ChargeDetails:
@@ -171,6 +196,14 @@ def _expand(service, value) -> dict | None:
     return value.to_dict() if hasattr(value, "to_dict") else dict(value)
 
 
+def _signed_at(signature: str | None) -> int:
+    for part in (signature or "").split(","):
+        key, _, value = part.partition("=")
+        if key.strip() == "t" and value.strip().isdigit():
+            return int(value)
+    return 0
+
+
 def stripe_provider(config) -> StripeProvider | None:
     if not config.get("STRIPE_SECRET_KEY"):
         return None
@@ -178,6 +211,7 @@ def stripe_provider(config) -> StripeProvider | None:
         config["STRIPE_SECRET_KEY"],
         config.get("STRIPE_WEBHOOK_SECRET", ""),
         config.get("STRIPE_API_BASE") or None,
+        timeout=config.get("STRIPE_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
     )
 
 

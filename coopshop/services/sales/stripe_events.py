@@ -16,6 +16,7 @@ from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, WebhookEvent, utcnow
 from coopshop.money import split_largest_remainder
 from coopshop.services.core import audit
+from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import checkout, orders, refund_flow
 from coopshop.services.sales import refunds as refund_service
@@ -53,10 +54,9 @@ def already_processed(event_id: str) -> bool:
 def handle(event, provider: StripeProvider, settings: CoopSettings) -> Outcome:
     """Apply one verified event. The caller commits; the unique (provider, event_id) row makes
     a concurrent duplicate fail at commit instead of booking twice."""
-    event_id, event_type = event["id"], event["type"]
+    event_id, event_type, obj = _parts(event)
     if already_processed(event_id):
         return Outcome(duplicate=True, action="duplicate")
-    obj = event["data"]["object"]
     order = _order_for(obj)
     db.session.add(
         WebhookEvent(
@@ -73,6 +73,17 @@ def handle(event, provider: StripeProvider, settings: CoopSettings) -> Outcome:
     if order is None:
         log.warning("stripe event %s (%s) names no order we know", event_id, event_type)
         return Outcome(False, "unknown order")
+    if order.payment_method != provider.payment_method:
+        # A Stripe event acts only on orders paid through Stripe: never on a bank transfer.
+        audit.record(
+            None,
+            "payment.wrong_provider",
+            order,
+            event_id=event_id,
+            event_type=event_type,
+            payment_method=order.payment_method,
+        )
+        return Outcome(False, "not a stripe order")
     if event_type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if obj.get("payment_status") != "paid":
             return Outcome(False, "awaiting async payment")
@@ -82,13 +93,28 @@ def handle(event, provider: StripeProvider, settings: CoopSettings) -> Outcome:
     return Outcome(False, _give_up(order, "expired"))  # checkout.session.expired
 
 
+def _parts(event) -> tuple[str, str, dict]:
+    """The event's id, type and object; a signed event of another shape is refused."""
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    event_id, event_type = (
+        event.get(k) if isinstance(event, dict) else None for k in ("id", "type")
+    )
+    if not (isinstance(event_id, str) and event_id and len(event_id) <= 255):
+        raise ValidationFailed("the event has no id")
+    if not (isinstance(event_type, str) and len(event_type) <= 80 and isinstance(obj, dict)):
+        raise ValidationFailed("the event has no type or no data.object")
+    return event_id, event_type, obj
+
+
 def _order_for(obj) -> Order | None:
-    metadata = obj.get("metadata") or {}
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     order_id = metadata.get("order_id")
-    if order_id and str(order_id).isdigit():
+    if order_id and str(order_id).isdigit() and int(order_id) < 2**31:
         return db.session.get(Order, int(order_id))
     number = obj.get("client_reference_id") or metadata.get("order_number")
-    if number:
+    if isinstance(number, str) and number:
         return db.session.scalar(select(Order).where(Order.number == number))
     return None
 
