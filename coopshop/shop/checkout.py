@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,8 +24,10 @@ from coopshop.shop.routes import bp
 from coopshop.web.links import external_url
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="order-link")
+def _serializer() -> URLSafeTimedSerializer:
+    # Timed: a link from an e-mail opens the order for ORDER_LINK_DAYS, then only its owner's
+    # account (or staff) does.
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="order-link")
 
 
 def order_token(order: Order) -> str:
@@ -44,11 +46,16 @@ def _demo_page_url(order: Order) -> str:
 def _may_view(order: Order) -> bool:
     token = request.args.get("t") or request.form.get("t")
     if token:
+        max_age = current_app.config["ORDER_LINK_DAYS"] * 24 * 3600
         try:
-            if _serializer().loads(token) == order.number:
+            if _serializer().loads(token, max_age=max_age) == order.number:
                 return True
-        except BadSignature:
-            return False
+        except BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
+            pass
+    return _owner_or_staff(order)
+
+
+def _owner_or_staff(order: Order) -> bool:
     if current_user.is_authenticated:
         if current_user.role in ("staff", "admin"):
             return True
@@ -150,7 +157,17 @@ def order_status(number: str):
         order=order,
         token=request.args.get("t", ""),
         coop_iban=current_app.config["COOP_IBAN"],
+        full_address=_owner_or_staff(order),
+        buyer_short=_short_name(order.buyer_name),
     )
+
+
+def _short_name(name: str) -> str:
+    """ "Selin Aksoy" → "Selin A.": what a link's holder sees instead of name and address."""
+    parts = (name or "").split()
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    return f"{parts[0]} {parts[-1][0]}."
 
 
 def _demo_order(number: str) -> Order:
