@@ -45,6 +45,8 @@ PUBLIC = {
     "shop.demo_pay",
     "shop.demo_pay_submit",
     "shop.set_language",
+    "shop.impact",  # the public impact page (never a group under five women)
+    "shop.impact_json",
     "api.docs",
     "api.openapi",
     "api.list_products",
@@ -60,6 +62,9 @@ ANY_ACCOUNT = {
     "auth.end_sessions",
 }
 ADMIN_ONLY = {
+    "admin.impact",
+    "admin.impact_csv",
+    "admin.impact_json",
     "admin.audit_log",
     "admin.categories",
     "admin.category_edit",
