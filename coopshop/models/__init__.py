@@ -2,7 +2,7 @@
 
 from coopshop.models.audit import AuditEvent
 from coopshop.models.base import Base, utcnow
-from coopshop.models.cash import CashSession
+from coopshop.models.cash import CashSession, OfflineTicket, PosDevice
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
 from coopshop.models.events import OutboxMessage, WebhookEvent
 from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
@@ -26,6 +26,8 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CashSession",
+    "OfflineTicket",
+    "PosDevice",
     "Category",
     "Collection",
     "CommissionRate",

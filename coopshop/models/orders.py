@@ -121,6 +121,7 @@ class OrderLine(Base):
         CheckConstraint("gross_kurus = unit_price_kurus * quantity", name="gross_adds_up"),
         CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_range"),
         CheckConstraint("commission_bp >= 0 AND commission_bp <= 10000", name="commission_range"),
+        CheckConstraint("stock_short >= 0 AND stock_short <= quantity", name="stock_short_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +137,11 @@ class OrderLine(Base):
     vat_bp: Mapped[int] = mapped_column(Integer)
     commission_bp: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A sale rung up offline at a bazaar desk: how many of the goods that left the table were
+    # not in stock by the time it synced (staff correct the count), and the catalogue price
+    # when the device sold at another one (an admin reviews it). Both stay as the sale happened.
+    stock_short: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    list_price_kurus: Mapped[int | None] = mapped_column(BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

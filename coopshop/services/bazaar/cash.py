@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
-from coopshop.models import CashSession, LedgerTransaction, Order, Refund, utcnow
+from coopshop.models import CashSession, LedgerTransaction, Order, PosDevice, Refund, utcnow
 from coopshop.models.cash import CASH_SESSION_TRANSITIONS
 from coopshop.services.books import ledger
 from coopshop.services.core import audit
@@ -225,6 +225,17 @@ def lock_for_sale(session_id: int) -> CashSession:
     return session
 
 
+def unsent(session_id: int) -> list[PosDevice]:
+    """The devices that last said they still hold unsent tickets for this desk."""
+    return list(
+        db.session.scalars(
+            select(PosDevice)
+            .where(PosDevice.cash_session_id == session_id, PosDevice.pending > 0)
+            .order_by(PosDevice.id)
+        )
+    )
+
+
 def close_session(
     session_id: int,
     counted_kurus: int,
@@ -244,6 +255,16 @@ def close_session(
     session = _lock(session_id, read=False)
     if "closed" not in CASH_SESSION_TRANSITIONS[session.status]:
         raise InvalidTransition(_l("Bu kasa oturumu zaten kapatılmış."), from_status=session.status)
+    waiting = unsent(session.id)
+    if waiting:
+        raise Conflict(
+            _l(
+                "Kasa kapatılamaz: %(devices)s henüz gönderilmemiş satışlar tutuyor. Cihazları "
+                "internete bağlayıp satışların gönderilmesini bekleyin.",
+                devices=", ".join(f"{d.label or d.device_id[:8]} ({d.pending})" for d in waiting),
+            ),
+            devices={d.device_id: d.pending for d in waiting},
+        )
     before = summary(session)
     expected = before.expected_kurus
     if expected_kurus is not None and expected_kurus != expected:

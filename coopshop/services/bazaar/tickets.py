@@ -178,13 +178,15 @@ def sell(
     ticket_ref: str | None = None,
     settings: CoopSettings | None = None,
     now: datetime | None = None,
+    already_sold: bool = False,
 ) -> Order:
     """Sell ``lines`` at the desk of an open cash session: the order is created, its stock
     taken, paid by ``payment_method`` ("cash" or "card_terminal") and booked, in one go.
 
     ``ticket_ref`` makes the sale idempotent: a ticket already sold returns its order, changing
     nothing (the unique payment reference also stops two racing submissions). Running short of
-    stock raises InsufficientStock; the caller rolls back and nothing is written.
+    stock raises InsufficientStock; the caller rolls back and nothing is written — except for
+    a ticket ``already_sold`` offline (services.bazaar.sync), recorded as it happened.
     """
     if payment_method not in PAYMENT_METHODS:
         raise ValidationFailed(_l("Ödeme yöntemi seçin."), field="method")
@@ -196,7 +198,12 @@ def sell(
             return existing
     # Codes as typed or scanned: "ipk01 " is IPK01.
     lines = [
-        LineRequest(quantity=ln.quantity, product_id=ln.product_id, code=normalize_code(ln.code))
+        LineRequest(
+            quantity=ln.quantity,
+            product_id=ln.product_id,
+            code=normalize_code(ln.code),
+            unit_price_kurus=ln.unit_price_kurus,
+        )
         if ln.code
         else ln
         for ln in lines
@@ -209,6 +216,7 @@ def sell(
             lines=lines,
             created_by_id=actor_id,
             cash_session_id=session.id,
+            already_sold=already_sold,
         ),
         settings=settings,
         now=now,

@@ -45,6 +45,9 @@ class LineRequest:
     quantity: int
     product_id: int | None = None
     code: str | None = None
+    # The price a point-of-sale device showed when it rang the sale up offline: the sale is
+    # made at it (the buyer paid it), and a difference from the catalogue is kept on the line.
+    unit_price_kurus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,9 @@ class NewOrder:
     created_by_id: int | None = None
     cash_session_id: int | None = None
     charge_shipping: bool = False
+    # A sale that already happened (an offline ticket: the goods left the table): what stock
+    # there is is taken and the rest is recorded on the line as short, instead of refusing.
+    already_sold: bool = False
 
 
 def new_order_number(now: datetime | None = None) -> str:
@@ -193,6 +199,67 @@ def hold_stock(product_id: int, quantity: int) -> bool:
     return result.rowcount == 1
 
 
+def _snapshot(
+    product: Product, quantity: int, price: int | None, commission_bp: int, short: int
+) -> OrderLine:
+    """The order line as sold: the product's facts now, at ``price`` when a device sold it at
+    another price than the catalogue's (kept in list_price_kurus), ``short`` units not in stock."""
+    unit = product.price_kurus if price is None else price
+    return OrderLine(
+        product_id=product.id,
+        product_code=product.code,
+        title=product.title_tr,
+        quantity=quantity,
+        unit_price_kurus=unit,
+        gross_kurus=unit * quantity,
+        vat_bp=product.vat_bp,
+        commission_bp=commission_bp,
+        stock_short=short,
+        list_price_kurus=product.price_kurus if unit != product.price_kurus else None,
+        makers=[
+            OrderLineMaker(producer_id=m.producer_id, share_bp=m.share_bp) for m in product.makers
+        ],
+    )
+
+
+def take_what_is_left(product_id: int, quantity: int) -> int:
+    """For a sale that already happened: take what stock there is (under a row lock) and return
+    how many of ``quantity`` were not there."""
+    stock = db.session.scalar(
+        select(Product.stock).where(Product.id == product_id).with_for_update()
+    )
+    taken = min(stock or 0, quantity)
+    if taken:
+        db.session.execute(
+            update(Product).where(Product.id == product_id).values(stock=Product.stock - taken)
+        )
+    return quantity - taken
+
+
+def _device_prices(requests: Sequence[LineRequest], products: dict) -> dict[int, int]:
+    """product id -> the price the device sold it at, where it gave one."""
+    prices = {}
+    for request in requests:
+        if request.unit_price_kurus is None:
+            continue
+        key = (
+            ("id", request.product_id)
+            if request.product_id is not None
+            else ("code", (request.code or "").strip().upper())
+        )
+        product = products.get(key)
+        if product is None:
+            continue
+        if type(request.unit_price_kurus) is not int or request.unit_price_kurus < 0:
+            raise ValidationFailed(_l("Fiyat negatif olamaz."), field="unit_price_kurus")
+        if prices.get(product.id, request.unit_price_kurus) != request.unit_price_kurus:
+            raise ValidationFailed(
+                _l("Aynı ürün bir fişte iki fiyatla satılamaz."), field="unit_price_kurus"
+            )
+        prices[product.id] = request.unit_price_kurus
+    return prices
+
+
 def release_stock(product_id: int, quantity: int) -> None:
     db.session.execute(
         update(Product)
@@ -243,33 +310,24 @@ def create_order(
         now, {p.collection_id for p, _ in wanted if p.collection_id is not None}
     )
     subtotal = 0
+    prices = _device_prices(new.lines, products) if new.already_sold else {}
     for product, quantity in wanted:
-        _check_for_sale(product)
+        if not new.already_sold:  # a sale that happened is recorded even if since withdrawn
+            _check_for_sale(product)
+        short = 0
         if not product.made_to_order and not hold_stock(product.id, quantity):
-            raise InsufficientStock(
-                _l(
-                    "%(title)s için yeterli stok yok (istenen %(wanted)d).",
-                    title=product.title_tr,
-                    wanted=quantity,
-                ),
-                product_id=product.id,
-            )
-        line = OrderLine(
-            product_id=product.id,
-            product_code=product.code,
-            title=product.title_tr,
-            quantity=quantity,
-            unit_price_kurus=product.price_kurus,
-            gross_kurus=product.price_kurus * quantity,
-            vat_bp=product.vat_bp,
-            commission_bp=effective_commission_bp(
-                product, settings.default_commission_bp, now, rates
-            ),
-            makers=[
-                OrderLineMaker(producer_id=m.producer_id, share_bp=m.share_bp)
-                for m in product.makers
-            ],
-        )
+            if not new.already_sold:
+                raise InsufficientStock(
+                    _l(
+                        "%(title)s için yeterli stok yok (istenen %(wanted)d).",
+                        title=product.title_tr,
+                        wanted=quantity,
+                    ),
+                    product_id=product.id,
+                )
+            short = take_what_is_left(product.id, quantity)
+        commission_bp = effective_commission_bp(product, settings.default_commission_bp, now, rates)
+        line = _snapshot(product, quantity, prices.get(product.id), commission_bp, short)
         order.lines.append(line)
         subtotal += line.gross_kurus
     order.subtotal_kurus = subtotal
