@@ -167,4 +167,4 @@ def docs():
 
 
 # Importing the endpoint modules registers their operations on the blueprint.
-from coopshop.api import accounts, catalog, payouts, sales  # noqa: E402, F401
+from coopshop.api import accounts, cash, catalog, payouts, sales  # noqa: E402, F401

@@ -27,9 +27,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
-from coopshop.models import CashSession, OfflineTicket, Order, OrderLine, PosDevice, utcnow
+from coopshop.models import CashSession, OfflineTicket, Order, OrderLine, PosDevice, Product, utcnow
 from coopshop.services.bazaar import cash
 from coopshop.services.bazaar import tickets as bazaar
+from coopshop.services.catalog import listing
 from coopshop.services.core import audit
 from coopshop.services.core.errors import NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -238,3 +239,30 @@ def resolve(ticket_id: int, actor_id: int, now: datetime | None = None) -> Offli
         db.session.flush()
         audit.record(actor_id, "bazaar.offline_ticket_resolved", ticket, order_id=ticket.order_id)
     return ticket
+
+
+@dataclass(frozen=True)
+class CatalogueItem:
+    code: str
+    title_tr: str
+    title_en: str
+    price_kurus: int
+    stock: int
+    made_to_order: bool
+
+
+def catalogue() -> list[CatalogueItem]:
+    """What a device keeps to sell offline: every product for sale (one query), by code."""
+    rows = db.session.execute(
+        listing.for_sale()
+        .with_only_columns(
+            Product.code,
+            Product.title_tr,
+            Product.title_en,
+            Product.price_kurus,
+            Product.stock,
+            Product.made_to_order,
+        )
+        .order_by(Product.code)
+    )
+    return [CatalogueItem(*row) for row in rows]
