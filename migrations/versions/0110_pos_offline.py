@@ -3,7 +3,7 @@ device's count of unsent tickets per desk, and on order lines the stock shortfal
 catalogue price of a sale rung up offline.
 
 Revision ID: 0110_pos_offline
-Revises: 0006
+Revises: 0100_security_sessions
 """
 from alembic import op
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0110_pos_offline'
-down_revision = '0006'
+down_revision = "0100_security_sessions"
 branch_labels = None
 depends_on = None
 
