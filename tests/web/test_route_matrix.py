@@ -157,6 +157,13 @@ TOKEN_ONLY = {
     "api.producer_balance",
     "api.record_sale",
     "api.refund",
+    "api.list_sessions",
+    "api.open_session",
+    "api.get_session",
+    "api.close_session",
+    "api.catalogue",
+    "api.sync_ticket",
+    "api.report_device",
 }
 
 WHO = {
