@@ -14,8 +14,8 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from coopshop.api.errors import ApiError
-from coopshop.db import db
 from coopshop.models import ProducerProfile, User
+from coopshop.services.core import uow
 from coopshop.services.members import users as user_service
 
 DEFAULT_API_LIMIT = "300 per minute"
@@ -56,7 +56,7 @@ def authenticate() -> None:
             headers=_CHALLENGE,
         )
     # The token's last use is its own small write, kept whatever the call itself does.
-    db.session.commit()
+    uow.commit()
     g.api_user = user
 
 

@@ -21,6 +21,7 @@ from coopshop.api.schemas import (
 from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine
 from coopshop.services.core import settings as settings_service
+from coopshop.services.core import uow
 from coopshop.services.payouts import batches as payouts
 
 
@@ -82,7 +83,7 @@ def close_period(body: PayoutIn):
     the minimum, to her IBAN; the others with money are listed in ``left_out`` with the reason.
     409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
     batch, left_out = payouts.close_period(body.cutoff, api_user().id, settings_service.current())
-    db.session.commit()
+    uow.commit()
     if batch is None:
         return NothingToPayOut(left_out=_left_out(item.as_dict() for item in left_out)), 200
     return batch_out(payouts.get_batch(batch.id))
@@ -115,7 +116,7 @@ def approve_payout(batch_id: int):
     admins, the admin who closed the period gets 403. A balance that shrank since closing
     answers 409 and nothing is posted."""
     payouts.approve(batch_id, api_user().id, settings_service.current())
-    db.session.commit()
+    uow.commit()
     return batch_out(payouts.get_batch(batch_id))
 
 
@@ -141,7 +142,7 @@ def mark_paid(batch_id: int, line_id: int, body: PaidIn):
     answers 409."""
     _line_of(batch_id, line_id)
     line = payouts.mark_line_paid(line_id, body.reference, api_user().id)
-    db.session.commit()
+    uow.commit()
     return line_out(line)
 
 
@@ -160,5 +161,5 @@ def mark_failed(batch_id: int, line_id: int, body: FailedIn):
     Once: a line already failed answers 409."""
     _line_of(batch_id, line_id)
     line = payouts.mark_line_failed(line_id, body.reason, api_user().id)
-    db.session.commit()
+    uow.commit()
     return line_out(line)

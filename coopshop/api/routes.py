@@ -26,8 +26,8 @@ from coopshop.api.errors import (
     from_validation_error,
     http_error_response,
 )
-from coopshop.db import db
 from coopshop.extensions import csrf, limiter
+from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 
 bp = Blueprint("api", __name__)
@@ -111,20 +111,20 @@ def operation(
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
-    db.session.rollback()
+    uow.rollback()
     return exc.response()
 
 
 @bp.errorhandler(ValidationError)
 def _invalid_input(exc: ValidationError):
-    db.session.rollback()
+    uow.rollback()
     return from_validation_error(exc)
 
 
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     # Whatever the service flushed before refusing is undone: nothing half-written.
-    db.session.rollback()
+    uow.rollback()
     return from_domain_error(exc)
 
 
@@ -132,7 +132,7 @@ def _domain_error(exc: DomainError):
 def _integrity_error(exc: IntegrityError):
     """Two requests racing for the same unique row (the same ticket sent twice at once): the
     loser is told to retry, and a retry finds what the winner wrote. Anything else is a bug."""
-    db.session.rollback()
+    uow.rollback()
     orig = exc.orig
     unique = getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
     if not unique:
@@ -146,7 +146,7 @@ def _integrity_error(exc: IntegrityError):
 def _http_error(exc: HTTPException):
     # The app's handlers take the statuses they are registered for (404, 429, ...: the same
     # shape, coopshop.register_errorhandlers); this one takes any other an API view raises.
-    db.session.rollback()
+    uow.rollback()
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     return http_error_response(exc, headers=headers)
 

@@ -29,6 +29,7 @@ from coopshop.api.schemas import (
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, Refund
 from coopshop.services.bazaar import offline_sales
+from coopshop.services.core import uow
 from coopshop.services.sales import payments, refund_flow
 from coopshop.services.sales.orders import LineRequest
 
@@ -115,7 +116,7 @@ def record_sale(body: SaleIn):
     if found is not None:
         return order_out(load_order(found.id)), 200
     order = offline_sales.sell(sale)
-    db.session.commit()
+    uow.commit()
     return order_out(load_order(order.id))
 
 
@@ -179,7 +180,7 @@ def refund(order_id: int, body: RefundIn):
         booked = refund_flow.refund_offline(
             order, lines, body.shipping_kurus, body.reason, method, body.note, actor.id
         )
-        db.session.commit()
+        uow.commit()
         return refund_out(booked)
 
     provider = payments.stripe_provider(current_app.config)
@@ -189,9 +190,9 @@ def refund(order_id: int, body: RefundIn):
         order, lines, body.shipping_kurus, body.reason, actor.id
     )
     # Written down before Stripe is called, so a crash cannot lose or double the refund.
-    db.session.commit()
+    uow.checkpoint()
     done = refund_flow.send(pending.id, provider, actor.id)
-    db.session.commit()
+    uow.commit()
     if done.status == "succeeded":
         return refund_out(db.session.get(Refund, done.refund_id))
     if done.status == "failed":

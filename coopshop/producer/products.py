@@ -7,7 +7,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
 from coopshop.models import Product
 from coopshop.models.catalog import PRODUCT_STATUSES, VAT_RATES_BP
 from coopshop.money import BP, percent_text
@@ -17,7 +16,7 @@ from coopshop.services.catalog import listing as catalog
 from coopshop.services.catalog import producer_products as products
 from coopshop.services.catalog import product_photos as photos
 from coopshop.services.catalog import stock as stock_service
-from coopshop.services.core import images
+from coopshop.services.core import images, uow
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError, ValidationFailed
 from coopshop.services.sales import sale_preview
@@ -153,11 +152,11 @@ def product_new():
                     profile, data, current_user.id, submit=action == "submit"
                 )
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             form_error(form, exc)
         else:
             if action != "preview":
-                db.session.commit()
+                uow.commit()
                 if product.status == "in_review":
                     flash(_("Ürün kaydedildi ve incelemeye gönderildi."), "success")
                 else:
@@ -210,11 +209,11 @@ def product_edit(product_id: int):
             if action != "preview":
                 to_review = products.update_product(profile, product, data, current_user.id)
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             form_error(form, exc)
         else:
             if action != "preview":
-                db.session.commit()
+                uow.commit()
                 flash(_("Değişiklikler kaydedildi."), "success")
                 if to_review:
                     flash(
@@ -240,10 +239,10 @@ def _status_action(product_id: int, change, message: str, needs_member: bool = T
     try:
         change(profile, product, current_user.id)
     except DomainError as exc:
-        db.session.rollback()
+        uow.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
+        uow.commit()
         flash(message, "success")
     return redirect(url_for("producer.product_edit", product_id=product_id))
 
@@ -295,11 +294,11 @@ def product_photos(product_id: int):
             profile, product, files, current_app.config["UPLOAD_DIR"], current_user.id
         )
     except DomainError as exc:
-        db.session.rollback()
+        uow.rollback()
         photo_form.photos.errors = [exc.message]
         product = or_404(products.get_own_product, profile.id, product_id)
         return _render_product(profile, product, photo_form=photo_form, status=400)
-    db.session.commit()
+    uow.commit()
     flash(_("Fotoğraflar eklendi."), "success")
     if to_review:
         flash(
@@ -317,7 +316,7 @@ def product_photo_delete(product_id: int, image_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     paths = or_404(photos.remove_photo, profile, product, image_id, current_user.id)
-    db.session.commit()
+    uow.commit()
     images.delete_files(current_app.config["UPLOAD_DIR"], *paths)
     flash(_("Fotoğraf kaldırıldı."), "success")
     return redirect(url_for("producer.product_edit", product_id=product_id) + "#photos")
@@ -331,6 +330,6 @@ def product_photo_cover(product_id: int, image_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     or_404(photos.make_cover, profile, product, image_id)
-    db.session.commit()
+    uow.commit()
     flash(_("Kapak fotoğrafı değişti."), "success")
     return redirect(url_for("producer.product_edit", product_id=product_id) + "#photos")

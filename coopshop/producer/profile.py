@@ -6,10 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
 from coopshop.producer.forms import ProfileForm
 from coopshop.producer.routes import bp, form_error
-from coopshop.services.core import images
+from coopshop.services.core import images, uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.members import producer_profile as profile_service
 from coopshop.web.permissions import current_producer, roles_required
@@ -36,10 +35,10 @@ def profile():
                 me, data, current_user.id, photo=photo, upload_dir=upload_dir
             )
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             form_error(form, exc)
         else:
-            db.session.commit()
+            uow.commit()
             images.delete_files(upload_dir, *old_files)
             flash(_("Profiliniz kaydedildi."), "success")
             return redirect(url_for("producer.profile"))

@@ -6,9 +6,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
 from coopshop.producer.forms import QuestionForm
 from coopshop.producer.routes import bp, form_error, or_404
+from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.members import questions
 from coopshop.services.reports import statements
@@ -49,10 +49,10 @@ def question_new():
                 actor_id=current_user.id,
             )
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             form_error(form, exc)
         else:
-            db.session.commit()
+            uow.commit()
             flash(
                 _("Sorunuz kooperatife iletildi. Yanıt gelince bu sayfada görünecek."),
                 "success",

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
 from coopshop.producer.forms import QuickStockForm, StockForm
 from coopshop.producer.routes import bp, form_error, or_404, wait_page
 from coopshop.services.catalog import producer_products as products
 from coopshop.services.catalog import stock as stock_service
+from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.web.permissions import current_producer, roles_required
 
@@ -45,10 +45,10 @@ def product_stock(product_id: int):
                 profile, product, delta, form.reason.data, form.note.data, current_user.id
             )
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             form_error(form, exc)
         else:
-            db.session.commit()
+            uow.commit()
             flash(_("Stok güncellendi: şimdi %(n)d adet.", n=product.stock), "success")
             return redirect(url_for("producer.product_stock", product_id=product_id))
     product = or_404(products.get_own_product, profile.id, product_id)
@@ -71,10 +71,10 @@ def product_stock_quick(product_id: int):
             profile, product, delta, "produced" if delta > 0 else "count", "", current_user.id
         )
     except DomainError as exc:
-        db.session.rollback()
+        uow.rollback()
         flash(exc.message, "danger")
     else:
-        db.session.commit()
+        uow.commit()
         flash(_("Stok güncellendi: şimdi %(n)d adet.", n=product.stock), "success")
     target = request.form.get("next")
     if target != "list":

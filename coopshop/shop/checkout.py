@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.extensions import limiter
 from coopshop.models import Order, OrderLine
-from coopshop.services.core import mail
 from coopshop.services.core import settings as settings_service
+from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import checkout as checkout_service
 from coopshop.services.sales import orders, payments
@@ -112,13 +112,12 @@ def checkout():
         try:
             order = checkout_service.place_order(req, settings)
         except DomainError as exc:
-            db.session.rollback()
+            uow.rollback()
             flash(exc.message, "danger")
             return render_template("shop/checkout.html", form=form, summary=summary), 409
-        db.session.commit()
+        uow.commit()
         clear_cart()
         if order.payment_method == "bank_transfer":
-            mail.deliver_pending()
             return redirect(order_url(order))
         return _start_card_payment(order, provider)
     return render_template("shop/checkout.html", form=form, summary=summary)
@@ -130,10 +129,10 @@ def _start_card_payment(order: Order, provider: payments.PaymentProvider):
         start = provider.start(order, success_url=success, cancel_url=success)
     except Exception:  # the provider is down or refused: give the stock back at once
         current_app.logger.exception("could not start payment for order %s", order.number)
-        db.session.rollback()
+        uow.rollback()
         order = orders.lock_order(order.id)
         orders.cancel(order)
-        db.session.commit()
+        uow.commit()
         flash(
             _("Ödeme sayfası açılamadı; siparişiniz iptal edildi. Lütfen yeniden deneyin."),
             "danger",
@@ -141,20 +140,19 @@ def _start_card_payment(order: Order, provider: payments.PaymentProvider):
         return redirect(url_for("shop.index"))
     if start.provider_ref:
         order.payment_reference = start.provider_ref
-        db.session.commit()
+        uow.commit()
     return redirect(start.redirect_url, code=303)
 
 
 @bp.get("/orders/<number>")
 def order_status(number: str):
     order = _load_order(number)
-    if order.status == "pending_payment" and order.channel == "online":
-        if checkout_service.expire_due():
-            db.session.commit()
-            db.session.refresh(order)
+    # A GET writes nothing: an order whose time is up shows as expired; `flask orders expire`
+    # (cron) and the next checkout give its stock back.
     return render_template(
         "shop/order.html",
         order=order,
+        status=checkout_service.status_as_of(order),
         token=request.args.get("t", ""),
         coop_iban=current_app.config["COOP_IBAN"],
         full_address=_owner_or_staff(order),
@@ -192,7 +190,7 @@ def demo_pay_submit(number: str):
         locked = orders.lock_order(order.id)
         if locked.status == "pending_payment":
             orders.cancel(locked)
-            db.session.commit()
+            uow.commit()
         flash(_("Ödeme iptal edildi; ürünler yeniden satışta."), "info")
         return redirect(order_url(order))
     try:
@@ -206,12 +204,11 @@ def demo_pay_submit(number: str):
             settings_service.current(),
         )
     except DomainError as exc:
-        db.session.rollback()
+        uow.rollback()
         flash(exc.message, "danger")
         return redirect(order_url(order))
-    db.session.commit()
+    uow.commit()
     if paid:
-        mail.deliver_pending()
         flash(_("Ödeme alındı (demo)."), "success")
     return redirect(order_url(order))
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Order, Product
 from coopshop.services.catalog import listing as catalog
+from coopshop.services.core import uow
 from coopshop.services.sales import cart as cart_service
 
 bp = Blueprint("shop", __name__)
@@ -83,7 +84,7 @@ def set_language(code: str):
     session["locale"] = code
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
+        uow.commit()
     target = request.form.get("next") or request.referrer or url_for("shop.index")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("shop.index")

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import Length
 
-from coopshop.db import db
 from coopshop.extensions import limiter
+from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError, NotFound
 from coopshop.services.members import users as user_service
 from coopshop.shop.routes import bp
@@ -67,10 +67,10 @@ def create_api_token():
             current_user, form.name.data or "", actor_id=current_user.id
         )
     except DomainError as exc:
-        db.session.rollback()
+        uow.rollback()
         form.name.errors = [*form.name.errors, exc.message]
         return _page(form, 400)
-    db.session.commit()
+    uow.commit()
     session[_NEW_TOKEN_KEY] = token
     flash(_("API anahtarı oluşturuldu. Şimdi kopyalayın: bir daha gösterilmeyecek."), "success")
     return redirect(url_for("shop.api_tokens"))
@@ -86,6 +86,6 @@ def revoke_api_token(token_id: int):
         user_service.revoke_api_token(current_user, token_id)
     except NotFound:
         abort(404)  # someone else's token, or none: the same answer
-    db.session.commit()
+    uow.commit()
     flash(_("API anahtarı iptal edildi."), "info")
     return redirect(url_for("shop.api_tokens"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import render_template
 from flask_babel import force_locale
@@ -88,6 +88,18 @@ def fulfil(order_id: int, payment: PaymentInfo, settings: CoopSettings) -> bool:
         return False
     _queue_paid_mail(order)
     return True
+
+
+def status_as_of(order: Order, now: datetime | None = None) -> str:
+    """The order's status as the shopper should see it now: an unpaid online order past its
+    time is expired even before expire_due() has written it."""
+    now = now or utcnow()
+    expires_at = order.expires_at
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    if order.status == "pending_payment" and expires_at is not None and expires_at < now:
+        return "expired"
+    return order.status
 
 
 def expire_due(now: datetime | None = None, limit: int = 200) -> int:
