@@ -16,11 +16,9 @@ from coopshop.models import Category, Collection, Product, utcnow
 from coopshop.services.books import commission
 from coopshop.services.catalog import catalog_admin
 from coopshop.services.catalog.catalog_admin import CategoryData, CollectionData
-from coopshop.services.core import mail
 from coopshop.services.core import settings as settings_service
-from coopshop.services.core.errors import DomainError, ValidationFailed
 from coopshop.web.permissions import roles_required
-from coopshop.web.uow import show_error
+from coopshop.web.uow import attempt
 
 # --- the review queue ------------------------------------------------------------------------
 
@@ -49,25 +47,23 @@ def review():
     return _render_review()
 
 
+def _back_to_review():
+    return redirect(url_for("admin.review", page=request.args.get("page", type=int)))
+
+
 @bp.post("/review/<int:product_id>/approve")
 @roles_required("admin")
 def review_approve(product_id: int):
     product = _product_or_404(product_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        catalog_admin.approve_product(product, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not attempt(catalog_admin.approve_product, product, current_user.id).ok:
         return redirect(url_for("admin.review"))
-    db.session.commit()
-    mail.deliver_pending()
     flash(
         _("“%(title)s” satışa açıldı; üreticilerine haber verildi.", title=product.title_tr),
         "success",
     )
-    return redirect(url_for("admin.review", page=request.args.get("page", type=int)))
+    return _back_to_review()
 
 
 @bp.post("/review/<int:product_id>/send-back")
@@ -77,23 +73,18 @@ def review_send_back(product_id: int):
     form = SendBackForm(prefix=f"p{product.id}")
     if not form.validate_on_submit():
         return _render_review(400, (product.id, form))
-    try:
-        catalog_admin.send_back(product, form.reason.data, current_user.id)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _render_review(400, (product.id, form))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    outcome = attempt(
+        catalog_admin.send_back, product, form.reason.data, current_user.id, form=form
+    )
+    if outcome.rerender:
+        return _render_review(outcome.status, (product.id, form))
+    if not outcome.ok:
         return redirect(url_for("admin.review"))
-    db.session.commit()
-    mail.deliver_pending()
     flash(
         _("“%(title)s” nedeniyle birlikte üreticilerine geri gönderildi.", title=product.title_tr),
         "success",
     )
-    return redirect(url_for("admin.review", page=request.args.get("page", type=int)))
+    return _back_to_review()
 
 
 # --- collections -----------------------------------------------------------------------------
@@ -121,16 +112,11 @@ def collections():
 
 
 def _save_form(form, save, data, obj, template: str, done_endpoint: str, **context):
-    """Validate ``form``, call ``save`` and commit, or show the form again as typed."""
+    """Validate ``form`` and save it in one unit of work, or show the form again as typed."""
     if form.validate_on_submit():
-        try:
-            saved = save(data(form), current_user.id, obj)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("“%(name)s” kaydedildi.", name=saved.name_tr), "success")
+        outcome = attempt(save, data(form), current_user.id, obj, form=form)
+        if outcome.ok:
+            flash(_("“%(name)s” kaydedildi.", name=outcome.value.name_tr), "success")
             return redirect(url_for(done_endpoint))
     status = 400 if request.method == "POST" else 200
     return render_template(template, form=form, obj=obj, **context), status

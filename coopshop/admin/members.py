@@ -15,13 +15,11 @@ from coopshop.admin.member_forms import (
     MemberFilterForm,
 )
 from coopshop.admin.routes import bp
-from coopshop.db import db
 from coopshop.models import ProducerProfile
 from coopshop.money import kurus_text, rate_input_text
 from coopshop.services.books import balances, deductions
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
-from coopshop.services.core import mail
-from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.core.errors import NotFound
 from coopshop.services.members import membership
 from coopshop.services.members.membership import (
     HISTORY_LABELS,
@@ -29,7 +27,7 @@ from coopshop.services.members.membership import (
     MemberFilter,
 )
 from coopshop.web.permissions import roles_required
-from coopshop.web.uow import show_error
+from coopshop.web.uow import attempt
 
 
 @bp.get("/members")
@@ -108,68 +106,67 @@ _DONE = {
 }
 
 
+def _member_post(producer_id: int, key: str, form_class, call, done):
+    """One form on the member's page: ``call(profile, form)`` in one unit of work, then
+    ``done(form)`` flashed; a rule on the input shows the page again with the form as typed."""
+    profile = _member_or_404(producer_id)
+    form = form_class(prefix=key)
+    if not form.validate_on_submit():
+        return _render_member(profile, 400, **{key: form})
+    outcome = attempt(call, profile, form, form=form)
+    if outcome.rerender:
+        return _render_member(profile, outcome.status, **{key: form})
+    if outcome.ok:
+        flash(done(form), "success")
+    return _back(profile)
+
+
 @bp.post("/members/<int:producer_id>/<any(approve, refuse, suspend, reactivate):action>")
 @roles_required("admin")
 def member_decision(producer_id: int, action: str):
-    profile = _member_or_404(producer_id)
-    form = DecisionForm(prefix="decision")
-    if not form.validate_on_submit():
-        return _render_member(profile, 400, decision=form)
-    try:
-        membership.change_status(profile, action, current_user.id, note=form.note.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _render_member(profile, 400, decision=form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _back(profile)
-    db.session.commit()
-    mail.deliver_pending()
-    flash(_DONE[action](), "success")
-    return _back(profile)
+    return _member_post(
+        producer_id,
+        "decision",
+        DecisionForm,
+        lambda profile, form: membership.change_status(
+            profile, action, current_user.id, note=form.note.data
+        ),
+        lambda form: _DONE[action](),
+    )
+
+
+def _commission_done(form: CommissionForm) -> str:
+    if form.rate.bp is None:
+        return _("Üyenin kendi oranı kaldırıldı; yeni satışlarda genel oran uygulanır.")
+    return _("Üyenin kendi oranı kaydedildi; yeni satışlarda uygulanır.")
 
 
 @bp.post("/members/<int:producer_id>/commission")
 @roles_required("admin")
 def member_commission(producer_id: int):
-    profile = _member_or_404(producer_id)
-    form = CommissionForm(prefix="commission")
-    if not form.validate_on_submit():
-        return _render_member(profile, 400, commission=form)
-    try:
-        membership.set_commission_override(profile, form.rate.bp, current_user.id)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _render_member(profile, 400, commission=form)
-    db.session.commit()
-    if form.rate.bp is None:
-        flash(_("Üyenin kendi oranı kaldırıldı; yeni satışlarda genel oran uygulanır."), "success")
-    else:
-        flash(_("Üyenin kendi oranı kaydedildi; yeni satışlarda uygulanır."), "success")
-    return _back(profile)
+    return _member_post(
+        producer_id,
+        "commission",
+        CommissionForm,
+        lambda profile, form: membership.set_commission_override(
+            profile, form.rate.bp, current_user.id
+        ),
+        _commission_done,
+    )
 
 
 @bp.post("/members/<int:producer_id>/deductions")
 @roles_required("admin")
 def member_deduction(producer_id: int):
-    profile = _member_or_404(producer_id)
-    form = DeductionForm(prefix="deduction")
-    if not form.validate_on_submit():
-        return _render_member(profile, 400, deduction=form)
-    try:
-        deductions.record_deduction(
+    return _member_post(
+        producer_id,
+        "deduction",
+        DeductionForm,
+        lambda profile, form: deductions.record_deduction(
             profile.id, form.amount.kurus, form.kind.data, form.reason.data, current_user.id
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _render_member(profile, 400, deduction=form)
-    db.session.commit()
-    flash(_("%(amount)s kesinti kaydedildi.", amount=kurus_text(form.amount.kurus)), "success")
-    return _back(profile)
+        ),
+        lambda form: _("%(amount)s kesinti kaydedildi.", amount=kurus_text(form.amount.kurus)),
+    )
 
 
 @bp.post("/members/<int:producer_id>/deductions/<int:transaction_id>/reverse")
@@ -178,14 +175,13 @@ def member_deduction_reverse(producer_id: int, transaction_id: int):
     profile = _member_or_404(producer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        deductions.reverse_deduction(profile.id, transaction_id, current_user.id)
-    except NotFound:
+    outcome = attempt(
+        deductions.reverse_deduction, profile.id, transaction_id, current_user.id, show=False
+    )
+    if isinstance(outcome.error, NotFound):
         abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return _back(profile)
-    db.session.commit()
-    flash(_("Kesinti ters kayıtla geri alındı."), "success")
+    if outcome.ok:
+        flash(_("Kesinti ters kayıtla geri alındı."), "success")
+    else:
+        flash(outcome.error.message, "danger")
     return _back(profile)

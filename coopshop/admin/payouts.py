@@ -19,6 +19,7 @@ from coopshop.services.core.errors import DomainError, NotFound, ValidationFaile
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export as bank_file
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 LEFT_OUT_LABELS = {
     "below_minimum": _l("Asgari tutarın altında"),
@@ -85,18 +86,18 @@ def payouts_close():
     if form.last_day.data > today:
         form.last_day.errors = [_("Dönemin son günü bugünden sonra olamaz.")]
         return _index(form, status=422)
-    try:
-        batch, left_out = payouts.close_period(
-            _cutoff(form.last_day.data), current_user.id, settings_service.current()
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    outcome = attempt(
+        payouts.close_period,
+        _cutoff(form.last_day.data),
+        current_user.id,
+        settings_service.current(),
+    )
+    if not outcome.ok:
         return _index(form, status=409)
-    if batch is None:
+    batch, left_out = outcome.value
+    if batch is None:  # nothing to pay, and nothing was written
         flash(_("Bu dönem için ödenecek üretici yok."), "info")
         return _index(form, left_out=left_out)
-    db.session.commit()
     flash(_("Ödeme listesi hazırlandı; onaylanınca para bakiyelerden düşer."), "success")
     return redirect(url_for("admin.payout_batch", batch_id=batch.id))
 
@@ -147,14 +148,8 @@ def _act(batch_id: int, action, done_message: str):
     _batch_or_404(batch_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
-        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
-    db.session.commit()
-    flash(done_message, "success")
+    if attempt(action).ok:
+        flash(done_message, "success")
     return redirect(url_for("admin.payout_batch", batch_id=batch_id))
 
 
@@ -184,13 +179,10 @@ def payout_export(batch_id: int):
     batch = _batch_or_404(batch_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        data = bank_file.export_csv(batch_id, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    outcome = attempt(bank_file.export_csv, batch_id, current_user.id)  # audited: who took it
+    if not outcome.ok:
         return redirect(url_for("admin.payout_batch", batch_id=batch_id))
-    db.session.commit()  # the audit log says who took the bank file
+    data = outcome.value
     filename = f"odeme-{payouts.period_label(batch)}-{batch.id}.csv"
     return Response(
         data,
@@ -232,39 +224,46 @@ def _line_or_404(line_id: int) -> PayoutLine:
     return line
 
 
+def _settle_line(line_id: int, kind: str, form_class, field: str, settle, done, category: str):
+    """Mark one line of a batch paid or failed with the form's one field (the bank's reference
+    or the reason); on an error show the batch again with that form as typed."""
+    line = _line_or_404(line_id)
+    batch_id = line.batch_id
+    form = form_class(prefix=f"{kind}-{line_id}")
+    forms = {f"{kind}_forms": {line_id: form}}
+    if not form.validate_on_submit():
+        return _render_batch(_batch_or_404(batch_id), 422, **forms)
+    outcome = attempt(settle, line_id, form[field].data, current_user.id, show=False)
+    if not outcome.ok:
+        _show_error(form[field], outcome.error)
+        return _render_batch(_batch_or_404(batch_id), 409, **forms)
+    flash(done, category)
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
 @bp.post("/payouts/lines/<int:line_id>/paid")
 @roles_required("admin")
 def payout_line_paid(line_id: int):
-    line = _line_or_404(line_id)
-    batch_id = line.batch_id
-    form = LinePaidForm(prefix=f"paid-{line_id}")
-    if not form.validate_on_submit():
-        return _render_batch(_batch_or_404(batch_id), 422, paid_forms={line_id: form})
-    try:
-        payouts.mark_line_paid(line_id, form.bank_reference.data, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        _show_error(form.bank_reference, exc)
-        return _render_batch(_batch_or_404(batch_id), 409, paid_forms={line_id: form})
-    db.session.commit()
-    flash(_("Ödeme kaydedildi."), "success")
-    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    return _settle_line(
+        line_id,
+        "paid",
+        LinePaidForm,
+        "bank_reference",
+        payouts.mark_line_paid,
+        _("Ödeme kaydedildi."),
+        "success",
+    )
 
 
 @bp.post("/payouts/lines/<int:line_id>/failed")
 @roles_required("admin")
 def payout_line_failed(line_id: int):
-    line = _line_or_404(line_id)
-    batch_id = line.batch_id
-    form = LineFailedForm(prefix=f"failed-{line_id}")
-    if not form.validate_on_submit():
-        return _render_batch(_batch_or_404(batch_id), 422, failed_forms={line_id: form})
-    try:
-        payouts.mark_line_failed(line_id, form.reason.data, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        _show_error(form.reason, exc)
-        return _render_batch(_batch_or_404(batch_id), 409, failed_forms={line_id: form})
-    db.session.commit()
-    flash(_("Satır ödenemedi olarak işaretlendi; tutar üreticinin bakiyesine döndü."), "warning")
-    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    return _settle_line(
+        line_id,
+        "failed",
+        LineFailedForm,
+        "reason",
+        payouts.mark_line_failed,
+        _("Satır ödenemedi olarak işaretlendi; tutar üreticinin bakiyesine döndü."),
+        "warning",
+    )

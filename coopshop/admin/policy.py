@@ -10,17 +10,24 @@ from flask_login import current_user
 from coopshop.admin.member_forms import ConfirmForm
 from coopshop.admin.policy_forms import PolicyForm
 from coopshop.admin.routes import bp
-from coopshop.db import db
 from coopshop.services.books import commission, commission_preview
 from coopshop.services.books.commission import RateChange
 from coopshop.services.catalog import catalog_admin
 from coopshop.services.core import settings as settings_service
-from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.core.errors import NotFound
 from coopshop.web.formatting import when
 from coopshop.web.permissions import roles_required
-from coopshop.web.uow import show_error
+from coopshop.web.uow import attempt, show_error
 
 _FIELDS = {"scope": "target", "effective_from": "effective_from", "rate": "rate", "note": "note"}
+
+
+def _check_or_save(change: RateChange, save: bool, default_bp: int):
+    """Check the change, then schedule it (the new rate) or only preview it (nothing written)."""
+    checked = commission.validated(change)
+    if save:
+        return commission.schedule(change, current_user.id)
+    return commission_preview.preview(checked, default_bp)
 
 
 @bp.route("/policy", methods=["GET", "POST"])
@@ -42,23 +49,21 @@ def policy():
             effective_from=form.effective_from.utc,
             note=form.note.data or "",
         )
-        try:
-            checked = commission.validated(change)
-            if request.form.get("action") == "save":
-                rate = commission.schedule(change, current_user.id)
-                db.session.commit()
-                flash(
-                    _(
-                        "Oran kaydedildi; %(when)s itibarıyla yapılan satışlara uygulanır.",
-                        when=when(rate.effective_from, "short"),
-                    ),
-                    "success",
-                )
-                return redirect(url_for("admin.policy"))
-            preview = commission_preview.preview(checked, default_bp)
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc, _FIELDS)
+        save = request.form.get("action") == "save"
+        outcome = attempt(_check_or_save, change, save, default_bp, show=False)
+        if outcome.ok and save:
+            flash(
+                _(
+                    "Oran kaydedildi; %(when)s itibarıyla yapılan satışlara uygulanır.",
+                    when=when(outcome.value.effective_from, "short"),
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.policy"))
+        if outcome.ok:
+            preview = outcome.value
+        else:  # any rule that names a field is shown under it, whatever its kind
+            show_error(form, outcome.error, _FIELDS)
             status = 400
     elif request.method == "POST":
         status = 400
@@ -79,14 +84,11 @@ def policy():
 def policy_cancel(rate_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        commission.cancel(rate_id, current_user.id)
-    except NotFound:
+    outcome = attempt(commission.cancel, rate_id, current_user.id, show=False)
+    if isinstance(outcome.error, NotFound):
         abort(404)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(url_for("admin.policy"))
-    db.session.commit()
-    flash(_("Planlanan oran değişikliği geri çekildi."), "success")
+    if outcome.ok:
+        flash(_("Planlanan oran değişikliği geri çekildi."), "success")
+    else:
+        flash(outcome.error.message, "danger")
     return redirect(url_for("admin.policy"))

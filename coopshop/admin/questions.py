@@ -13,13 +13,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from coopshop.admin.routes import bp
-from coopshop.db import db
 from coopshop.money import MoneyError, parse_kurus
-from coopshop.services.core import mail
 from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
 from coopshop.services.members import questions as question_service
 from coopshop.services.reports import statements
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 
 class AnswerForm(FlaskForm):
@@ -87,32 +86,34 @@ def questions():
     return _render(status)
 
 
+def _answer(question_id: int, form: AnswerForm) -> None:
+    answer = question_service.Answer(text=form.answer.data, correction_kurus=_correction(form))
+    question_service.answer(question_id, answer, current_user.id)
+
+
+def _field_error(form: AnswerForm, exc: DomainError) -> bool:
+    """Any error naming one of the form's fields goes under it (the correction is the amount's)."""
+    name = exc.details.get("field")
+    name = {"correction": "correction_amount"}.get(name, name)
+    field = getattr(form, name, None) if name else None
+    if field is None:
+        return False
+    field.errors = [*field.errors, exc.message]
+    return True
+
+
 @bp.post("/questions/<int:question_id>/answer")
 @roles_required("admin")
 def question_answer(question_id: int):
     form = _form(question_id)
     if form.validate_on_submit():
-        try:
-            question_service.answer(
-                question_id,
-                question_service.Answer(text=form.answer.data, correction_kurus=_correction(form)),
-                current_user.id,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            if isinstance(exc, NotFound):
-                abort(404)
-            name = exc.details.get("field")
-            name = {"correction": "correction_amount"}.get(name, name)
-            field = getattr(form, name, None) if name else None
-            if field is not None:
-                field.errors = [*field.errors, exc.message]
-            else:
-                flash(exc.message, "danger")
-                return redirect(url_for("admin.questions"))
-        else:
-            db.session.commit()
-            mail.deliver_pending()
+        outcome = attempt(_answer, question_id, form, show=False)
+        if outcome.ok:
             flash(_("Yanıt kaydedildi; üye sorusunun altında görecek."), "success")
+            return redirect(url_for("admin.questions"))
+        if isinstance(outcome.error, NotFound):
+            abort(404)
+        if not _field_error(form, outcome.error):
+            flash(outcome.error.message, "danger")
             return redirect(url_for("admin.questions"))
     return _render("open", failed=(question_id, form), code=400)

@@ -30,6 +30,7 @@ from coopshop.services.sales import payments, refund_flow
 from coopshop.services.sales import refunds as refund_service
 from coopshop.services.sales.refund_flow import RefundChoice
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 TRANSACTION_KINDS = {
     "sale": _l("Satış"),
@@ -127,6 +128,25 @@ def _show_error(form: RefundForm, exc: DomainError) -> None:
         flash(str(exc.message), "danger")
 
 
+def _refund(order: Order, choice: RefundChoice, form: RefundForm, provider):
+    """The admin's refund as one use case: through Stripe when ``provider`` is given (the request
+    is committed before Stripe is asked, see refund_flow), else booked with how it went back."""
+    lines, shipping = refund_flow.plan(order, choice)
+    if provider is not None:
+        return refund_flow.refund_through_provider(
+            order, lines, shipping, form.reason.data, provider, current_user.id
+        )
+    return refund_flow.refund_offline(
+        order,
+        lines,
+        shipping,
+        form.reason.data,
+        form.method.data,
+        form.note.data,
+        current_user.id,
+    )
+
+
 @bp.route("/orders/<int:order_id>/refund", methods=["GET", "POST"])
 @roles_required("admin")
 def refund(order_id: int):
@@ -151,35 +171,17 @@ def refund(order_id: int):
         choice = RefundChoice(
             form.scope.data, form.line.data, form.kurus, bool(form.include_shipping.data)
         )
-        try:
-            lines, shipping = refund_flow.plan(order, choice)
-            if via_stripe:
-                pending = refund_flow.request_provider_refund(
-                    order, lines, shipping, form.reason.data, current_user.id
-                )
-                db.session.commit()  # written down before Stripe is asked (see refund_flow)
-                done = refund_flow.send(pending.id, provider, current_user.id)
-                db.session.commit()
-                _flash_request(done)
-            else:
-                refund_flow.refund_offline(
-                    order,
-                    lines,
-                    shipping,
-                    form.reason.data,
-                    form.method.data,
-                    form.note.data,
-                    current_user.id,
-                )
-                db.session.commit()
-                flash(_("İade kaydedildi."), "success")
-        except DomainError as exc:
-            db.session.rollback()
-            _show_error(form, exc)
+        outcome = attempt(_refund, order, choice, form, provider, show=False)
+        if not outcome.ok:
+            _show_error(form, outcome.error)
             order = _load_order(order_id)
             return render_template(
                 "admin/refunds/refund.html", order=order, form=form, left=left, **_labels()
             ), 422
+        if via_stripe:
+            _flash_request(outcome.value)
+        else:
+            flash(_("İade kaydedildi."), "success")
         return redirect(url_for("admin.order_detail", order_id=order.id))
     status = 422 if form.errors else 200
     return render_template(
@@ -221,13 +223,9 @@ def retry_refund(request_id: int):
     if provider is None:
         flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))
-    try:
-        done = refund_flow.send(pending.id, provider, current_user.id)
-        db.session.commit()
-        _flash_request(done)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+    outcome = attempt(refund_flow.send, pending.id, provider, current_user.id)
+    if outcome.ok:
+        _flash_request(outcome.value)
     return redirect(url_for("admin.order_detail", order_id=pending.order_id))
 
 

@@ -10,13 +10,11 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
-from coopshop.services.core import mail
-from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import fulfilment
 from coopshop.staff.forms import ActionForm, ReceiveForm, ShipForm
-from coopshop.staff.routes import bp
+from coopshop.staff.routes import bp, done_or_warn
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 STAFF = ("staff", "admin")
 
@@ -48,16 +46,15 @@ def fulfilment_queue():
 @roles_required(*STAFF)
 def fulfilment_received():
     form = ReceiveForm()
-    if form.validate_on_submit():
-        try:
-            marked = fulfilment.mark_received(form.line_ids.data or [], current_user.id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-            return redirect(url_for("staff.fulfilment_queue"))
-        db.session.commit()
-        flash(_("Teslim alındı olarak işaretlenen ürün: %(n)d", n=marked), "success")
-    return redirect(url_for("staff.fulfilment_queue"))
+    if not form.validate_on_submit():
+        return redirect(url_for("staff.fulfilment_queue"))
+    return done_or_warn(
+        "staff.fulfilment_queue",
+        fulfilment.mark_received,
+        form.line_ids.data or [],
+        current_user.id,
+        done=lambda marked: _("Teslim alındı olarak işaretlenen ürün: %(n)d", n=marked),
+    )
 
 
 @bp.post("/fulfilment/<int:order_id>/ship")
@@ -66,31 +63,29 @@ def fulfilment_ship(order_id: int):
     form = ShipForm(prefix=f"s{order_id}")
     if not form.validate_on_submit():
         return _render(form, order_id, status=422)
-    try:
-        order = fulfilment.mark_shipped(order_id, form.tracking_number.data, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        if exc.details.get("field") == "tracking_number":
-            form.tracking_number.errors = [*form.tracking_number.errors, exc.message]
-            return _render(form, order_id, status=422)
+    outcome = attempt(
+        fulfilment.mark_shipped, order_id, form.tracking_number.data, current_user.id, show=False
+    )
+    exc = outcome.error
+    if exc is not None and exc.details.get("field") == "tracking_number":
+        form.tracking_number.errors = [*form.tracking_number.errors, exc.message]
+        return _render(form, order_id, status=422)
+    if exc is not None:
         flash(exc.message, "warning")  # not ready to ship, or shipped already
-        return redirect(url_for("staff.fulfilment_queue"))
-    db.session.commit()
-    mail.deliver_pending()
-    flash(_("Sipariş %(number)s kargoya verildi.", number=order.number), "success")
+    else:
+        flash(_("Sipariş %(number)s kargoya verildi.", number=outcome.value.number), "success")
     return redirect(url_for("staff.fulfilment_queue"))
 
 
 @bp.post("/fulfilment/<int:order_id>/delivered")
 @roles_required(*STAFF)
 def fulfilment_delivered(order_id: int):
-    if ActionForm().validate_on_submit():
-        try:
-            order = fulfilment.mark_delivered(order_id, current_user.id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "warning")
-            return redirect(url_for("staff.fulfilment_queue"))
-        db.session.commit()
-        flash(_("Sipariş %(number)s teslim edildi.", number=order.number), "success")
-    return redirect(url_for("staff.fulfilment_queue"))
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("staff.fulfilment_queue"))
+    return done_or_warn(
+        "staff.fulfilment_queue",
+        fulfilment.mark_delivered,
+        order_id,
+        current_user.id,
+        done=lambda order: _("Sipariş %(number)s teslim edildi.", number=order.number),
+    )

@@ -10,9 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
-from coopshop.db import db
 from coopshop.services.bazaar import cash
 from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import DomainError, NotFound
@@ -20,6 +18,7 @@ from coopshop.services.sales.orders import LineRequest
 from coopshop.staff.forms import ActionForm, PosAddForm, PosLineForm, PosPayForm
 from coopshop.staff.routes import bp
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 STAFF = ("staff", "admin")
 SESSION_KEY = "pos"
@@ -162,21 +161,12 @@ def pos_pay(session_id: int):
         form.tendered.errors = [_("Alınan nakit toplamdan az.")]
         return _render(cash_session, state, pay_form=form, status=422)
     lines = [LineRequest(code=code, quantity=qty) for code, qty in state["items"]]
-    try:
-        order = bazaar.sell(
-            session_id, lines, method, current_user.id, ticket_ref=form.ticket_ref.data
-        )
-        db.session.commit()
-    except IntegrityError:
-        # The same ticket sold by a second click at the same moment: show that sale.
-        db.session.rollback()
-        order = bazaar.order_for_ticket(form.ticket_ref.data)
-        if order is None:
-            raise
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    outcome = attempt(
+        bazaar.sell_ticket, session_id, lines, method, current_user.id, form.ticket_ref.data
+    )
+    if not outcome.ok:
         return _render(cash_session, state, pay_form=form, status=409)
+    order = outcome.value
     change = tendered - order.total_kurus if tendered is not None else None
     _save(
         session_id,

@@ -4,11 +4,12 @@ Staff record sales; they never move money out (payouts and refunds are the admin
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from coopshop.services.bazaar import cash
 from coopshop.services.sales import fulfilment, transfers
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 bp = Blueprint("staff", __name__)
 
@@ -24,6 +25,17 @@ def home():
         transfer_count=transfer_count,
         to_fulfil=fulfilment.queue_counts(),
     )
+
+
+def done_or_warn(queue_endpoint: str, action, *args, done=None):
+    """A queue's one-press change in its unit of work, then back to the queue: ``done(value)``
+    says what happened; a refusal (not ready, done already, gone) is said as a warning."""
+    outcome = attempt(action, *args, show=False)
+    if not outcome.ok:
+        flash(outcome.error.message, "warning")
+    elif done is not None:
+        flash(done(outcome.value), "success")
+    return redirect(url_for(queue_endpoint))
 
 
 # Cash sessions, bazaar desk, bank-transfer queue and fulfilment, one module each; importing

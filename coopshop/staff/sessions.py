@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
 from coopshop.money import kurus_text
 from coopshop.services.bazaar import cash
 from coopshop.services.bazaar import tickets as bazaar
@@ -14,6 +13,7 @@ from coopshop.services.core.errors import Conflict, DomainError, NotFound
 from coopshop.staff.forms import CloseSessionForm, OpenSessionForm
 from coopshop.staff.routes import bp
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 STAFF = ("staff", "admin")
 
@@ -41,18 +41,18 @@ def sessions():
 def open_session():
     form = OpenSessionForm()
     if form.validate_on_submit():
-        try:
-            session = cash.open_session(
-                form.event_name.data,
-                form.desk.data,
-                form.opening_float.kurus,
-                current_user.id,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _field_error(form, exc, "event_name")
+        outcome = attempt(
+            cash.open_session,
+            form.event_name.data,
+            form.desk.data,
+            form.opening_float.kurus,
+            current_user.id,
+            show=False,
+        )
+        if not outcome.ok:
+            _field_error(form, outcome.error, "event_name")
             return render_template("staff/session_open.html", form=form), 409
-        db.session.commit()
+        session = outcome.value
         flash(
             _("Kasa açıldı: %(event)s · %(desk)s", event=session.event_name, desk=session.desk),
             "success",
@@ -103,22 +103,20 @@ def close_session(session_id: int):
         shown = int(form.expected.data)
     except (TypeError, ValueError):
         shown = None
-    try:
-        closing = cash.close_session(session.id, counted, current_user.id, expected_kurus=shown)
-    except Conflict as exc:
-        db.session.rollback()
+    outcome = attempt(
+        cash.close_session, session.id, counted, current_user.id, expected_kurus=shown, show=False
+    )
+    if isinstance(outcome.error, Conflict):  # the takings changed since the preview: show again
         session = _session_or_404(session_id)
         expected = cash.expected_cash(session)
-        flash(exc.message, "warning")
+        flash(outcome.error.message, "warning")
         return _render_session(
             session, form, preview=(expected, counted, counted - expected), status=409
         )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "danger")
+    if not outcome.ok:
+        flash(outcome.error.message, "danger")
         return redirect(url_for("staff.session_detail", session_id=session_id))
-    db.session.commit()
-    difference = closing.difference_kurus
+    difference = outcome.value.difference_kurus
     if difference > 0:
         message = _("Kasa kapatıldı. Kasa fazlası: %(amount)s", amount=kurus_text(difference))
     elif difference < 0:

@@ -10,13 +10,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from coopshop.db import db
-from coopshop.services.core import mail
-from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.core.errors import NotFound
 from coopshop.services.sales import transfers
 from coopshop.staff.forms import ActionForm, ConfirmTransferForm
-from coopshop.staff.routes import bp
+from coopshop.staff.routes import bp, done_or_warn
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 STAFF = ("staff", "admin")
 
@@ -62,22 +61,23 @@ def transfer_confirm(order_id: int):
     form = ConfirmTransferForm(prefix=_prefix(order_id))
     if not form.validate_on_submit():
         return _render_queue(form, order_id, status=422)
-    try:
-        paid = transfers.confirm_transfer(
-            order_id, form.reference.data, current_user.id, form.amount.kurus
-        )
-    except NotFound:
-        db.session.rollback()
+    outcome = attempt(
+        transfers.confirm_transfer,
+        order_id,
+        form.reference.data,
+        current_user.id,
+        form.amount.kurus,
+        show=False,
+    )
+    exc = outcome.error
+    if isinstance(exc, NotFound):
         flash(_("Havale bekleyen sipariş bulunamadı."), "warning")
         return redirect(url_for("staff.transfers_queue"))
-    except DomainError as exc:
-        db.session.rollback()
+    if exc is not None:
         field = form.amount if exc.details.get("field") == "amount" else form.reference
         field.errors = [*field.errors, exc.message]
         return _render_queue(form, order_id, status=409)
-    db.session.commit()
-    if paid:
-        mail.deliver_pending()
+    if outcome.value:  # the shopper's e-mail goes out after the commit
         flash(_("Havale onaylandı; sipariş ödendi."), "success")
     else:
         flash(_("Bu siparişin havalesi zaten onaylanmış."), "info")
@@ -89,14 +89,12 @@ def transfer_confirm(order_id: int):
 def transfer_cancel(order_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("staff.transfers_queue"))
-    try:
-        order = transfers.cancel_transfer(order_id, current_user.id)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for("staff.transfers_queue"))
-    db.session.commit()
-    flash(
-        _("Sipariş %(number)s iptal edildi; ürünler stoğa döndü.", number=order.number), "success"
+    return done_or_warn(
+        "staff.transfers_queue",
+        transfers.cancel_transfer,
+        order_id,
+        current_user.id,
+        done=lambda order: _(
+            "Sipariş %(number)s iptal edildi; ürünler stoğa döndü.", number=order.number
+        ),
     )
-    return redirect(url_for("staff.transfers_queue"))

@@ -91,17 +91,20 @@ def attempt(
     form: FlaskForm | None = None,
     fields: dict[str, str] | None = None,
     after_response: bool = False,
+    show: bool = True,
     **kwargs: Any,
 ) -> Outcome:
     """Run one use case: commit once on success; on a domain error roll back and show it.
     ``after_response`` runs the after-commit effects (mail) once the answer has been sent, so
-    the answer takes the same time whether or not there was mail."""
+    the answer takes the same time whether or not there was mail. ``show=False`` leaves the
+    error to the page (``outcome.error``), for a page that shows it its own way."""
     try:
         value = action(*args, **kwargs)
     except DomainError as exc:
         uow.rollback()
         rerender = kind_of(exc).as_field
-        show_error(form if rerender else None, exc, fields)
+        if show:
+            show_error(form if rerender else None, exc, fields)
         return Outcome(error=exc, rerender=rerender)
     except BaseException:
         uow.rollback()

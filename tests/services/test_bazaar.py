@@ -335,3 +335,30 @@ def test_closing_waits_for_a_sale_in_flight_and_counts_it(app):
     assert waiting
     assert outcome == {"expected": 30_000, "difference": 0}
     assert_ledger_holds()
+
+
+def test_a_ticket_sold_at_the_same_moment_answers_with_that_sale(desk, monkeypatch):
+    # The second click's own look-up ran before the first sale was written: the unique payment
+    # reference stops its insert, and the desk is shown the first sale, with nothing sold twice.
+    clerk, session = desk
+    vase = ProductFactory(code="SRM01", price_kurus=30_000, stock=5)
+    lines = [LineRequest(code="SRM01", quantity=1)]
+    first = bazaar.sell_ticket(session.id, lines, "cash", clerk.id, "ab12cd34")
+    db.session.commit()
+    real_lookup = bazaar.order_for_ticket
+    looked = []
+
+    def late_lookup(ticket_ref):
+        looked.append(ticket_ref)
+        return None if len(looked) == 1 else real_lookup(ticket_ref)
+
+    monkeypatch.setattr(bazaar, "order_for_ticket", late_lookup)
+    second = bazaar.sell_ticket(session.id, lines, "cash", clerk.id, "ab12cd34")
+    db.session.commit()
+
+    assert second.id == first.id
+    assert looked == ["ab12cd34", "ab12cd34"]
+    assert stock(vase.id) == 4
+    assert count(Order) == 1
+    assert count(LedgerTransaction, LedgerTransaction.kind == "sale") == 1
+    assert_ledger_holds()

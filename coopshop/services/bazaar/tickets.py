@@ -15,6 +15,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
@@ -242,6 +243,25 @@ def sell(
         total_kurus=order.total_kurus,
     )
     return order
+
+
+def sell_ticket(
+    cash_session_id: int,
+    lines: Sequence[LineRequest],
+    payment_method: str,
+    actor_id: int | None,
+    ticket_ref: str,
+) -> Order:
+    """The desk's one press: ``sell`` the ticket, or, when a second click sold the same ticket at
+    the same moment (the unique payment reference stopped this one), answer with that sale."""
+    try:
+        with db.session.begin_nested():
+            return sell(cash_session_id, lines, payment_method, actor_id, ticket_ref=ticket_ref)
+    except IntegrityError:
+        order = order_for_ticket(ticket_ref)
+        if order is None:
+            raise
+        return order
 
 
 def recent_sales(cash_session_id: int, limit: int = 20) -> list[Order]:

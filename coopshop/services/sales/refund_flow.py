@@ -7,8 +7,9 @@ An online order is refunded through Stripe, which is outside our database transa
 crash between Stripe's answer and our commit must neither lose the refund nor make it twice:
 
 1. ``request_provider_refund`` writes a RefundRequest (lines, shipping, reason) with its
-   idempotency key ``refund-<order number>-<n>`` and the caller **commits it** before Stripe is
-   called. The key belongs to the request, so a retry sends the same key.
+   idempotency key ``refund-<order number>-<n>``, and it is **committed** before Stripe is
+   called (``refund_through_provider`` takes the unit of work's checkpoint). The key belongs to
+   the request, so a retry sends the same key.
 2. ``send`` first looks at the charge's refunds at Stripe for one carrying this request's id in
    its metadata (a previous attempt that got through; Stripe forgets idempotency keys after a
    day, the metadata it keeps); only if there is none does it ask Stripe to refund.
@@ -36,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, RefundRequest, utcnow
-from coopshop.services.core import audit
+from coopshop.services.core import audit, uow
 from coopshop.services.core.errors import Conflict, LedgerError, NotFound, ValidationFailed
 from coopshop.services.sales import orders
 from coopshop.services.sales import refunds as refund_service
@@ -224,6 +225,21 @@ def request_provider_refund(
         idempotency_key=request.idempotency_key,
     )
     return request
+
+
+def refund_through_provider(
+    order: Order,
+    lines: list[tuple[int, int]],
+    shipping_kurus: int,
+    reason: str,
+    provider,
+    actor_id: int | None,
+) -> RefundRequest:
+    """Steps 1 to 3 as one use case: write the request down and commit it (the checkpoint), then
+    ask Stripe and book the answer. The caller's unit of work commits what ``send`` wrote."""
+    pending = request_provider_refund(order, lines, shipping_kurus, reason, actor_id)
+    uow.checkpoint()  # a crash after this leaves a pending request to retry, never a lost refund
+    return send(pending.id, provider, actor_id)
 
 
 def _charge_ref(order_id: int) -> str | None:
