@@ -50,3 +50,38 @@ _KEYS = (
     "IYZICO_TIMEOUT",
     "IYZICO_SSL_CONTEXT",
 )
+
+
+CHECKOUT_FORM = {
+    "name": "Ayşe Yılmaz",
+    "email": "ayse@example.org",
+    "phone": "0555 123 45 67",
+    "address_line": "Kemeraltı Caddesi No: 5 Daire 2",
+    "il": "İzmir",
+    "ilce": "Konak",
+    "postal_code": "35250",
+    "method": "card",
+}
+
+
+def iyzico_paid_order(app, standin, items: dict[int, int], installment: int = 1):
+    """A shopper checks out, pays on the stand-in's page and comes back: the paid Order."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from coopshop.db import db
+    from coopshop.models import Order
+    from coopshop.shop.cart import SESSION_KEY
+
+    shopper = app.test_client()
+    with shopper.session_transaction() as session:
+        session[SESSION_KEY] = {str(pid): qty for pid, qty in items.items()}
+    started = shopper.post("/checkout", data=CHECKOUT_FORM)
+    token = parse_qs(urlsplit(started.headers["Location"]).query)["token"][0]
+    standin.complete(token, installment=installment)
+    shopper.post("/checkout/iyzico/callback", data={"token": token})
+    db.session.expire_all()
+    order = db.session.scalar(select(Order).where(Order.payment_reference == token))
+    assert order.status == "paid"
+    return order
