@@ -183,6 +183,31 @@ def build_initialize_request(
     they add up exactly (iyzico refuses a basket whose items do not sum to price)."""
     if not order_number:
         raise ValueError("order number required")
+    items, total = _basket_items(lines, shipping_kurus, shipping_name)
+    installments = sorted({int(n) for n in enabled_installments})
+    if not installments or any(n not in (1, 2, 3, 4, 6, 9, 12) for n in installments):
+        raise ValueError(f"instalments must be among 1,2,3,4,6,9,12: {installments}")
+    return {
+        "locale": _locale(locale),
+        "conversationId": order_number,
+        "price": kurus_to_price(total),
+        "paidPrice": kurus_to_price(total),
+        "currency": "TRY",
+        "basketId": order_number,
+        "paymentGroup": "PRODUCT",
+        "callbackUrl": callback_url,
+        "enabledInstallments": installments,
+        "buyer": _buyer_json(buyer),
+        "shippingAddress": _address_json(shipping_address),
+        "billingAddress": _address_json(billing_address),
+        "basketItems": items,
+    }
+
+
+def _basket_items(
+    lines: Sequence[BasketLine], shipping_kurus: int, shipping_name: str
+) -> tuple[list[dict], int]:
+    """The basket items (one per line, then shipping) and their total in kuruş."""
     if not lines:
         raise ValueError("an order needs at least one line")
     items = []
@@ -212,24 +237,7 @@ def build_initialize_request(
             }
         )
         total += shipping_kurus
-    installments = sorted({int(n) for n in enabled_installments})
-    if not installments or any(n not in (1, 2, 3, 4, 6, 9, 12) for n in installments):
-        raise ValueError(f"instalments must be among 1,2,3,4,6,9,12: {installments}")
-    return {
-        "locale": _locale(locale),
-        "conversationId": order_number,
-        "price": kurus_to_price(total),
-        "paidPrice": kurus_to_price(total),
-        "currency": "TRY",
-        "basketId": order_number,
-        "paymentGroup": "PRODUCT",
-        "callbackUrl": callback_url,
-        "enabledInstallments": installments,
-        "buyer": _buyer_json(buyer),
-        "shippingAddress": _address_json(shipping_address),
-        "billingAddress": _address_json(billing_address),
-        "basketItems": items,
-    }
+    return items, total
 
 
 def _buyer_json(buyer: Buyer) -> dict:
