@@ -3,14 +3,14 @@ taksit count, the instalment surcharge and each basket item's payment transactio
 refund request the per-item parts already sent.
 
 Revision ID: 0100_iyzico_payments
-Revises: 0006
+Revises: 0110_pos_offline
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0100_iyzico_payments"
-down_revision = "0006"
+down_revision = "0110_pos_offline"
 branch_labels = None
 depends_on = None
 

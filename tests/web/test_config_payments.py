@@ -10,12 +10,14 @@ from coopshop import create_app
 from coopshop.services.sales import payments
 
 IYZICO_ENV = {
-    "SECRET_KEY": "a-long-random-production-secret",
+    "SECRET_KEY": "a-long-random-production-secret-0123456789",
     "DATABASE_URL": "postgresql://coop@db.example/coopshop",
+    "PUBLIC_BASE_URL": "https://shop.example",
+    "WEB_CONCURRENCY": "1",
     "PAYMENT_PROVIDER": "iyzico",
     "IYZICO_API_KEY": "live-api-key",
     "IYZICO_SECRET_KEY": "live-secret-key",
-    "IYZICO_BASE_URL": "api.iyzipay.com",
+    "IYZICO_BASE_URL": "https://api.iyzipay.com",
 }
 PAYMENT_VARIABLES = (
     "PAYMENT_PROVIDER",
@@ -36,7 +38,9 @@ def iyzico_production(monkeypatch, tmp_path):
 
     class Production(ProductionConfig):
         SECRET_KEY = IYZICO_ENV["SECRET_KEY"]
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'prod.db'}"
+        # Never connected to: these tests open no page.
+        SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"
+        PUBLIC_BASE_URL = IYZICO_ENV["PUBLIC_BASE_URL"]
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         UPLOAD_DIR = str(tmp_path / "uploads")
         PAYMENT_PROVIDER = "iyzico"
