@@ -58,6 +58,63 @@ KNOWN_DEVELOPMENT_KEYS = frozenset(
 MIN_SECRET_KEY_BYTES = 32
 
 
+# --- Payment provider settings (issue 14: iyzico) -------------------------------------------
+IYZICO_SANDBOX = "https://sandbox-api.iyzipay.com"
+PAYMENT_PROVIDERS = ("iyzico", "stripe", "demo")
+PROVIDER_VARIABLES = {
+    "iyzico": ("IYZICO_API_KEY", "IYZICO_SECRET_KEY", "IYZICO_BASE_URL"),
+    "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+}
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if value <= 0:
+        raise RuntimeError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def payment_provider_problem(env, production: bool) -> str | None:
+    """Why the payment settings in ``env`` cannot start, naming the missing variable; None when
+    they can. Production needs one provider fully configured (IYZICO_BASE_URL too: the sandbox
+    default is for development) and refuses the demo path; a provider started but not finished
+    (one of its variables set, another not) is refused everywhere it is chosen."""
+    chosen = (env.get("PAYMENT_PROVIDER") or "").strip().lower()
+    if chosen and chosen not in PAYMENT_PROVIDERS:
+        return f"PAYMENT_PROVIDER must be one of {', '.join(PAYMENT_PROVIDERS)}, got {chosen!r}"
+    if not chosen:
+        started = [p for p, names in PROVIDER_VARIABLES.items() if any(env.get(n) for n in names)]
+        chosen = started[0] if len(started) == 1 else ("" if not started else "ambiguous")
+        if chosen == "ambiguous":
+            return "Both iyzico and Stripe variables are set: choose one with PAYMENT_PROVIDER."
+    if chosen in ("", "demo"):
+        if not production:
+            return None
+        return (
+            "Production refuses the demo payment path: set PAYMENT_PROVIDER=iyzico with "
+            "IYZICO_API_KEY, IYZICO_SECRET_KEY and IYZICO_BASE_URL, or STRIPE_SECRET_KEY and "
+            "STRIPE_WEBHOOK_SECRET."
+        )
+    needed = PROVIDER_VARIABLES[chosen]
+    if not production and chosen == "iyzico":
+        needed = needed[:2]  # the sandbox is the default base URL outside production
+    missing = [name for name in needed if not env.get(name)]
+    if missing:
+        return (
+            f"Production refuses the demo payment path: {chosen} is half-configured, set "
+            f"{' and '.join(missing)}."
+            if production
+            else f"{chosen} is half-configured: set {' and '.join(missing)}."
+        )
+    return None
+
+
 class Config:
     """Shared defaults. Every value can be overridden by an environment variable."""
 
@@ -91,6 +148,14 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_TIMEOUT_SECONDS = _env_int("STRIPE_TIMEOUT_SECONDS", 8)
     MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 10)
+    # Which provider takes cards (iyzico | stripe | demo); empty: the one whose keys are set.
+    # See "Payment provider settings" below for the iyzico ones and what production demands.
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "").strip().lower()
+    IYZICO_API_KEY = os.environ.get("IYZICO_API_KEY", "")
+    IYZICO_SECRET_KEY = os.environ.get("IYZICO_SECRET_KEY", "")
+    IYZICO_BASE_URL = os.environ.get("IYZICO_BASE_URL", "") or IYZICO_SANDBOX
+    IYZICO_TIMEOUT = _env_float("IYZICO_TIMEOUT", 10.0)
+    IYZICO_INSTALLMENTS = os.environ.get("IYZICO_INSTALLMENTS", "1,2,3,6,9")
 
     # Mail. Without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -134,6 +199,7 @@ class Config:
 class DevelopmentConfig(Config):
     DEBUG = True
     DEMO_PAYMENTS = True
+    PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "demo").strip().lower() or "demo"
 
 
 class TestingConfig(Config):
@@ -176,11 +242,9 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
-        if not os.environ.get("STRIPE_SECRET_KEY") or not os.environ.get("STRIPE_WEBHOOK_SECRET"):
-            raise RuntimeError(
-                "Production refuses the demo payment path: set STRIPE_SECRET_KEY and "
-                "STRIPE_WEBHOOK_SECRET."
-            )
+        problem = payment_provider_problem(os.environ, production=True)
+        if problem:
+            raise RuntimeError(problem)
 
 
 def production_problems(config) -> list[str]:

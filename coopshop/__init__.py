@@ -103,6 +103,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     import coopshop.shop.checkout  # noqa: F401  (adds the checkout routes to the shop blueprint)
     import coopshop.shop.impact  # noqa: F401  (adds the public impact page to the shop blueprint)
+    import coopshop.shop.iyzico_callback  # noqa: F401  (iyzico's return to the shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
     from coopshop.admin.routes import bp as admin_bp
     from coopshop.api.routes import bp as api_bp

@@ -158,7 +158,7 @@ def refund(order_id: int):
     waiting = refund_flow.pending_request(order.id)
     form = _refund_form(order, left)
     via_stripe = refund_flow.goes_through_provider(order)
-    provider = payments.stripe_provider(current_app.config) if via_stripe else None
+    provider = payments.refund_provider(current_app.config, order) if via_stripe else None
     if form.validate_on_submit():
         if waiting is not None:
             flash(_("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."), "danger")
@@ -196,7 +196,9 @@ def refund(order_id: int):
 
 
 def _flash_request(done: RefundRequest) -> None:
-    if done.status == "succeeded":
+    if done.order.payment_method == "iyzico":
+        _flash_iyzico_request(done)
+    elif done.status == "succeeded":
         flash(_("İade Stripe üzerinden yapıldı ve kaydedildi."), "success")
     elif done.status == "failed":
         flash(_("Stripe iadeyi yapmadı: %(error)s", error=done.error), "danger")
@@ -205,6 +207,22 @@ def _flash_request(done: RefundRequest) -> None:
             _(
                 "Stripe'a ulaşılamadı; iade beklemede. Sipariş sayfasından yeniden deneyin "
                 "(aynı iade iki kez yapılmaz)."
+            ),
+            "warning",
+        )
+
+
+def _flash_iyzico_request(done: RefundRequest) -> None:
+    if done.status == "succeeded":
+        flash(_("İade iyzico üzerinden yapıldı ve kaydedildi."), "success")
+    elif done.status == "failed":
+        flash(_("iyzico iadeyi yapmadı: %(error)s", error=done.error), "danger")
+    else:
+        flash(
+            _(
+                "iyzico'dan yanıt alınamadı; iade beklemede: %(error)s. iyzico panelinden "
+                "iadenin yapılıp yapılmadığına bakın, sonra sipariş sayfasından yeniden deneyin.",
+                error=done.error or "",
             ),
             "warning",
         )
@@ -219,7 +237,7 @@ def retry_refund(request_id: int):
     form = RetryForm()
     if not form.validate_on_submit():
         abort(400)
-    provider = payments.stripe_provider(current_app.config)
+    provider = payments.refund_provider(current_app.config, pending.order)
     if provider is None:
         flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))

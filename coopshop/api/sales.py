@@ -183,7 +183,7 @@ def refund(order_id: int, body: RefundIn):
         uow.commit()
         return refund_out(booked)
 
-    provider = payments.stripe_provider(current_app.config)
+    provider = payments.refund_provider(current_app.config, order)
     if provider is None:
         raise ApiError(409, "provider_unavailable", _l("Stripe ayarlanmamış; iade yapılamaz."))
     pending = refund_flow.request_provider_refund(

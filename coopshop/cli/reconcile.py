@@ -51,5 +51,44 @@ def reconcile_stripe_command(start_day: datetime, end_day: datetime) -> None:
     click.echo("reconciled: no mismatches; ledger ok")
 
 
+@reconcile_cli.command("iyzico")
+@click.option(
+    "--from", "start_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
+)
+@click.option(
+    "--to", "end_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (kept)."
+)
+def reconcile_iyzico_command(start_day: datetime, end_day: datetime) -> None:
+    """The iyzico orders paid FROM..TO (Istanbul days) against iyzico, plus the ledger check."""
+    from coopshop.services.payouts import reconcile, reconcile_iyzico
+    from coopshop.services.sales import payments
+
+    if end_day < start_day:
+        click.echo("error: --to is before --from", err=True)
+        sys.exit(2)
+    provider = payments.iyzico_provider(current_app.config)
+    if provider is None:
+        click.echo("error: iyzico is not configured (PAYMENT_PROVIDER, IYZICO_*)", err=True)
+        sys.exit(2)
+    start, end = reconcile.day_period(start_day.date(), end_day.date())
+    _print(reconcile_iyzico.run(provider.client, start, end), start_day, end_day)
+
+
+def _print(report, start_day: datetime, end_day: datetime) -> None:
+    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
+    click.echo(f"{start_day:%Y-%m-%d} .. {end_day:%Y-%m-%d}: checked {counts}")
+    for mismatch in report.mismatches:
+        click.echo(str(mismatch))
+    for violation in report.violations:
+        click.echo(f"[ledger] {violation}")
+    if not report.ok:
+        click.echo(
+            f"{len(report.mismatches)} mismatch(es), {len(report.violations)} ledger violation(s)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo("reconciled: no mismatches; ledger ok")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(reconcile_cli)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from coopshop.models.user import ProducerProfile, User
 
 CHANNELS = ("online", "bank_transfer", "bazaar")
-PAYMENT_METHODS = ("stripe", "demo", "bank_transfer", "cash", "card_terminal")
+PAYMENT_METHODS = ("stripe", "demo", "bank_transfer", "cash", "card_terminal", "iyzico")
 ORDER_STATUSES = ("pending_payment", "paid", "cancelled", "expired")
 # The one place order status transitions are written down.
 ORDER_TRANSITIONS = {
@@ -178,6 +178,7 @@ class Payment(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus >= 0", name="amount_non_negative"),
         CheckConstraint("fee_kurus >= 0", name="fee_non_negative"),
+        CheckConstraint("surcharge_kurus >= 0", name="surcharge_non_negative"),
         CheckConstraint(f"status IN {PAYMENT_STATUSES!r}", name="status_valid"),
         UniqueConstraint("provider", "provider_ref"),
     )
@@ -191,6 +192,11 @@ class Payment(Base):
     fee_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # iyzico: the taksit count, what the shopper paid above the order total for it, and each
+    # basket item's paymentTransactionId ({"<order line id>" or "SHIPPING": id}) for refunds.
+    installments: Mapped[int | None] = mapped_column(Integer)
+    surcharge_kurus: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    item_refs: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="payments")
 
@@ -276,6 +282,9 @@ class RefundRequest(Base):
         ForeignKey("refunds.id", ondelete="RESTRICT"), unique=True
     )
     error: Mapped[str | None] = mapped_column(Text)
+    # iyzico refunds go per basket item with no idempotency key: the parts already made
+    # ({paymentTransactionId: kuruş}), so a retry sends only the rest.
+    provider_parts: Mapped[dict | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -92,7 +92,12 @@ def checkout():
         form.email.data = form.email.data or current_user.email
         form.phone.data = form.phone.data or current_user.phone
     if form.validate_on_submit():
-        provider = payments.card_provider(current_app.config, _demo_page_url)
+        provider = payments.card_provider(
+            current_app.config,
+            _demo_page_url,
+            callback_url=url_for("shop.iyzico_callback", _external=True),
+            buyer_ip=request.remote_addr,
+        )
         req = checkout_service.CheckoutRequest(
             items=items,
             buyer=Buyer(

@@ -63,3 +63,7 @@ def stripe_webhook():
 def _already_booked(event) -> bool:
     event_id = event.get("id") if isinstance(event, dict) else None
     return isinstance(event_id, str) and stripe_events.already_processed(event_id)
+
+
+# iyzico's notifications live on this blueprint too; importing the module registers them.
+from coopshop.webhooks import iyzico  # noqa: E402, F401

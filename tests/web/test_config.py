@@ -62,12 +62,25 @@ def test_an_empty_secret_counts_as_missing(monkeypatch, production_env):
 
 
 @pytest.mark.parametrize("unset", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
-def test_production_refuses_the_demo_payment_path(monkeypatch, production_env, unset):
+def test_production_refuses_a_half_configured_stripe_naming_what_is_missing(
+    monkeypatch, production_env, unset
+):
     monkeypatch.delenv(unset)
     with pytest.raises(RuntimeError) as refused:
         create_app(production_env)
+    assert str(refused.value) == (
+        f"Production refuses the demo payment path: stripe is half-configured, set {unset}."
+    )
+
+
+def test_production_refuses_the_demo_payment_path(monkeypatch, production_env):
+    monkeypatch.delenv("STRIPE_SECRET_KEY")
+    monkeypatch.delenv("STRIPE_WEBHOOK_SECRET")
+    monkeypatch.setenv("PAYMENT_PROVIDER", "demo")
+    with pytest.raises(RuntimeError) as refused:
+        create_app(production_env)
     assert "Production refuses the demo payment path" in str(refused.value)
-    assert "STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET" in str(refused.value)
+    assert "IYZICO_API_KEY, IYZICO_SECRET_KEY and IYZICO_BASE_URL" in str(refused.value)
 
 
 def test_production_refuses_demo_payments_switched_on_in_a_subclass(production_env):

@@ -174,11 +174,17 @@ WHO = {
     **dict.fromkeys(MAKER_ONLY, MAKER),
     **dict.fromkeys(TOKEN_ONLY, API_TOKEN),
     "webhooks.stripe_webhook": SIGNED,
+    # iyzico posts a token only; the result is retrieved and signature-checked server-side
+    # (tests/web/test_iyzico_checkout.py)
+    "shop.iyzico_callback": SIGNED,
+    "webhooks.iyzico_webhook": SIGNED,
 }
 
 # POST routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
     "webhooks.stripe_webhook": "signed by Stripe; no browser session",
+    "webhooks.iyzico_webhook": "X-IYZ-SIGNATURE-V3 from iyzico; no browser session",
+    "shop.iyzico_callback": "iyzico's page posts the token cross-site; the result is retrieved",
     **dict.fromkeys(TOKEN_ONLY, "bearer token, no cookies"),
 }
 

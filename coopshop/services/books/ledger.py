@@ -35,6 +35,7 @@ from coopshop.services.core.settings import CoopSettings
 
 CLEARING_BY_METHOD = {
     "stripe": "clearing:stripe",
+    "iyzico": "clearing:iyzico",
     "demo": "clearing:demo",
     "bank_transfer": "clearing:bank",
     "cash": "clearing:cash",
@@ -44,6 +45,7 @@ VAT = "vat:payable"
 COMMISSION = "coop:commission"
 SHIPPING = "coop:shipping"
 FEES = "fees:payment"
+INSTALMENTS = "coop:instalments"  # what a shopper paid above the price for taksit
 ADJUSTMENTS = "coop:adjustments"
 OVER_SHORT = "cash:over_short"
 PAYOUTS = "bank:payouts"
@@ -298,6 +300,7 @@ def post_fee(
     fee_kurus: int,
     settings: CoopSettings | None = None,
     now: datetime | None = None,
+    surcharge_kurus: int = 0,
 ) -> LedgerTransaction | None:
     """Book a processor's fee: fees:payment is debited and the clearing account credited (the
     processor kept that money). With ``fees_spread_to_makers`` the makers are charged the fee
@@ -305,11 +308,17 @@ def post_fee(
     back by as much. A zero fee books nothing; a second fee for one payment is refused.
 
     The fee is dated with the payment unless ``now`` is given: it belongs to that sale.
+
+    ``surcharge_kurus`` is what a shopper paid above the order total to pay in instalments
+    (iyzico's taksit): it reached the clearing account and is the cooperative's income
+    (coop:instalments); the processor's part of it is inside ``fee_kurus``. Same transaction.
     """
     settings = settings or settings_service.current()
     if type(fee_kurus) is not int or fee_kurus < 0:
         raise LedgerError(_l("Ödeme ücreti negatif olamaz."))
-    if fee_kurus == 0:
+    if type(surcharge_kurus) is not int or surcharge_kurus < 0:
+        raise LedgerError(_l("Taksit farkı negatif olamaz."))
+    if fee_kurus == 0 and surcharge_kurus == 0:
         return None
     reversed_ids = select(LedgerTransaction.reverses_id).where(
         LedgerTransaction.reverses_id.is_not(None)
@@ -325,8 +334,11 @@ def post_fee(
     ):
         raise LedgerError(_l("Bu ödemenin ücreti zaten işlenmiş."), payment_id=payment.id)
     order = payment.order
-    legs = [Leg(FEES, fee_kurus), Leg(clearing_account_code(order.payment_method), -fee_kurus)]
-    if settings.fees_spread_to_makers:
+    clearing = clearing_account_code(order.payment_method)
+    legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
+    if surcharge_kurus:
+        legs += [Leg(clearing, surcharge_kurus), Leg(INSTALMENTS, -surcharge_kurus)]
+    if settings.fees_spread_to_makers and fee_kurus:
         parts = makers_parts(order)
         producer_ids = sorted(parts)
         if sum(parts.values()) > 0:

@@ -355,6 +355,10 @@ class PaymentInfo:
     provider_ref: str | None = None
     charge_ref: str | None = None
     fee_kurus: int = 0
+    # iyzico: taksit count, what was paid above the total for it, basket item → transaction id
+    installments: int | None = None
+    surcharge_kurus: int = 0
+    item_refs: dict | None = None
 
 
 def lock_order(order_id: int) -> Order | None:
@@ -401,14 +405,23 @@ def mark_paid(
         charge_ref=payment.charge_ref,
         amount_kurus=payment.amount_kurus,
         fee_kurus=payment.fee_kurus,
+        installments=payment.installments,
+        surcharge_kurus=payment.surcharge_kurus,
+        item_refs=payment.item_refs,
         status="succeeded",
         created_at=order.paid_at,
     )
     db.session.add(record)
     db.session.flush()
     ledger.post_sale(order, settings=settings)
-    if payment.fee_kurus:
-        ledger.post_fee(record, payment.fee_kurus, settings=settings, now=order.paid_at)
+    if payment.fee_kurus or payment.surcharge_kurus:
+        ledger.post_fee(
+            record,
+            payment.fee_kurus,
+            settings=settings,
+            now=order.paid_at,
+            surcharge_kurus=payment.surcharge_kurus,
+        )
     return True
 
 

@@ -1,9 +1,9 @@
-"""Payment providers behind one small interface: Stripe, the demo path, and bank transfer.
+"""Payment providers behind one small interface: iyzico, Stripe, the demo path, bank transfer.
 
 Checkout asks a provider to *start* a payment for an order and gets back where to send the
 shopper. Providers never mark orders paid themselves: a verified Stripe webhook, the demo page
-or staff confirming a transfer calls services.checkout.fulfil, the one fulfilment path. Another
-provider (iyzico, say) is one more class here; checkout does not change.
+or staff confirming a transfer calls services.checkout.fulfil, the one fulfilment path; for iyzico
+the callback and its webhook do, through services.sales.iyzico_payments. Checkout does not change.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Protocol
 import stripe
 
 from coopshop.models import Order
+from coopshop.services.sales import iyzico
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,106 @@ def _signed_at(signature: str | None) -> int:
     return 0
 
 
+class IyzicoProvider:
+    """iyzico's hosted Checkout Form (3-D Secure, taksit) through services.sales.iyzico. The
+    basket item ids are the order line ids (and SHIPPING), so each line's payment transaction is
+    known for refunds; the order number is both basket id and conversation id."""
+
+    name = "iyzico"
+    payment_method = "iyzico"
+
+    def __init__(
+        self,
+        client: iyzico.IyzicoClient,
+        callback_url: str | None = None,
+        buyer_ip: str | None = None,
+        installments: tuple[int, ...] = (1, 2, 3, 6, 9),
+    ):
+        self.client = client
+        self.callback_url = callback_url
+        self.buyer_ip = buyer_ip or "127.0.0.1"
+        self.installments = installments
+
+    def start(self, order: Order, success_url: str, cancel_url: str) -> PaymentStart:
+        if not self.callback_url:
+            raise RuntimeError("IyzicoProvider.start needs the callback URL")
+        name, _, surname = order.buyer_name.strip().rpartition(" ")
+        name, surname = (name, surname) if name else (surname, surname)
+        address = iyzico.Address(
+            contact_name=order.buyer_name,
+            city=order.il,
+            district=order.ilce or None,
+            address=order.address_line,
+            zip_code=order.postal_code or None,
+        )
+        started = self.client.start_checkout_form(
+            order_number=order.number,
+            lines=[
+                iyzico.BasketLine(str(line.id), line.title, line.gross_kurus)
+                for line in sorted(order.lines, key=lambda ln: ln.id)
+            ],
+            shipping_kurus=order.shipping_kurus,
+            buyer=iyzico.Buyer(
+                id=f"U{order.customer_id}" if order.customer_id else f"G-{order.number}",
+                name=name,
+                surname=surname,
+                email=order.buyer_email,
+                ip=self.buyer_ip,
+                registration_address=f"{order.address_line}, {order.ilce}",
+                city=order.il,
+                gsm_number=order.buyer_phone or None,
+                zip_code=order.postal_code or None,
+            ),
+            shipping_address=address,
+            billing_address=address,
+            callback_url=self.callback_url,
+            enabled_installments=self.installments,
+        )
+        return PaymentStart(
+            redirect_url=started.payment_page_url,
+            provider_ref=started.token,
+            expires_at=started.token_expires_at,
+        )
+
+
+def chosen_provider(config) -> str:
+    """PAYMENT_PROVIDER, or when it is empty the provider whose keys are set (else demo)."""
+    chosen = (config.get("PAYMENT_PROVIDER") or "").strip().lower()
+    if chosen:
+        return chosen
+    if config.get("STRIPE_SECRET_KEY"):
+        return "stripe"
+    if config.get("IYZICO_API_KEY"):
+        return "iyzico"
+    return "demo"
+
+
+def iyzico_provider(config, callback_url=None, buyer_ip=None) -> IyzicoProvider | None:
+    """None unless iyzico is the chosen provider with both keys (tests add an SSL context
+    trusting the stand-in's CA as IYZICO_SSL_CONTEXT)."""
+    if chosen_provider(config) != "iyzico":
+        return None
+    if not config.get("IYZICO_API_KEY") or not config.get("IYZICO_SECRET_KEY"):
+        return None
+    client = iyzico.IyzicoClient(
+        config["IYZICO_API_KEY"],
+        config["IYZICO_SECRET_KEY"],
+        config.get("IYZICO_BASE_URL") or iyzico.SANDBOX_BASE_URL,
+        timeout=float(config.get("IYZICO_TIMEOUT") or 10),
+        ssl_context=config.get("IYZICO_SSL_CONTEXT"),
+    )
+    raw = str(config.get("IYZICO_INSTALLMENTS") or "1")
+    installments = tuple(int(n) for n in raw.replace(" ", "").split(",") if n)
+    return IyzicoProvider(client, callback_url, buyer_ip, installments)
+
+
+def refund_provider(config, order: Order):
+    """The provider an online order's money goes back through, or None when not configured."""
+    if order.payment_method == "iyzico":
+        return iyzico_provider(config)
+    return stripe_provider(config)
+
+
 def stripe_provider(config) -> StripeProvider | None:
     if not config.get("STRIPE_SECRET_KEY"):
         return None
@@ -215,11 +316,18 @@ def stripe_provider(config) -> StripeProvider | None:
     )
 
 
-def card_provider(config, demo_page_url) -> PaymentProvider:
-    """Stripe when keys are configured; otherwise the demo path where the config allows it."""
-    provider = stripe_provider(config)
+def card_provider(config, demo_page_url, callback_url=None, buyer_ip=None) -> PaymentProvider:
+    """The chosen provider (chosen_provider) when configured; otherwise the demo path where
+    the config allows it."""
+    chosen = chosen_provider(config)
+    if chosen == "iyzico":
+        provider = iyzico_provider(config, callback_url, buyer_ip)
+        if provider is None:
+            raise RuntimeError("PAYMENT_PROVIDER=iyzico: set IYZICO_API_KEY and IYZICO_SECRET_KEY")
+        return provider
+    provider = stripe_provider(config) if chosen == "stripe" else None
     if provider is not None:
         return provider
     if config.get("DEMO_PAYMENTS"):
         return DemoProvider(demo_page_url)
-    raise RuntimeError("no card payment provider: set STRIPE_SECRET_KEY")
+    raise RuntimeError("no card payment provider: set PAYMENT_PROVIDER and its keys")

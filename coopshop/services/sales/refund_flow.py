@@ -22,6 +22,9 @@ first finishes it exactly once: the admin's retry (step 2 finds the refund and b
 charge.refunded webhook (stripe_events asks ``complete_from_webhook``, which books the request's
 lines, not a proportional guess). Both take the order lock and re-read the request, and the
 unique provider_ref is the database's last word. One request at most is pending per order.
+
+An iyzico order takes the same steps; step 2 is services.sales.iyzico_refunds (per basket item,
+or a same-day cancel), which records each part it made so a retry never sends one twice.
 """
 
 from __future__ import annotations
@@ -61,8 +64,11 @@ class RefundChoice:
     include_shipping: bool = False
 
 
+PROVIDER_METHODS = ("stripe", "iyzico")
+
+
 def goes_through_provider(order: Order) -> bool:
-    return order.payment_method == "stripe"
+    return order.payment_method in PROVIDER_METHODS
 
 
 def methods_for(order: Order) -> tuple[str, ...]:
@@ -170,7 +176,7 @@ def request_provider_refund(
     """Step 1: write down a Stripe refund. The caller commits before calling ``send``."""
     reason = _clean_reason(reason)
     if not goes_through_provider(order):
-        raise ValidationFailed(_l("Bu sipariş Stripe ile ödenmedi."))
+        raise ValidationFailed(_l("Bu sipariş Stripe ile ödenmedi."))  # nor with iyzico
     order = orders.lock_order(order.id) or order
     if order.status != "paid":
         raise LedgerError(_l("Yalnız ödenmiş siparişler iade edilebilir."), order_id=order.id)
@@ -275,6 +281,10 @@ def send(request_id: int, provider, actor_id: int | None = None) -> RefundReques
     if request.status != "pending":
         return request
     order = db.session.get(Order, request.order_id)
+    if order.payment_method == "iyzico":
+        from coopshop.services.sales import iyzico_refunds
+
+        return iyzico_refunds.send(request, provider, actor_id)
     charge_ref = _charge_ref(order.id)
     if charge_ref is None:
         return _fail(request, "no Stripe charge recorded for this order", actor_id)
@@ -359,7 +369,7 @@ def complete(
         booked,
         order=order.number,
         amount_kurus=booked.amount_kurus,
-        method="stripe",
+        method=order.payment_method,
         provider_ref=refund_id,
         request_id=request.id,
     )

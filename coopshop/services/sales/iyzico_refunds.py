@@ -1,0 +1,119 @@
+"""Refunds through iyzico, step 2 of services.refund_flow's protocol for an iyzico order.
+
+The RefundRequest is already written down and committed. iyzico refunds per basket item (its
+paymentTransactionId, kept on the payment) and has no idempotency key, so each part made is
+recorded on the request (``provider_parts``) and a retry sends only what is left. A whole order
+refunded on the day it was paid is cancelled instead (one call, iyzico voids the payment);
+should iyzico refuse the cancel, the refund goes per item. A refusal of the first part marks
+the request failed with iyzico's message; a timeout leaves it pending (the outcome is unknown).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from coopshop.db import db
+from coopshop.models import Order, Payment, RefundRequest, utcnow
+from coopshop.services.sales import iyzico
+from coopshop.services.sales import refunds as refund_service
+
+log = logging.getLogger(__name__)
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+
+def istanbul_date(moment: datetime):
+    """iyzico's day (its cancel works until the bank's end of day) is Istanbul's."""
+    return moment.astimezone(ISTANBUL).date()
+
+
+def _payment(order_id: int) -> Payment | None:
+    return db.session.scalar(
+        select(Payment)
+        .where(
+            Payment.order_id == order_id,
+            Payment.provider == "iyzico",
+            Payment.status == "succeeded",
+        )
+        .order_by(Payment.id)
+        .limit(1)
+    )
+
+
+def parts_of(request: RefundRequest, payment: Payment) -> list[tuple[str, int]]:
+    """(paymentTransactionId, kuruş) per basket item the request gives money back on."""
+    refs = payment.item_refs or {}
+    wanted = [(str(line_id), int(amount)) for line_id, amount in request.lines]
+    if request.shipping_kurus:
+        wanted.append(("SHIPPING", request.shipping_kurus))
+    missing = [item for item, _ in wanted if item not in refs]
+    if missing:
+        raise KeyError(", ".join(missing))
+    return [(refs[item], amount) for item, amount in wanted]
+
+
+def _whole_order_today(order: Order, request: RefundRequest, payment: Payment, now) -> bool:
+    nothing_back_yet = refund_service.refundable(order).total_kurus == order.total_kurus
+    return (
+        nothing_back_yet
+        and not request.provider_parts
+        and request.amount_kurus == order.total_kurus
+        and istanbul_date(payment.created_at) == istanbul_date(now)
+    )
+
+
+def send(
+    request: RefundRequest, provider, actor_id: int | None, now: datetime | None = None
+) -> RefundRequest:
+    """Make the refund at iyzico once, then book it (refund_flow.complete)."""
+    from coopshop.services.sales import refund_flow
+
+    now = now or utcnow()
+    order = db.session.get(Order, request.order_id)
+    payment = _payment(order.id)
+    if payment is None or not payment.provider_ref:
+        return refund_flow._fail(request, "no iyzico payment recorded for this order", actor_id)
+    try:
+        parts = parts_of(request, payment)
+    except KeyError as exc:
+        return refund_flow._fail(request, f"no iyzico transaction for item(s) {exc}", actor_id)
+    client, ip = provider.client, provider.buyer_ip
+    if _whole_order_today(order, request, payment, now):
+        try:
+            cancel = client.cancel(payment.provider_ref, request.idempotency_key, ip)
+        except iyzico.IyzicoTimeoutError as exc:
+            request.error = str(exc)[:500]
+            return request
+        except iyzico.ProviderError as exc:
+            log.info("iyzico refused to cancel %s (%s): refunding per item", order.number, exc)
+        else:
+            ref = f"iyzico-cancel-{cancel.payment_id}"
+            return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+    done = dict(request.provider_parts or {})
+    for txn_id, amount in parts:
+        if txn_id in done:
+            continue
+        try:
+            client.refund(txn_id, amount, f"{request.idempotency_key}-{txn_id}", ip)
+        except iyzico.IyzicoTimeoutError as exc:
+            request.error = str(exc)[:500]
+            return request
+        except iyzico.ProviderError as exc:
+            message = f"iyzico {exc.error_code}: {exc.error_message}"
+            if not done:
+                return refund_flow._fail(request, message, actor_id)
+            request.error = message[:500]  # some parts made: stays pending for a retry
+            return request
+        done[txn_id] = amount
+        request.provider_parts = dict(done)  # a new dict, so the JSON column sees the change
+        db.session.flush()
+    ref = f"iyzico-{request.idempotency_key}"
+    return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+
+
+def _as_refund(ref: str, request: RefundRequest) -> dict:
+    """The provider's answer in the shape refund_flow.complete books."""
+    return {"id": ref, "status": "succeeded", "amount": request.amount_kurus}
