@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     import coopshop.shop.checkout  # noqa: F401  (adds the checkout routes to the shop blueprint)
     import coopshop.shop.impact  # noqa: F401  (adds the public impact page to the shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
+    import coopshop.webhooks.geliver  # noqa: F401  (adds /webhooks/geliver)
     from coopshop.admin.routes import bp as admin_bp
     from coopshop.api.routes import bp as api_bp
     from coopshop.auth.routes import bp as auth_bp

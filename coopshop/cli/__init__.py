@@ -110,3 +110,6 @@ def register(app: Flask) -> None:
     from coopshop.cli import reconcile as cli_reconcile
 
     cli_reconcile.register(app)
+    from coopshop.cli import shipping as cli_shipping
+
+    cli_shipping.register(app)
