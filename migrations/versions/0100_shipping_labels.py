@@ -1,7 +1,7 @@
 """Shipping labels (issue 18): one shipment per order and the tracking events it received.
 
 Revision ID: 0100_shipping_labels
-Revises: 0006
+Revises: 0110_pos_offline
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0100_shipping_labels"
-down_revision = "0006"
+down_revision = "0110_pos_offline"
 branch_labels = None
 depends_on = None
 
