@@ -108,6 +108,10 @@ DESK_ONLY = {
     "staff.fulfilment_received",
     "staff.fulfilment_ship",
     "staff.home",
+    "staff.label_batch",
+    "staff.label_buy",
+    "staff.label_offers",
+    "staff.label_pdf",
     "staff.open_session",
     "staff.pos",
     "staff.pos_add",
@@ -174,11 +178,13 @@ WHO = {
     **dict.fromkeys(MAKER_ONLY, MAKER),
     **dict.fromkeys(TOKEN_ONLY, API_TOKEN),
     "webhooks.stripe_webhook": SIGNED,
+    "webhooks.geliver_webhook": SIGNED,
 }
 
 # POST routes that take no CSRF token, and why.
 CSRF_EXEMPT = {
     "webhooks.stripe_webhook": "signed by Stripe; no browser session",
+    "webhooks.geliver_webhook": "signed by Geliver; no browser session",
     **dict.fromkeys(TOKEN_ONLY, "bearer token, no cookies"),
 }
 
