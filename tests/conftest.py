@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from config import TestingConfig
+from tests.geliver_support import geliver_app, geliver_standin  # noqa: F401  (fixtures)
 from tests.iyzico_support import _iyzico_server, iyzico_app, iyzico_standin  # noqa: F401
 from tests.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 

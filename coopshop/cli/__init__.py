@@ -113,3 +113,6 @@ def register(app: Flask) -> None:
     from coopshop.cli import data as cli_data
 
     cli_data.register(app)
+    from coopshop.cli import shipping as cli_shipping
+
+    cli_shipping.register(app)

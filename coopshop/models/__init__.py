@@ -18,6 +18,7 @@ from coopshop.models.orders import (
 from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate
 from coopshop.models.producer import StatementQuestion, StockMovement
+from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.models.user import ApiToken, ProducerProfile, User
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "Refund",
     "RefundLine",
     "RefundRequest",
+    "Shipment",
+    "ShipmentEvent",
     "StatementQuestion",
     "StockMovement",
     "User",

@@ -108,6 +108,10 @@ DESK_ONLY = {
     "staff.fulfilment_received",
     "staff.fulfilment_ship",
     "staff.home",
+    "staff.label_batch",
+    "staff.label_buy",
+    "staff.label_offers",
+    "staff.label_pdf",
     "staff.open_session",
     "staff.pos",
     "staff.pos_add",
@@ -178,6 +182,7 @@ WHO = {
     # (tests/web/test_iyzico_checkout.py)
     "shop.iyzico_callback": SIGNED,
     "webhooks.iyzico_webhook": SIGNED,
+    "webhooks.geliver_webhook": SIGNED,
 }
 
 # POST routes that take no CSRF token, and why.
@@ -185,6 +190,7 @@ CSRF_EXEMPT = {
     "webhooks.stripe_webhook": "signed by Stripe; no browser session",
     "webhooks.iyzico_webhook": "X-IYZ-SIGNATURE-V3 from iyzico; no browser session",
     "shop.iyzico_callback": "iyzico's page posts the token cross-site; the result is retrieved",
+    "webhooks.geliver_webhook": "signed by Geliver; no browser session",
     **dict.fromkeys(TOKEN_ONLY, "bearer token, no cookies"),
 }
 

@@ -1,0 +1,297 @@
+"""Labels for packed orders: offers for a parcel, buying the label (once per order), its PDF,
+and the batch that labels every packed order of a day.
+
+A label is bought under the order's row lock and stored as the order's one Shipment; a second
+purchase (a double click, a retry, the batch after a click) returns the stored one and buys
+nothing. When the label brings a tracking number the order is marked shipped through
+services.sales.fulfilment (the same step, and the same e-mail, as a typed number).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from coopshop.db import db
+from coopshop.models import Order, OrderLine, utcnow
+from coopshop.models.shipping import Shipment
+from coopshop.services.core import audit
+from coopshop.services.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from coopshop.services.sales import fulfilment
+from coopshop.services.sales.orders import lock_order
+from coopshop.services.shipping.base import (
+    Address,
+    Label,
+    Offer,
+    Parcel,
+    ShippingAdapter,
+    ShippingError,
+)
+from coopshop.services.shipping.carriers import sender_from_settings
+from coopshop.turkey import PLATE_CODES
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+# Adapter refusals a person can fix, told in her words under the field they concern.
+_FIELD_ERRORS = {
+    "tracking_number_required": ("tracking_number", _l("Kargo takip numarasını yazın.")),
+    "tracking_number_too_long": (
+        "tracking_number",
+        _l("Takip numarası en fazla %(n)d karakter olabilir.", n=80),
+    ),
+    "unknown_carrier": ("carrier", _l("Kargo firmasını seçin.")),
+}
+
+
+@dataclass(frozen=True)
+class LabelRequest:
+    """What staff chose for one order: the box, and either an offer from `quote`, a preferred
+    carrier (the default carrier's offer, else the cheapest), or, manually, carrier + number."""
+
+    order_id: int
+    parcel: Parcel
+    offer: Offer | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    labelled: list[str] = field(default_factory=list)  # order numbers
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (order number, message)
+
+
+def shipping_error(exc: ShippingError) -> DomainError:
+    """A provider's refusal as a domain error: a field to fix, a "try again", or the reason."""
+    if exc.code in _FIELD_ERRORS:
+        name, message = _FIELD_ERRORS[exc.code]
+        return ValidationFailed(message, field=name)
+    if exc.retryable:
+        return Conflict(_l("Kargo firması şu an yanıt vermiyor; biraz sonra yeniden deneyin."))
+    return Conflict(_l("Kargo etiketi alınamadı: %(reason)s", reason=exc.message))
+
+
+def shipment_for(order_id: int) -> Shipment | None:
+    return db.session.scalar(select(Shipment).where(Shipment.order_id == order_id))
+
+
+def shipments_for(order_ids: list[int]) -> dict[int, Shipment]:
+    """The shipments of these orders, by order id, in one query."""
+    if not order_ids:
+        return {}
+    rows = db.session.scalars(select(Shipment).where(Shipment.order_id.in_(order_ids)))
+    return {s.order_id: s for s in rows}
+
+
+def recipient(order: Order) -> Address:
+    """The shopper's address as the carrier needs it (province plate code from the il)."""
+    return Address(
+        name=order.buyer_name,
+        phone=order.buyer_phone,
+        email=order.buyer_email,
+        address1=order.address_line,
+        city_name=order.il,
+        city_code=PLATE_CODES.get(order.il, ""),
+        district_name=order.ilce,
+        zip=order.postal_code,
+    )
+
+
+def _packed(order_id: int) -> Order:
+    order = lock_order(order_id)
+    if order is None:
+        raise NotFound(_l("Sipariş bulunamadı."))
+    if order.status != "paid" or order.fulfilment_status != "received":
+        raise InvalidTransition(
+            _l("Sipariş %(number)s kargoya hazır değil.", number=order.number),
+            from_status=order.fulfilment_status,
+            to_status="shipped",
+        )
+    return order
+
+
+def _offers(
+    order: Order, parcel: Parcel, adapter: ShippingAdapter, settings: Mapping
+) -> list[Offer]:
+    try:
+        sender = sender_from_settings(settings) if adapter.name != "manual" else None
+        return adapter.offers(parcel, sender, recipient(order), order_ref=order.number)
+    except ShippingError as exc:
+        raise shipping_error(exc) from exc
+
+
+def quote(order_id: int, parcel: Parcel, adapter: ShippingAdapter, settings: Mapping):
+    """The carriers' offers for this order's parcel, cheapest first (nothing is bought)."""
+    return _offers(_packed(order_id), parcel, adapter, settings)
+
+
+def _choose(order: Order, request: LabelRequest, adapter, settings) -> Offer:
+    if request.offer is not None:
+        return dataclasses.replace(request.offer, order_ref=order.number)
+    if adapter.name == "manual":
+        return Offer(
+            offer_id=f"manual:{request.carrier or ''}",
+            order_ref=order.number,
+            carrier=request.carrier or "",
+            service_code=request.carrier or "",
+            price_kurus=order.shipping_kurus,
+        )
+    offers = _offers(order, request.parcel, adapter, settings)
+    wanted = request.carrier or str(settings.get("SHIPPING_DEFAULT_CARRIER") or "")
+    return next((o for o in offers if o.carrier == wanted), offers[0])
+
+
+def buy(
+    request: LabelRequest, adapter: ShippingAdapter, settings: Mapping, actor_id: int | None
+) -> Shipment:
+    """The order's label: the stored one if it has one, else bought now and stored, the PDF
+    with it; an order with a tracking number is then marked shipped (the shopper is e-mailed).
+    Under the order's row lock, so two clicks or two workers buy one label."""
+    order = lock_order(request.order_id)
+    if order is None:
+        raise NotFound(_l("Sipariş bulunamadı."))
+    existing = shipment_for(order.id)
+    if existing is not None:
+        return existing
+    order = _packed(order.id)
+    offer = _choose(order, request, adapter, settings)
+    try:
+        label = adapter.buy_label(offer, tracking_number=request.tracking_number)
+    except ShippingError as exc:
+        raise shipping_error(exc) from exc
+    shipment = _store(order, label, request.parcel, adapter, actor_id)
+    audit.record(
+        actor_id,
+        "shipping.label",
+        order,
+        provider=adapter.name,
+        carrier=label.carrier,
+        tracking_number=label.tracking_number,
+        price_kurus=label.price_kurus,
+    )
+    if shipment.tracking_number:
+        fulfilment.mark_shipped(order.id, shipment.tracking_number, actor_id)
+    return shipment
+
+
+def _store(order: Order, label: Label, parcel: Parcel, adapter, actor_id) -> Shipment:
+    shipment = Shipment(
+        order=order,
+        provider=adapter.name,
+        provider_ref=label.provider_ref,
+        carrier=label.carrier,
+        tracking_number=label.tracking_number,
+        tracking_url=label.tracking_url,
+        label_url=label.label_url,
+        label_pdf=_pdf_or_none(adapter, label),
+        barcode=label.barcode,
+        price_kurus=label.price_kurus,
+        weight_g=parcel.weight_g,
+        length_cm=parcel.length_cm,
+        width_cm=parcel.width_cm,
+        height_cm=parcel.height_cm,
+        status="created",
+        # Nothing is known from the carrier yet: its first event applies whatever its time.
+        status_at=None,
+        created_by_id=actor_id,
+    )
+    db.session.add(shipment)
+    db.session.flush()
+    return shipment
+
+
+def _pdf_or_none(adapter: ShippingAdapter, label: Label) -> bytes | None:
+    """The PDF now if the provider has it; a failed download is fetched again when printed."""
+    if adapter.name == "manual":
+        return None
+    try:
+        return adapter.label_pdf(label)
+    except ShippingError:
+        return None
+
+
+def as_label(shipment: Shipment) -> Label:
+    return Label(
+        order_ref=shipment.order.number,
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        label_url=shipment.label_url,
+        provider_ref=shipment.provider_ref,
+        barcode=shipment.barcode,
+        price_kurus=shipment.price_kurus,
+    )
+
+
+def label_pdf(order_id: int, adapter: ShippingAdapter) -> bytes:
+    """The order's label PDF: the stored copy, else asked of the provider (not stored: a GET)."""
+    shipment = shipment_for(order_id)
+    if shipment is None or shipment.provider == "manual":
+        raise NotFound(_l("Bu siparişin yazdırılacak etiketi yok."))
+    if shipment.label_pdf:
+        return shipment.label_pdf
+    try:
+        return adapter.label_pdf(as_label(shipment))
+    except ShippingError as exc:
+        raise shipping_error(exc) from exc
+
+
+def packed_by(day: date) -> list[int]:
+    """Orders packed (every item received) by the end of `day` (Istanbul) and still without a
+    label, the oldest payment first: what the batch labels."""
+    end = datetime.combine(day + timedelta(days=1), time(), ISTANBUL).astimezone(UTC)
+    last_received = (
+        select(OrderLine.order_id)
+        .group_by(OrderLine.order_id)
+        .having(func.max(OrderLine.received_at) < end)
+    )
+    return list(
+        db.session.scalars(
+            select(Order.id)
+            .where(
+                Order.status == "paid",
+                Order.fulfilment_status == "received",
+                Order.channel != "bazaar",
+                Order.id.in_(last_received),
+                ~Order.id.in_(select(Shipment.order_id)),
+            )
+            .order_by(Order.paid_at, Order.id)
+        )
+    )
+
+
+def buy_batch(
+    day: date, parcel: Parcel, adapter: ShippingAdapter, settings: Mapping, actor_id: int | None
+) -> BatchResult:
+    """A label (default carrier, default box) for every order `packed_by(day)`. Each order is
+    its own savepoint: one refused address does not stop the others."""
+    if adapter.name == "manual":
+        raise ValidationFailed(_l("El ile kargoda toplu etiket yok: takip numaralarını yazın."))
+    result = BatchResult()
+    for order_id in packed_by(day):
+        number = db.session.get(Order, order_id).number
+        try:
+            with db.session.begin_nested():
+                buy(LabelRequest(order_id, parcel), adapter, settings, actor_id)
+        except DomainError as exc:
+            result.failed.append((number, str(exc.message)))
+        else:
+            result.labelled.append(number)
+    return result
+
+
+def today(now: datetime | None = None) -> date:
+    """Today in Istanbul."""
+    return (now or utcnow()).astimezone(ISTANBUL).date()
