@@ -124,11 +124,13 @@ def round_half_up(numerator: int, denominator: int) -> int:
     return sign * q
 
 
-def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
+def split_largest_remainder(total: int, weights: Sequence[int], tie_offset: int = 0) -> list[int]:
     """Split ``total`` in proportion to ``weights`` so the parts add up to ``total`` exactly.
 
-    Each part gets its floor; the kuruş left over go one each to the largest remainders
-    (ties to the earlier weight, so the result is deterministic).
+    Each part gets its floor; the kuruş left over go one each to the largest remainders. Equal
+    remainders go in turn from position ``tie_offset`` (mod the count) onwards: with the order
+    line's id as the offset, the odd kuruş of a 50/50 line goes to each maker on alternate
+    lines instead of always to the first (deterministic, and fair over time).
     """
     if not weights:
         raise ValueError("no weights to split among")
@@ -140,13 +142,14 @@ def split_largest_remainder(total: int, weights: Sequence[int]) -> list[int]:
     sign = -1 if total < 0 else 1
     amount = abs(total)
     parts, remainders = [], []
+    n = len(weights)
     for i, w in enumerate(weights):
         q, r = divmod(amount * w, weight_sum)
         parts.append(q)
-        remainders.append((r, -i))
+        remainders.append((r, -((i - tie_offset) % n), i))
     left = amount - sum(parts)
-    for _, neg_i in sorted(remainders, reverse=True)[:left]:
-        parts[-neg_i] += 1
+    for _, _turn, i in sorted(remainders, reverse=True)[:left]:
+        parts[i] += 1
     return [sign * p for p in parts]
 
 
@@ -170,7 +173,9 @@ class Allocation:
         )
 
 
-def allocate(gross: int, vat_bp: int, commission_bp: int, shares_bp: Sequence[int]) -> Allocation:
+def allocate(
+    gross: int, vat_bp: int, commission_bp: int, shares_bp: Sequence[int], tie_offset: int = 0
+) -> Allocation:
     """docs/design.md's formula for a line of gross G at VAT v and commission c.
 
     net = round(G * 10000 / (10000 + v)); vat = G - net; commission = round(net * c / 10000);
@@ -185,7 +190,7 @@ def allocate(gross: int, vat_bp: int, commission_bp: int, shares_bp: Sequence[in
     net = round_half_up(gross * BP, BP + vat_bp)
     vat = gross - net
     commission = round_half_up(net * commission_bp, BP)
-    makers = tuple(split_largest_remainder(net - commission, shares_bp))
+    makers = tuple(split_largest_remainder(net - commission, shares_bp, tie_offset))
     return Allocation(gross=gross, net=net, vat=vat, commission=commission, makers=makers)
 
 
@@ -196,19 +201,58 @@ def refund_delta(
     vat_bp: int,
     commission_bp: int,
     shares_bp: Sequence[int],
+    makers_before: Sequence[int] | None = None,
+    tie_offset: int = 0,
 ) -> Allocation:
     """What a refund of ``refund`` out of a line of ``gross`` takes back from each party.
 
     The cumulative refunded amount is allocated with the same formula and the previous
-    cumulative allocation is subtracted, so a full refund reverses the sale to the kuruş.
+    cumulative allocation is subtracted, so a full refund reverses the sale to the kuruş. The
+    makers' total follows that formula; how it divides among them is ``refund_makers``: given
+    what each maker has had refunded so far (``makers_before``, as booked), no step credits a
+    maker and no maker is charged more than her part of the sale.
     """
     if refund <= 0:
         raise ValueError("a refund must be positive")
     if refunded_before < 0 or refunded_before + refund > gross:
         raise ValueError("a refund cannot exceed what remains of the line")
-    after = allocate(refunded_before + refund, vat_bp, commission_bp, shares_bp)
-    before = allocate(refunded_before, vat_bp, commission_bp, shares_bp)
-    return after - before
+    after = allocate(refunded_before + refund, vat_bp, commission_bp, shares_bp, tie_offset)
+    before = allocate(refunded_before, vat_bp, commission_bp, shares_bp, tie_offset)
+    if makers_before is None:
+        makers_before = before.makers
+    sale = allocate(gross, vat_bp, commission_bp, shares_bp, tie_offset)
+    makers_after = refund_makers(sum(after.makers), after.makers, makers_before, sale.makers)
+    return Allocation(
+        gross=after.gross - before.gross,
+        net=after.net - before.net,
+        vat=after.vat - before.vat,
+        commission=after.commission - before.commission,
+        makers=tuple(a - b for a, b in zip(makers_after, makers_before, strict=True)),
+    )
+
+
+def refund_makers(
+    total: int, ideal: Sequence[int], before: Sequence[int], sale: Sequence[int]
+) -> tuple[int, ...]:
+    """Each maker's cumulative refunded part once ``total`` of the makers' share is refunded.
+
+    Start from the formula's ``ideal`` split of ``total``, keep every maker between what she has
+    had refunded already (``before``: a step never gives back) and her part of the sale
+    (``sale``: never more than she got), then move the kuruş that clamping left over to or from
+    the makers furthest from their ideal. Feasible whenever sum(before) <= total <= sum(sale),
+    which the cumulative formula guarantees; a full refund ends at exactly ``sale``.
+    """
+    if not sum(before) <= total <= sum(sale):
+        raise ValueError("the makers' refunded total is outside what was booked and sold")
+    parts = [min(max(x, lo), hi) for x, lo, hi in zip(ideal, before, sale, strict=True)]
+    order = range(len(parts))
+    while sum(parts) > total:  # take back from whoever is furthest above her ideal
+        i = max((i for i in order if parts[i] > before[i]), key=lambda i: (parts[i] - ideal[i], -i))
+        parts[i] -= 1
+    while sum(parts) < total:  # give to whoever is furthest below her ideal
+        i = max((i for i in order if parts[i] < sale[i]), key=lambda i: (ideal[i] - parts[i], -i))
+        parts[i] += 1
+    return tuple(parts)
 
 
 # --- Text -------------------------------------------------------------------------------------
