@@ -24,7 +24,7 @@ from coopshop.models import (
     Refund,
     RefundLine,
 )
-from coopshop.money import allocate
+from coopshop.money import allocate, refund_delta
 
 
 @dataclass(frozen=True)
@@ -256,16 +256,18 @@ def refunds_within_lines() -> list[Violation]:
 def _expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
     """(earned, refunded) per producer, recomputed from paid lines' snapshots and refund lines.
 
-    By the cumulative rule the refund deltas of a line telescope to the allocation of its total
-    refunded, so one allocation per line is enough.
+    Each line's refunds are replayed in the order they were made with the rule that booked them
+    (money.refund_delta: the cumulative formula for the totals, refund_makers for the split
+    among makers, which depends on what each had refunded before), so one pass over the refund
+    lines, grouped by line, recomputes every maker's refunded amount.
     """
-    refunded_by_line = dict(
-        db.session.execute(
-            select(RefundLine.line_id, func.sum(RefundLine.amount_kurus)).group_by(
-                RefundLine.line_id
-            )
-        ).all()
-    )
+    steps_by_line: dict[int, list[int]] = {}
+    for line_id, amount in db.session.execute(
+        select(RefundLine.line_id, RefundLine.amount_kurus).order_by(
+            RefundLine.line_id, RefundLine.refund_id
+        )
+    ):
+        steps_by_line.setdefault(line_id, []).append(int(amount))
     earned: dict[int, int] = {}
     refunded: dict[int, int] = {}
     rows = db.session.execute(
@@ -293,13 +295,26 @@ def _expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
         )
         shares = [m.share_bp for m in makers]
         sold = allocate(gross, vat_bp, commission_bp, shares)
-        # an over-refunded line is reported by refunds_within_lines; count it as fully refunded
-        back_kurus = min(int(refunded_by_line.get(line_id, 0)), gross)
-        back = allocate(back_kurus, vat_bp, commission_bp, shares)
-        for maker, part, returned in zip(makers, sold.makers, back.makers, strict=True):
+        back = _replay_refunds(steps_by_line.get(line_id, []), gross, vat_bp, commission_bp, shares)
+        for maker, part, returned in zip(makers, sold.makers, back, strict=True):
             earned[maker.producer_id] = earned.get(maker.producer_id, 0) + part
             refunded[maker.producer_id] = refunded.get(maker.producer_id, 0) + returned
     return earned, refunded
+
+
+def _replay_refunds(steps, gross, vat_bp, commission_bp, shares) -> list[int]:
+    """Each maker's refunded total after the line's refund ``steps`` (in order). An
+    over-refunded line is reported by refunds_within_lines; here it stops at fully refunded."""
+    booked = [0] * len(shares)
+    done = 0
+    for step in steps:
+        step = min(step, gross - done)
+        if step <= 0:
+            break
+        delta = refund_delta(gross, done, step, vat_bp, commission_bp, shares, booked)
+        booked = [b + d for b, d in zip(booked, delta.makers, strict=True)]
+        done += step
+    return booked
 
 
 def producer_balances() -> list[Violation]:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from coopshop.db import db
-from coopshop.models import Order, Refund, RefundLine, utcnow
+from coopshop.models import LedgerEntry, LedgerTransaction, Order, Refund, RefundLine, utcnow
 from coopshop.money import refund_delta
 from coopshop.services.books import ledger
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
@@ -146,6 +146,7 @@ def create_refund(
     db.session.add(refund)
     db.session.flush()
 
+    taken = makers_refunded(order.id)
     legs = [ledger.Leg(clearing, -total), ledger.Leg(ledger.SHIPPING, shipping_kurus)]
     for line_id in sorted(wanted):
         line = order_lines[line_id]
@@ -157,6 +158,7 @@ def create_refund(
             line.vat_bp,
             line.commission_bp,
             [m.share_bp for m in makers],
+            makers_before=[taken.get((line_id, m.producer_id), 0) for m in makers],
         )
         legs.append(ledger.Leg(ledger.VAT, delta.vat, order_line_id=line_id))
         legs.append(ledger.Leg(ledger.COMMISSION, delta.commission, order_line_id=line_id))
@@ -180,6 +182,24 @@ def create_refund(
         now=now,
     )
     return refund
+
+
+def makers_refunded(order_id: int) -> dict[tuple[int, int], int]:
+    """(line id, producer id) -> what the order's refunds have taken back from that maker so
+    far, as booked: the next step's split starts from it (money.refund_makers)."""
+    rows = db.session.execute(
+        select(
+            LedgerEntry.order_line_id, LedgerEntry.producer_id, func.sum(LedgerEntry.amount_kurus)
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(
+            LedgerTransaction.kind == "refund",
+            LedgerTransaction.order_id == order_id,
+            LedgerEntry.producer_id.is_not(None),
+        )
+        .group_by(LedgerEntry.order_line_id, LedgerEntry.producer_id)
+    )
+    return {(line_id, producer_id): int(total) for line_id, producer_id, total in rows}
 
 
 def refund_order(
