@@ -1,5 +1,6 @@
 """The layout's rules that an import graph cannot see, read from the source itself (AST):
-only the ledger module constructs ledger rows."""
+only the ledger module constructs ledger rows, and only the unit of work, the mail worker and the
+CLI commit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 APP = Path(__file__).resolve().parents[2] / "coopshop"
 
 LEDGER_WRITERS = {"services/books/ledger.py", "services/books/postings.py"}
+COMMITTERS = {"services/core/uow.py", "services/core/mail.py"}
 
 
 def _modules():
@@ -32,5 +34,26 @@ def test_only_the_ledger_constructs_ledger_rows():
         if name not in LEDGER_WRITERS and not name.startswith("models/")
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and _called_name(node) in ("LedgerEntry", "LedgerTransaction")
+    ]
+    assert offenders == []
+
+
+def _is_session_commit(node: ast.Call) -> bool:
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "commit"
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "session"
+    )
+
+
+def test_only_the_unit_of_work_the_mail_worker_and_the_cli_commit():
+    offenders = [
+        f"{name}:{node.lineno}"
+        for name, tree in _modules()
+        if name not in COMMITTERS and not name.startswith("cli/")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _is_session_commit(node)
     ]
     assert offenders == []
