@@ -44,6 +44,7 @@ def create_app(config: str | type | None = None) -> Flask:
     if production and (problems := production_problems(app.config)):
         raise RuntimeError("Production refuses to start: " + "; ".join(problems))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_invoicing(app, production)
 
     # Before any route is added: <int:...> in every blueprint means an id the database can hold.
     app.url_map.converters["int"] = DatabaseIntConverter
@@ -98,6 +99,17 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("Bu sayfayı görmek için giriş yapın.")
+
+
+def register_invoicing(app: Flask, production: bool) -> None:
+    """Invoicing answers paid orders and refunds (services.invoicing); with it on, the adapter
+    is built once now so a bad configuration stops the start, not a sale."""
+    from coopshop.services import invoicing
+
+    app.config["INVOICING_REQUIRE_LEGAL"] = production
+    invoicing.install()
+    if app.config.get("INVOICING_ENABLED"):
+        invoicing.settings.adapter(app.config)
 
 
 def register_blueprints(app: Flask) -> None:
