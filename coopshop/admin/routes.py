@@ -45,6 +45,7 @@ def home():
 # routes to this blueprint.
 import coopshop.admin.audit_log  # noqa: E402, F401, I001
 import coopshop.admin.impact  # noqa: E402, F401
+import coopshop.admin.invoices  # noqa: E402, F401
 import coopshop.admin.catalog  # noqa: E402, F401
 import coopshop.admin.members  # noqa: E402, F401
 import coopshop.admin.payouts  # noqa: E402, F401
