@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from coopshop.db import db
-from coopshop.models import Invoice, Order, OrderLine
+from coopshop.models import Invoice, Order, OrderLine, OutboxMessage
 from coopshop.services.core import uow
 from coopshop.services.invoicing import queue, records
 from coopshop.services.invoicing.settings import InvoicingSettings
@@ -54,6 +54,12 @@ def test_a_paid_order_gets_one_invoice_issued_after_commit(local_invoicing, bask
     assert invoice.number.startswith("TST") and len(invoice.number) == 16
     assert invoice.gross_kurus == order.total_kurus
     assert invoice.buyer_tax_id == "11111111111"  # GİB's "nihai tüketici"
+    (mail,) = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.contains(invoice.number))
+    )
+    assert mail.to == order.buyer_email
+    assert f"/orders/{order.number}/invoice?t=" in mail.body
+    assert "yasal fatura değildir" in mail.body
     # a second run of the queue finds nothing to do
     assert queue.issue_pending() == {}
     assert records.create_for_order(order, InvoicingSettings(enabled=True)).id == invoice.id
@@ -314,3 +320,14 @@ def test_two_workers_at_once_issue_each_invoice_once(nilvera_invoicing, basket, 
     assert len(standin.invoices) == 4
     assert len(standin.sent("/earchive/Send/Model")) == 4
     assert all(i.status == "issued" for i in _invoices())
+
+
+def test_the_cli_issues_what_is_pending(local_invoicing, basket):
+    pay(basket)
+    db.session.commit()  # committed without the unit of work: nothing issued yet
+    runner = local_invoicing.test_cli_runner()
+    result = runner.invoke(args=["invoices", "issue-pending"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "issued 1"
+    assert runner.invoke(args=["invoices", "issue-pending"]).output.strip() == "nothing to issue"
+    assert [i.status for i in _invoices()] == ["issued"]

@@ -15,12 +15,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from coopshop.db import db
 from coopshop.models import Invoice, utcnow
-from coopshop.services.core import uow
+from coopshop.services.core import mail, uow
 from coopshop.services.core.errors import InvalidTransition, NotFound
 from coopshop.services.invoicing import settings as invoicing_settings
 from coopshop.services.invoicing.interface import (
@@ -124,6 +127,25 @@ def _record(invoice: Invoice, issued: IssuedInvoice, now: datetime) -> None:
     }
 
 
+def _queue_issued_mail(invoice: Invoice) -> None:
+    """Tell the buyer her invoice's number (and its link, where a link can be built: a worker
+    without SERVER_NAME cannot, so the mail then points to her order page)."""
+    order = invoice.order
+    if not order.buyer_email:
+        return
+    with force_locale(order.customer.locale if order.customer is not None else "tr"):
+        try:
+            body = render_template(
+                "email/invoice_issued.txt", order=order, invoice=invoice, with_link=True
+            )
+        except RuntimeError:  # url_for outside a request, no SERVER_NAME
+            body = render_template(
+                "email/invoice_issued.txt", order=order, invoice=invoice, with_link=False
+            )
+        mail.queue(order.buyer_email, _("Faturanız kesildi: %(number)s", number=invoice.number),
+                   body)  # fmt: skip
+
+
 def _record_failure(invoice: Invoice, exc: InvoicingError, now, settings) -> None:
     invoice.error_code = exc.code[:40]
     invoice.error = exc.message
@@ -157,6 +179,8 @@ def issue(invoice_id: int, adapter: InvoiceAdapter | None = None, now=None, sett
             log.warning("invoice %s: %s", invoice.uuid, exc)
         else:
             _record(invoice, issued, now)
+            if invoice.purpose == "sale":
+                _queue_issued_mail(invoice)
         return invoice.status
 
 
