@@ -239,6 +239,8 @@ class Config:
     INVOICING_SHIPPING_VAT_BP = _env_int("INVOICING_SHIPPING_VAT_BP", 2000)
     INVOICING_BAZAAR_ALWAYS = _env_bool("INVOICING_BAZAAR_ALWAYS", False)
     INVOICING_MAX_ATTEMPTS = _env_int("INVOICING_MAX_ATTEMPTS", 8)
+    # Withholding (stopaj) on payouts to members with an exemption certificate, basis points.
+    WITHHOLDING_EXEMPT_BP = _env_int("WITHHOLDING_EXEMPT_BP", 0)
 
 
 class DevelopmentConfig(Config):
