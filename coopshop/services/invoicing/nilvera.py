@@ -30,6 +30,10 @@ Endpoints (Nilvera API v1, Bearer API key; docs: https://developer.nilvera.com):
 - PUT  /earchive/Invoices/{UUID}/Cancel   (e-Arşiv cancellation)
 - Errors: {"Message", "Errors": [{"Code", "Description", "Detail"}]}; 409 = "the request already
   exists in the system"; https://developer.nilvera.com/hata-kodlari
+
+Not checked against Nilvera's pages (from other clients; try on apitest first): the e-Arşiv
+Send/Model page, Check/TaxNumber's row fields, the PDF content type, the cancel call (PUT, no
+body), SendType=ELEKTRONIK / SalesPlatform=NORMAL|INTERNET, the /einvoice/Sale list.
 """
 
 from __future__ import annotations
@@ -220,8 +224,8 @@ class NilveraAdapter:
         return self._document(uuid, kind, "html").decode("utf-8")
 
     def cancel(self, uuid: str, reason: str, kind: str | None = None) -> IssuedInvoice:
-        """e-Arşiv only. ``reason`` stays with the shop's record: the documented call takes no
-        body (see NOTES.md)."""
+        """e-Arşiv only. ``reason`` stays with the shop's record: the call, as other Nilvera
+        clients make it, takes no body (not checked against Nilvera's documentation)."""
         if not reason.strip():
             raise ValueError("a cancellation needs a reason")
         issued, _ = self._find(uuid, kind)
