@@ -217,6 +217,31 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
 
+    # -- Invoicing (services/invoicing; README "Invoices"). Off unless INVOICING_ENABLED. ------
+    INVOICING_ENABLED = _env_bool("INVOICING_ENABLED", False)
+    INVOICING_PROVIDER = os.environ.get("INVOICING_PROVIDER", "local")  # local | nilvera
+    NILVERA_API_KEY = os.environ.get("NILVERA_API_KEY", "")
+    NILVERA_BASE_URL = os.environ.get("NILVERA_BASE_URL", "")
+    NILVERA_TIMEOUT_SECONDS = _env_int("NILVERA_TIMEOUT_SECONDS", 5)
+    NILVERA_EARSIV_SERIES = os.environ.get("NILVERA_EARSIV_SERIES", "")
+    NILVERA_EFATURA_SERIES = os.environ.get("NILVERA_EFATURA_SERIES", "")
+    NILVERA_EFATURA_PROFILE = os.environ.get("NILVERA_EFATURA_PROFILE", "TEMELFATURA")
+    INVOICING_SELLER_VKN = os.environ.get("INVOICING_SELLER_VKN", "")
+    INVOICING_SELLER_NAME = os.environ.get("INVOICING_SELLER_NAME", COOP_NAME)
+    INVOICING_SELLER_TAX_OFFICE = os.environ.get("INVOICING_SELLER_TAX_OFFICE", "")
+    INVOICING_SELLER_ADDRESS = os.environ.get("INVOICING_SELLER_ADDRESS", "")
+    INVOICING_SELLER_DISTRICT = os.environ.get("INVOICING_SELLER_DISTRICT", "")
+    INVOICING_SELLER_CITY = os.environ.get("INVOICING_SELLER_CITY", "Ankara")
+    INVOICING_SELLER_POSTAL_CODE = os.environ.get("INVOICING_SELLER_POSTAL_CODE", "")
+    INVOICING_SELLER_EMAIL = os.environ.get("INVOICING_SELLER_EMAIL", "")
+    INVOICING_SELLER_WEBSITE = os.environ.get("INVOICING_SELLER_WEBSITE", "")
+    INVOICING_LOCAL_EFATURA_USERS = os.environ.get("INVOICING_LOCAL_EFATURA_USERS", "")
+    INVOICING_SHIPPING_VAT_BP = _env_int("INVOICING_SHIPPING_VAT_BP", 2000)
+    INVOICING_BAZAAR_ALWAYS = _env_bool("INVOICING_BAZAAR_ALWAYS", False)
+    INVOICING_MAX_ATTEMPTS = _env_int("INVOICING_MAX_ATTEMPTS", 8)
+    # Withholding (stopaj) on payouts to members with an exemption certificate, basis points.
+    WITHHOLDING_EXEMPT_BP = _env_int("WITHHOLDING_EXEMPT_BP", 0)
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
@@ -267,6 +292,9 @@ class ProductionConfig(Config):
         problem = payment_provider_problem(os.environ, production=True)
         if problem:
             raise RuntimeError(problem)
+        problem = invoicing_problem(os.environ)
+        if problem:
+            raise RuntimeError(problem)
 
 
 def production_problems(config) -> list[str]:
@@ -312,6 +340,34 @@ MONEY_RANGES = (
     ("ORDER_EXPIRY_MINUTES", 1, 24 * 60),
     ("ORDER_LINK_DAYS", 1, 3650),
 )
+
+
+# -- Invoicing in production (services/invoicing): a real integrator with all it is sent. ----
+_INVOICING_NEEDS = (
+    "NILVERA_API_KEY",
+    "NILVERA_BASE_URL",
+    "INVOICING_SELLER_VKN",
+    "INVOICING_SELLER_TAX_OFFICE",
+    "INVOICING_SELLER_ADDRESS",
+    "INVOICING_SELLER_DISTRICT",
+)
+
+
+def invoicing_problem(env) -> str | None:
+    """Why a production process with invoicing on must not start (None when it may)."""
+    if env.get("INVOICING_ENABLED", "").strip().lower() not in {"1", "true", "yes", "on"}:
+        return None
+    if env.get("INVOICING_PROVIDER", "local").strip().lower() != "nilvera":
+        return (
+            "Production issues legal invoices only: set INVOICING_PROVIDER=nilvera "
+            "(or INVOICING_ENABLED=0)."
+        )
+    missing = [name for name in _INVOICING_NEEDS if not env.get(name, "").strip()]
+    if missing:
+        return "Invoicing with Nilvera needs: " + ", ".join(missing)
+    if not env["NILVERA_BASE_URL"].startswith("https://"):
+        return "NILVERA_BASE_URL must be an https:// address in production."
+    return None
 
 
 CONFIGS = {

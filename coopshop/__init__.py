@@ -44,6 +44,7 @@ def create_app(config: str | type | None = None) -> Flask:
     if production and (problems := production_problems(app.config)):
         raise RuntimeError("Production refuses to start: " + "; ".join(problems))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_invoicing(app, production)
 
     # Before any route is added: <int:...> in every blueprint means an id the database can hold.
     app.url_map.converters["int"] = DatabaseIntConverter
@@ -100,9 +101,21 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Bu sayfayı görmek için giriş yapın.")
 
 
+def register_invoicing(app: Flask, production: bool) -> None:
+    """Invoicing answers paid orders and refunds (services.invoicing); with it on, the adapter
+    is built once now so a bad configuration stops the start, not a sale."""
+    from coopshop.services import invoicing
+
+    app.config["INVOICING_REQUIRE_LEGAL"] = production
+    invoicing.install()
+    if app.config.get("INVOICING_ENABLED"):
+        invoicing.settings.adapter(app.config)
+
+
 def register_blueprints(app: Flask) -> None:
     import coopshop.shop.checkout  # noqa: F401  (adds the checkout routes to the shop blueprint)
     import coopshop.shop.impact  # noqa: F401  (adds the public impact page to the shop blueprint)
+    import coopshop.shop.invoices  # noqa: F401  (adds the shopper's invoice to the shop blueprint)
     import coopshop.shop.iyzico_callback  # noqa: F401  (iyzico's return to the shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
     import coopshop.webhooks.geliver  # noqa: F401  (adds /webhooks/geliver)

@@ -116,3 +116,6 @@ def register(app: Flask) -> None:
     from coopshop.cli import shipping as cli_shipping
 
     cli_shipping.register(app)
+    from coopshop.cli import invoices as cli_invoices
+
+    cli_invoices.register(app)

@@ -5,6 +5,7 @@ from coopshop.models.base import Base, utcnow
 from coopshop.models.cash import CashSession, OfflineTicket, PosDevice
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
 from coopshop.models.events import OutboxMessage, WebhookEvent
+from coopshop.models.invoicing import Invoice
 from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
 from coopshop.models.orders import (
     Order,
@@ -32,6 +33,7 @@ __all__ = [
     "Category",
     "Collection",
     "CommissionRate",
+    "Invoice",
     "LedgerEntry",
     "LedgerTransaction",
     "Order",

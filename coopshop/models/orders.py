@@ -90,6 +90,11 @@ class Order(Base):
     il: Mapped[str] = mapped_column(String(40), default="")
     ilce: Mapped[str] = mapped_column(String(60), default="")
     postal_code: Mapped[str] = mapped_column(String(10), default="")
+    # "Kurumsal fatura" (invoicing): who the invoice is made out to when not the buyer herself,
+    # and her VKN (company) or TCKN (consumer); empty means a consumer invoice to buyer_name.
+    buyer_company: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
+    buyer_tax_office: Mapped[str] = mapped_column(String(80), default="", server_default=text("''"))
+    buyer_tax_id: Mapped[str] = mapped_column(String(11), default="", server_default=text("''"))
     subtotal_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     total_kurus: Mapped[int] = mapped_column(BigInteger, default=0)

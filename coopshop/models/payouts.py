@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -66,6 +67,11 @@ class PayoutLine(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus > 0", name="amount_positive"),
         CheckConstraint(f"status IN {LINE_STATUSES!r}", name="status_valid"),
+        CheckConstraint(
+            "withholding_kurus >= 0 AND withholding_kurus < amount_kurus",
+            name="withholding_range",
+        ),
+        CheckConstraint("withholding_bp >= 0 AND withholding_bp < 10000", name="withholding_bp"),
         UniqueConstraint("batch_id", "producer_id"),
     )
 
@@ -83,5 +89,17 @@ class PayoutLine(Base):
     bank_reference: Mapped[str | None] = mapped_column(String(80))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Her tax status when the period closed, and the withholding (stopaj) kept from
+    # ``amount_kurus`` for the tax office: the bank pays amount - withholding.
+    tax_status: Mapped[str] = mapped_column(
+        String(16), default="other", server_default=text("'other'")
+    )
+    withholding_bp: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    withholding_kurus: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+
+    @property
+    def net_kurus(self) -> int:
+        """What the bank transfers to her."""
+        return self.amount_kurus - self.withholding_kurus
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="lines")

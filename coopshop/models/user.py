@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("customer", "producer", "staff", "admin")
 MEMBERSHIP_STATUSES = ("applied", "active", "suspended", "refused")
+# Her tax status, set by an admin: a registered sole trader (she invoices the cooperative), a
+# home producer with an exemption certificate (esnaf muafiyeti: the cooperative issues a gider
+# pusulası and withholds), or other (no document of hers).
+TAX_STATUSES = ("sole_trader", "exempt", "other")
 
 
 class User(Base):
@@ -75,6 +79,7 @@ class ProducerProfile(Base):
             "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
             name="commission_range",
         ),
+        CheckConstraint(f"tax_status IN {TAX_STATUSES!r}", name="tax_status_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,6 +96,12 @@ class ProducerProfile(Base):
     application_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    tax_status: Mapped[str] = mapped_column(
+        String(16), default="other", server_default=text("'other'")
+    )
+    tax_id: Mapped[str] = mapped_column(String(11), default="", server_default=text("''"))
+    exemption_number: Mapped[str] = mapped_column(String(40), default="", server_default=text("''"))
+    exemption_expires: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(back_populates="producer")
 

@@ -108,6 +108,7 @@ def checkout():
                 il=form.il.data,
                 ilce=form.ilce.data.strip(),
                 postal_code=(form.postal_code.data or "").strip(),
+                **form.invoice_details(),
             ),
             method=form.method.data,
             card_payment_method=provider.payment_method,

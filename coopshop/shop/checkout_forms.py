@@ -6,11 +6,12 @@ from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from coopshop.turkey import PROVINCES
+from coopshop.web.invoice_fields import InvoiceFieldsMixin
 
 _REQUIRED = _l("Bu alan zorunlu.")
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
     name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), Length(max=120)])
     email = EmailField(
         _l("E-posta"),

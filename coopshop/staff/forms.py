@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange
 
 from coopshop.services.sales.orders import MAX_QUANTITY
 from coopshop.web.fields import KurusField
+from coopshop.web.invoice_fields import InvoiceFieldsMixin
 
 _REQUIRED = _l("Bu alan zorunlu.")
 
@@ -67,7 +68,8 @@ class PosLineForm(FlaskForm):
     code = HiddenField(validators=[InputRequired()])
 
 
-class PosPayForm(FlaskForm):
+class PosPayForm(InvoiceFieldsMixin, FlaskForm):
+    name_needs_tax_id = False  # the buyer's name alone asks for an invoice at the desk
     ticket_ref = HiddenField(validators=[InputRequired()])
     # Sent by the button pressed ("Nakit" or "Kart"), not rendered as a field of its own.
     method = StringField(validators=[InputRequired(_l("Ödeme yöntemi seçin."))])

@@ -14,7 +14,7 @@ from flask_login import current_user
 from coopshop.services.bazaar import cash
 from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import DomainError, NotFound
-from coopshop.services.sales.orders import LineRequest
+from coopshop.services.sales.orders import Buyer, LineRequest
 from coopshop.staff.forms import ActionForm, PosAddForm, PosLineForm, PosPayForm
 from coopshop.staff.routes import bp
 from coopshop.web.permissions import roles_required
@@ -136,6 +136,14 @@ def pos_clear(session_id: int):
     return redirect(url_for("staff.pos", session_id=session_id))
 
 
+def _invoice_buyer(form: PosPayForm) -> Buyer | None:
+    """The buyer who asked for an invoice at the desk (None when nobody asked)."""
+    details = form.invoice_details()
+    if not details["company"] and not details["tax_id"]:
+        return None
+    return Buyer(name=details["company"], **details)
+
+
 @bp.post("/sessions/<int:session_id>/pos/pay")
 @roles_required(*STAFF)
 def pos_pay(session_id: int):
@@ -162,7 +170,13 @@ def pos_pay(session_id: int):
         return _render(cash_session, state, pay_form=form, status=422)
     lines = [LineRequest(code=code, quantity=qty) for code, qty in state["items"]]
     outcome = attempt(
-        bazaar.sell_ticket, session_id, lines, method, current_user.id, form.ticket_ref.data
+        bazaar.sell_ticket,
+        session_id,
+        lines,
+        method,
+        current_user.id,
+        form.ticket_ref.data,
+        buyer=_invoice_buyer(form),
     )
     if not outcome.ok:
         return _render(cash_session, state, pay_form=form, status=409)

@@ -25,7 +25,13 @@ from coopshop.services.core import audit
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import fulfilment, orders
-from coopshop.services.sales.orders import MAX_QUANTITY, LineRequest, NewOrder, PaymentInfo
+from coopshop.services.sales.orders import (
+    MAX_QUANTITY,
+    Buyer,
+    LineRequest,
+    NewOrder,
+    PaymentInfo,
+)
 
 PAYMENT_METHODS = ("cash", "card_terminal")
 CODE_MAX = 16
@@ -180,6 +186,7 @@ def sell(
     settings: CoopSettings | None = None,
     now: datetime | None = None,
     already_sold: bool = False,
+    buyer: Buyer | None = None,
 ) -> Order:
     """Sell ``lines`` at the desk of an open cash session: the order is created, its stock
     taken, paid by ``payment_method`` ("cash" or "card_terminal") and booked, in one go.
@@ -218,6 +225,7 @@ def sell(
             created_by_id=actor_id,
             cash_session_id=session.id,
             already_sold=already_sold,
+            buyer=buyer or Buyer(),  # named when she asked for an invoice at the desk
         ),
         settings=settings,
         now=now,
@@ -251,12 +259,16 @@ def sell_ticket(
     payment_method: str,
     actor_id: int | None,
     ticket_ref: str,
+    buyer: Buyer | None = None,
 ) -> Order:
     """The desk's one press: ``sell`` the ticket, or, when a second click sold the same ticket at
-    the same moment (the unique payment reference stopped this one), answer with that sale."""
+    the same moment (the unique payment reference stopped this one), answer with that sale.
+    ``buyer``: who asked for an invoice at the desk (name, TCKN/VKN), if anyone did."""
     try:
         with db.session.begin_nested():
-            return sell(cash_session_id, lines, payment_method, actor_id, ticket_ref=ticket_ref)
+            return sell(
+                cash_session_id, lines, payment_method, actor_id, ticket_ref=ticket_ref, buyer=buyer
+            )
     except IntegrityError:
         order = order_for_ticket(ticket_ref)
         if order is None:

@@ -49,6 +49,7 @@ INSTALMENTS = "coop:instalments"  # what a shopper paid above the price for taks
 ADJUSTMENTS = "coop:adjustments"
 OVER_SHORT = "cash:over_short"
 PAYOUTS = "bank:payouts"
+WITHHOLDING = "tax:withholding"
 
 # The kind of an account follows from the first part of its code.
 _KIND_BY_PREFIX = {
@@ -56,6 +57,7 @@ _KIND_BY_PREFIX = {
     "bank": "asset",
     "producer": "liability",
     "vat": "liability",
+    "tax": "liability",  # tax:withholding, the stopaj kept from payouts for the tax office
     "coop": "revenue",
     "fees": "expense",
     "cash": "expense",

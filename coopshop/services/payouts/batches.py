@@ -47,6 +47,7 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import producer_profile
+from coopshop.services.payouts import withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LEFT_OUT_REASONS = ("below_minimum", "negative_balance", "not_active", "no_iban", "invalid_iban")
@@ -160,15 +161,15 @@ def close_period(
         if reason is not None:
             left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
             continue
-        lines.append(
-            PayoutLine(
-                producer_id=producer_id,
-                amount_kurus=amount,
-                iban=normalize_iban(producer.iban),
-                account_name=(producer.user.name or producer.display_name)[:120],
-                status="pending",
-            )
+        line = PayoutLine(
+            producer_id=producer_id,
+            amount_kurus=amount,
+            iban=normalize_iban(producer.iban),
+            account_name=(producer.user.name or producer.display_name)[:120],
+            status="pending",
         )
+        withholding.apply(line, producer)  # stopaj by her tax status
+        lines.append(line)
     if not lines:
         return None, left_out
 
@@ -251,16 +252,8 @@ def approve(
     for line in batch.lines:
         ledger.post(
             "payout",
-            [
-                ledger.Leg(
-                    ledger.producer_account_code(line.producer_id),
-                    line.amount_kurus,
-                    producer_id=line.producer_id,
-                    available_at=batch.cutoff,
-                ),
-                ledger.Leg(ledger.PAYOUTS, -line.amount_kurus),
-            ],
-            memo=f"Ödeme {label} #{line.id}",
+            withholding.payout_legs(line, batch.cutoff),
+            memo=f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line),
             payout_line_id=line.id,
             actor_id=actor_id,
             now=now,
@@ -356,15 +349,7 @@ def mark_line_failed(
         raise Conflict(_l("Bu satır zaten başarısız olarak işaretlenmiş."), line_id=line.id)
     ledger.post(
         "payout_failed",
-        [
-            ledger.Leg(
-                ledger.producer_account_code(line.producer_id),
-                -line.amount_kurus,
-                producer_id=line.producer_id,
-                available_at=batch.cutoff,
-            ),
-            ledger.Leg(ledger.PAYOUTS, line.amount_kurus),
-        ],
+        withholding.payout_legs(line, batch.cutoff, sign=-1),
         memo=f"Ödeme geri döndü {period_label(batch)} #{line.id}: {reason}",
         payout_line_id=line.id,
         actor_id=actor_id,

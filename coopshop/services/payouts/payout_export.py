@@ -38,7 +38,7 @@ def export_csv(batch_id: int, actor_id: int | None) -> bytes:
             (
                 line.account_name,
                 line.iban,
-                format_amount(line.amount_kurus),
+                format_amount(line.net_kurus),  # after the withholding kept for the tax office
                 f"{DESCRIPTION_PREFIX} {label} #{line.id}",
             )
         )
@@ -47,6 +47,7 @@ def export_csv(batch_id: int, actor_id: int | None) -> bytes:
         "payout.batch_exported",
         batch,
         lines=len(pending),
-        total_kurus=sum(line.amount_kurus for line in pending),
+        total_kurus=sum(line.net_kurus for line in pending),
+        withholding_kurus=sum(line.withholding_kurus for line in pending),
     )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -29,6 +29,7 @@ from coopshop.models import (
 from coopshop.models.orders import ORDER_TRANSITIONS
 from coopshop.money import BP
 from coopshop.services.books import commission
+from coopshop.services.core import hooks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -59,6 +60,10 @@ class Buyer:
     il: str = ""
     ilce: str = ""
     postal_code: str = ""
+    # "Kurumsal fatura": the invoice's addressee, tax office and VKN/TCKN (all optional).
+    company: str = ""
+    tax_office: str = ""
+    tax_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -298,6 +303,9 @@ def create_order(
         il=new.buyer.il,
         ilce=new.buyer.ilce,
         postal_code=new.buyer.postal_code,
+        buyer_company=new.buyer.company,
+        buyer_tax_office=new.buyer.tax_office,
+        buyer_tax_id=new.buyer.tax_id,
         created_at=now,
         expires_at=(
             now + timedelta(minutes=settings.order_expiry_minutes)
@@ -422,6 +430,7 @@ def mark_paid(
             now=order.paid_at,
             surcharge_kurus=payment.surcharge_kurus,
         )
+    hooks.emit("order.paid", order)  # invoicing writes the order's invoice row
     return True
 
 

@@ -19,6 +19,7 @@ from coopshop.db import db
 from coopshop.models import LedgerEntry, LedgerTransaction, Order, Refund, RefundLine, utcnow
 from coopshop.money import refund_delta
 from coopshop.services.books import ledger
+from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales.orders import lock_order
@@ -181,6 +182,7 @@ def create_refund(
         actor_id=actor_id,
         now=now,
     )
+    hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
 
 

@@ -1,0 +1,95 @@
+"""Admin pages: a member's tax status, and the gider pusulası of a payout line to an exempt
+member (routes on the admin blueprint). Only admins."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+
+from coopshop.admin.routes import bp
+from coopshop.db import db
+from coopshop.models import PayoutLine, ProducerProfile
+from coopshop.services.members import tax_status as tax_service
+from coopshop.services.payouts.batches import period_label
+from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
+
+
+class TaxStatusForm(FlaskForm):
+    tax_status = SelectField(
+        _l("Vergi durumu"),
+        choices=[SelectChoice(k, v) for k, v in tax_service.TAX_STATUS_LABELS.items()],
+        validators=[InputRequired(_l("Vergi durumunu seçin."))],
+    )
+    tax_id = StringField(_l("TCKN / VKN"), validators=[Optional(), Length(max=20)])
+    exemption_number = StringField(
+        _l("Muafiyet belgesi numarası"), validators=[Optional(), Length(max=40)]
+    )
+    exemption_expires = DateField(
+        _l("Belgenin geçerlilik sonu"),
+        validators=[Optional()],
+        format=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+
+
+def _profile_or_404(producer_id: int) -> ProducerProfile:
+    profile = db.session.get(ProducerProfile, producer_id)
+    if profile is None:
+        abort(404)
+    return profile
+
+
+@bp.route("/members/<int:producer_id>/tax", methods=["GET", "POST"])
+@roles_required("admin")
+def member_tax(producer_id: int):
+    from flask_login import current_user
+
+    profile = _profile_or_404(producer_id)
+    form = TaxStatusForm(obj=profile if request.method == "GET" else None)
+    if form.validate_on_submit():
+        new = tax_service.TaxStatus(
+            status=form.tax_status.data,
+            tax_id=form.tax_id.data or "",
+            exemption_number=form.exemption_number.data or "",
+            exemption_expires=form.exemption_expires.data,
+        )
+        outcome = attempt(
+            tax_service.set_tax_status,
+            producer_id,
+            new,
+            current_user.id,
+            form=form,
+            fields={"status": "tax_status"},
+        )
+        if outcome.ok:
+            flash(_("Vergi durumu kaydedildi."), "success")
+            return redirect(url_for("admin.member", producer_id=producer_id))
+        return render_template("admin/member_tax.html", profile=profile, form=form), outcome.status
+    status = 400 if form.errors else 200
+    return render_template("admin/member_tax.html", profile=profile, form=form), status
+
+
+@bp.get("/payouts/lines/<int:line_id>/gider-pusulasi")
+@roles_required("admin")
+def payout_voucher(line_id: int):
+    line = db.session.get(PayoutLine, line_id)
+    if line is None or line.tax_status != "exempt":
+        abort(404)
+    profile = db.session.get(ProducerProfile, line.producer_id)
+    return render_template(
+        "admin/payouts/voucher.html",
+        line=line,
+        batch=line.batch,
+        profile=profile,
+        period=period_label(line.batch),
+    )
+
+
+@bp.app_template_global("tax_status_label")
+def tax_status_label(status: str) -> str:
+    return str(tax_service.TAX_STATUS_LABELS.get(status, status))

@@ -1,0 +1,184 @@
+"""The invoice rows: a paid order's invoice and a refund's answer, written in the caller's
+transaction with their UUID, buyer, lines and totals fixed before any call to the integrator.
+
+Lines, VAT per rate and totals come from the order's line snapshots (interface.build_totals, to
+the kuruş); shipping is its own line at the shipping VAT rate. The gross of a sale's invoice is
+the order's total, and this module refuses to write one that is not.
+"""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from coopshop.db import db
+from coopshop.models import Invoice, Order, Refund, utcnow
+from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Totals, build_totals
+from coopshop.services.invoicing.settings import InvoicingSettings
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+SHIPPING_LINE = "Kargo"
+ANONYMOUS_BUYER = "Nihai Tüketici"
+
+
+def wants_invoice(order: Order, settings: InvoicingSettings) -> bool:
+    """Every paid online or transfer order; a bazaar sale when the buyer gave her name at the
+    desk, or every one when INVOICING_BAZAAR_ALWAYS says so."""
+    if order.channel != "bazaar":
+        return True
+    return settings.bazaar_always or bool(order.buyer_name.strip() or order.buyer_tax_id)
+
+
+def order_lines(order: Order, settings: InvoicingSettings) -> list[LineInput]:
+    lines = [
+        LineInput(line.title, line.quantity, line.unit_price_kurus, line.vat_bp)
+        for line in order.lines
+    ]
+    if order.shipping_kurus:
+        lines.append(LineInput(SHIPPING_LINE, 1, order.shipping_kurus, settings.shipping_vat_bp))
+    return lines
+
+
+def sale_invoice(order_id: int) -> Invoice | None:
+    return db.session.scalar(
+        select(Invoice).where(Invoice.order_id == order_id, Invoice.purpose == "sale")
+    )
+
+
+def documents_of(order_id: int) -> list[Invoice]:
+    return list(
+        db.session.scalars(select(Invoice).where(Invoice.order_id == order_id).order_by(Invoice.id))
+    )
+
+
+def _snapshot(totals: Totals) -> dict:
+    return {
+        "lines": [
+            [
+                li.name,
+                li.quantity,
+                li.unit_price_kurus,
+                li.vat_bp,
+                li.gross_kurus,
+                li.net_kurus,
+                li.vat_kurus,
+            ]
+            for li in totals.lines
+        ],  # fmt: skip
+        "by_rate": [
+            [bp, net, vat]
+            for (bp, net), (_, vat) in zip(totals.net_by_rate, totals.vat_by_rate, strict=True)
+        ],
+        "net_kurus": totals.net_kurus,
+        "vat_kurus": totals.vat_kurus,
+        "gross_kurus": totals.gross_kurus,
+    }
+
+
+def _buyer(order: Order) -> dict:
+    name = (order.buyer_company or order.buyer_name).strip() or ANONYMOUS_BUYER
+    address = " ".join(p for p in (order.address_line, order.ilce, order.il) if p).strip()
+    return {
+        "buyer_name": name[:200],
+        "buyer_tax_id": order.buyer_tax_id or CONSUMER_TCKN,
+        "buyer_tax_office": order.buyer_tax_office,
+        "buyer_address": address,
+        "buyer_email": order.buyer_email,
+    }
+
+
+def create_for_order(order: Order, settings: InvoicingSettings) -> Invoice:
+    """The order's one sale invoice, pending; the existing one when it has it already."""
+    existing = sale_invoice(order.id)
+    if existing is not None:
+        return existing
+    totals = build_totals(order_lines(order, settings))
+    if totals.gross_kurus != order.total_kurus:  # the snapshots and the order disagree
+        raise AssertionError(f"invoice total {totals.gross_kurus} != order {order.total_kurus}")
+    invoice = Invoice(
+        uuid=str(uuidlib.uuid4()),
+        order_id=order.id,
+        purpose="sale",
+        provider=settings.provider,
+        status="pending",
+        created_at=utcnow(),
+        **_buyer(order),
+        **_snapshot(totals),
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    return invoice
+
+
+def refund_lines(refund: Refund, settings: InvoicingSettings) -> list[LineInput]:
+    """The refunded lines: whole units where the amount is whole units, else one line of it."""
+    lines = []
+    for rl in sorted(refund.lines, key=lambda r: r.line_id):
+        line = rl.line
+        unit = line.unit_price_kurus
+        if unit and rl.amount_kurus % unit == 0:
+            lines.append(LineInput(line.title, rl.amount_kurus // unit, unit, line.vat_bp))
+        else:
+            lines.append(LineInput(line.title, 1, rl.amount_kurus, line.vat_bp))
+    if refund.shipping_kurus:
+        lines.append(LineInput(SHIPPING_LINE, 1, refund.shipping_kurus, settings.shipping_vat_bp))
+    return lines
+
+
+def cancellable(original: Invoice, order: Order, refund: Refund, now: datetime) -> bool:
+    """An e-Arşiv may be cancelled only for the whole invoice, by its first refund, and before
+    it is reported to GİB: taken here as the Istanbul day it was issued (or not issued yet)."""
+    if original.kind == "efatura":
+        return False
+    if refund.amount_kurus != original.gross_kurus or len(order.refunds) > 1:
+        return False
+    if original.issued_at is None:
+        return original.status != "issued"
+    return original.issued_at.astimezone(ISTANBUL).date() == now.astimezone(ISTANBUL).date()
+
+
+def create_for_refund(
+    refund: Refund, settings: InvoicingSettings, now: datetime | None = None
+) -> Invoice | None:
+    """The document answering ``refund``: a cancellation of the whole e-Arşiv when the rules
+    allow it, else a return record with the refunded lines. None when the order has no invoice."""
+    now = now or utcnow()
+    order = refund.order
+    original = sale_invoice(order.id)
+    if original is None:
+        return None
+    common = {
+        "uuid": str(uuidlib.uuid4()),
+        "order_id": order.id,
+        "original_id": original.id,
+        "refund_id": refund.id,
+        "provider": original.provider,
+        "kind": original.kind,
+        "reason": refund.reason or "İade",
+        "created_at": now,
+        "buyer_name": original.buyer_name,
+        "buyer_tax_id": original.buyer_tax_id,
+        "buyer_tax_office": original.buyer_tax_office,
+        "buyer_address": original.buyer_address,
+        "buyer_email": original.buyer_email,
+    }
+    if cancellable(original, order, refund, now):
+        doc = Invoice(
+            purpose="cancellation",
+            status="pending",
+            lines=original.lines,
+            by_rate=original.by_rate,
+            net_kurus=original.net_kurus,
+            vat_kurus=original.vat_kurus,
+            gross_kurus=original.gross_kurus,
+            **common,
+        )
+    else:
+        totals = build_totals(refund_lines(refund, settings))
+        doc = Invoice(purpose="return", status="recorded", **common, **_snapshot(totals))
+    db.session.add(doc)
+    db.session.flush()
+    return doc

@@ -1,0 +1,67 @@
+"""Withholding (stopaj) on payouts, by the member's tax status.
+
+A member with an exemption certificate (esnaf muafiyeti, GVK art. 9) sells to the cooperative
+without an invoice of her own: the cooperative issues a gider pusulası for each payout and keeps
+the withholding for the tax office. The rate is a setting in basis points (WITHHOLDING_EXEMPT_BP,
+may be zero); the amount is rounded half up to the kuruş. The payout's one ledger transaction
+takes the whole amount from her balance and splits it: the bank pays the rest, the withholding
+is a liability to the tax office (``tax:withholding``). A payout that comes back reverses both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from flask import current_app
+
+from coopshop.models import PayoutLine, ProducerProfile
+from coopshop.money import BP, kurus_text, round_half_up
+from coopshop.services.books import ledger
+
+# The document each status calls for on a payout line.
+DOCUMENT = {"exempt": "gider_pusulasi", "sole_trader": "her_invoice", "other": None}
+
+
+def rate_bp(tax_status: str, config: Mapping | None = None) -> int:
+    config = current_app.config if config is None else config
+    if tax_status != "exempt":
+        return 0
+    return int(config.get("WITHHOLDING_EXEMPT_BP", 0))
+
+
+def withholding(amount_kurus: int, bp: int) -> int:
+    """round_half_up(amount × bp / 10000): 100.000,00 at 2 % is 2.000,00."""
+    if not 0 <= bp < BP:
+        raise ValueError("withholding rate must be 0 to 9999 basis points")
+    return round_half_up(amount_kurus * bp, BP)
+
+
+def apply(line: PayoutLine, producer: ProducerProfile, config: Mapping | None = None) -> None:
+    """Snapshot her tax status on the line and the withholding it calls for."""
+    line.tax_status = producer.tax_status
+    line.withholding_bp = rate_bp(producer.tax_status, config)
+    line.withholding_kurus = withholding(line.amount_kurus, line.withholding_bp)
+
+
+def payout_legs(line: PayoutLine, available_at: datetime, sign: int = 1) -> list[ledger.Leg]:
+    """Her balance → the bank (net) and the tax office (withholding); ``sign=-1`` reverses."""
+    return [
+        ledger.Leg(
+            ledger.producer_account_code(line.producer_id),
+            sign * line.amount_kurus,
+            producer_id=line.producer_id,
+            available_at=available_at,
+        ),
+        ledger.Leg(ledger.PAYOUTS, -sign * line.net_kurus),
+        ledger.Leg(ledger.WITHHOLDING, -sign * line.withholding_kurus),
+    ]
+
+
+def memo_suffix(line: PayoutLine) -> str:
+    """What her statement says about the withholding (empty when none was kept)."""
+    if not line.withholding_kurus:
+        return ""
+    whole, frac = divmod(line.withholding_bp, 100)
+    rate = f"%{whole}" + (f",{frac:02d}".rstrip("0") if frac else "")
+    return f" (stopaj {rate}: {kurus_text(line.withholding_kurus)}, gider pusulası)"
