@@ -2,14 +2,14 @@
 "kurumsal fatura" fields of an order (addressee, tax office, VKN/TCKN).
 
 Revision ID: 0100_invoicing
-Revises: 0100_iyzico_payments
+Revises: 0100_shipping_labels
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0100_invoicing'
-down_revision = "0100_iyzico_payments"
+down_revision = "0100_shipping_labels"
 branch_labels = None
 depends_on = None
 
