@@ -42,6 +42,7 @@ PUBLIC = {
     "shop.cart_remove",
     "shop.checkout",
     "shop.order_status",  # its own check: the signed link, the buyer or staff
+    "shop.order_invoice",  # the order page's own check (signed link, buyer or staff)
     "shop.demo_pay",
     "shop.demo_pay_submit",
     "shop.set_language",
@@ -62,6 +63,10 @@ ANY_ACCOUNT = {
     "auth.end_sessions",
 }
 ADMIN_ONLY = {
+    "admin.invoices",
+    "admin.invoice_retry",
+    "admin.member_tax",
+    "admin.payout_voucher",
     "admin.impact",
     "admin.impact_csv",
     "admin.impact_json",
