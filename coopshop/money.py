@@ -218,8 +218,8 @@ def refund_delta(
         raise ValueError("a refund cannot exceed what remains of the line")
     after = allocate(refunded_before + refund, vat_bp, commission_bp, shares_bp, tie_offset)
     before = allocate(refunded_before, vat_bp, commission_bp, shares_bp, tie_offset)
-    if makers_before is None:
-        makers_before = before.makers
+    if makers_before is None:  # no booked history given: the plain cumulative difference
+        return after - before
     sale = allocate(gross, vat_bp, commission_bp, shares_bp, tie_offset)
     makers_after = refund_makers(sum(after.makers), after.makers, makers_before, sale.makers)
     return Allocation(
