@@ -4,7 +4,6 @@ the settings that choose an adapter."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -13,11 +12,9 @@ from hypothesis import strategies as st
 from coopshop.services.shipping.base import (
     STATUSES,
     TERMINAL_STATUSES,
-    Address,
     Offer,
     Parcel,
     ShippingError,
-    TrackingEvent,
     WebhookRejected,
     apply_event,
     parse_kurus,
@@ -29,27 +26,13 @@ from coopshop.services.shipping.carriers import (
     tracking_url,
 )
 from coopshop.services.shipping.geliver import GeliverAdapter
-
-SENDER = Address(
-    name="BELMEK Kadın Kooperatifi",
-    phone="+905321112233",
-    email="kargo@coopshop.test",
-    address1="Kızılay Mah. Atatürk Blv. No:1",
-    city_name="Ankara",
-    city_code="06",
-    district_name="Çankaya",
-    zip="06420",
+from tests.shipping_cases import (
+    PARCEL,
+    RECIPIENT,
+    SENDER,
+    _at,
+    _event,
 )
-RECIPIENT = Address(
-    name="Ayşe Yılmaz",
-    phone="+905051234568",
-    email="ayse@example.com",
-    address1="Caferağa Mah. Moda Cad. 12/3",
-    city_name="İstanbul",
-    city_code="34",
-    district_name="Kadıköy",
-)
-PARCEL = Parcel(weight_g=1250, length_cm=30, width_cm=20, height_cm=10)
 
 
 @pytest.fixture
@@ -67,29 +50,6 @@ def geliver(standin):
         timeout=0.5,
         offers_wait=2.0,
         offers_poll_interval=0.01,
-    )
-
-
-def _offer_for(adapter, order_ref="CS-1001", carrier="aras"):
-    offers = adapter.offers(PARCEL, SENDER, RECIPIENT, order_ref=order_ref)
-    return next(o for o in offers if o.carrier == carrier)
-
-
-def _label(adapter, order_ref="CS-1001"):
-    return adapter.buy_label(_offer_for(adapter, order_ref))
-
-
-def _at(minutes: int) -> datetime:
-    return datetime(2026, 5, 4, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
-
-
-def _event(status: str, minutes: int, event_id: str | None = None) -> TrackingEvent:
-    return TrackingEvent(
-        provider_event_id=event_id or f"{status}@{minutes}",
-        provider_ref="shp-1",
-        tracking_number="123",
-        status=status,
-        occurred_at=_at(minutes),
     )
 
 
