@@ -10,6 +10,8 @@ CHROMIUM := /usr/bin/chromium
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FLASK := $(BIN)/flask --app wsgi
+# `make run PORT=8000` when 5000 is taken (AirPlay takes it on many Macs).
+PORT ?= 5000
 # `make run` is development (wsgi.py alone means production).
 DEV_FLASK := FLASK_CONFIG=development $(FLASK)
 
@@ -47,7 +49,7 @@ translations: $(STAMP)
 run: $(STAMP) translations
 	$(DEV_FLASK) db upgrade
 	$(DEV_FLASK) seed-demo --if-empty
-	$(DEV_FLASK) run --host 127.0.0.1 --port 5000
+	$(DEV_FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The browser tests are deselected here (pyproject.toml: -m "not e2e"); `make e2e` runs them.
 test: $(DEV_STAMP) translations

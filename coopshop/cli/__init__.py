@@ -66,7 +66,7 @@ def seed_demo(if_empty: bool, seed: int) -> None:
         click.echo("database already has data; demo data not loaded")
         return
     try:
-        summary = demo.seed(seed=seed)
+        summary = demo.seed(seed=seed, progress=click.echo)
     except DomainError as exc:  # a database with data, or a production config
         db.session.rollback()
         click.echo(f"error: {exc.message}", err=True)

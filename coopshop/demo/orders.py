@@ -283,9 +283,12 @@ class OrderSimulator:
             session.closed_by_id = self.staff_id
             session.closed_at = opened + timedelta(hours=9, minutes=15)
 
-    def run(self, count: int) -> None:
+    def run(self, count: int, progress: Callable[[str], None] | None = None) -> None:
         plans = self.plan(count)
-        for plan in plans:
+        step = max(1, len(plans) // 10)
+        for done, plan in enumerate(plans, start=1):
             self.execute(plan)
+            if progress and (done % step == 0 or done == len(plans)):
+                progress(f"  {done}/{len(plans)} orders")
         self.close_sessions()
         db.session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -87,6 +88,7 @@ class Summary:
     channels: dict[str, int] = field(default_factory=dict)
     cash_sessions: int = 0
     paid_total_kurus: int = 0
+    paid_shipping_kurus: int = 0
     ledger_sales: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
     password: str = DEMO_PASSWORD
@@ -109,8 +111,10 @@ class Summary:
             f"  orders         {sum(self.orders.values())} ({parts(self.orders)})",
             f"  channels       {parts(self.channels)}",
             f"  cash sessions  {self.cash_sessions} (closed)",
-            f"  paid sales     {kurus_text(self.paid_total_kurus, 'tr')} in {self.ledger_sales}"
-            " ledger sales",
+            # The reports' "Brüt satış" is the goods; shipping is said apart, so the two agree.
+            f"  paid goods     {kurus_text(self.paid_total_kurus - self.paid_shipping_kurus, 'tr')}"
+            f" (orders {kurus_text(self.paid_total_kurus, 'tr')} with shipping"
+            f" {kurus_text(self.paid_shipping_kurus, 'tr')}) in {self.ledger_sales} ledger sales",
             "",
             f"Demo logins (password for all: {self.password}; demo data only, never on a real "
             "server):",
@@ -402,12 +406,15 @@ def seed(
     orders: int = 240,
     now: datetime | None = None,
     upload_dir: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Summary:
     """Load demo data into an empty database (adds and flushes; the caller commits).
 
     The defaults are the full demo; tests pass smaller numbers. Refuses a database that already
-    has accounts, and an app not configured for demo payments (production).
+    has accounts, and an app not configured for demo payments (production). ``progress`` hears
+    one line per step (the CLI prints them: the full demo takes a while).
     """
+    say = progress or (lambda _line: None)
     if not current_app.config.get("DEMO_PAYMENTS"):
         raise Conflict(_l("Demo verisi yalnızca geliştirme ve deneme ortamında yüklenebilir."))
     if user_service.count_users() > 0:
@@ -419,20 +426,28 @@ def seed(
     seeder = _Seeder(rng, now, upload_dir or current_app.config["UPLOAD_DIR"])
     logins = [
         DemoLogin("admin", "admin@example.org", "Meltem Karaca"),
+        # Approving a payout batch takes a second admin (four eyes): the demo has one.
+        DemoLogin("admin", "admin2@example.org", "Hatice Demir"),
         DemoLogin("staff", "staff@example.org", "Büşra Tan"),
         DemoLogin("producer", "ayse@example.org", "Ayşe Yılmaz"),
         DemoLogin("customer", "customer@example.org", "Selin Aksoy"),
     ]
     team = {}
-    for login in logins[:2]:
-        team[login.role] = demo_login(login.email, login.name, login.role)
-        team[login.role].created_at = now - timedelta(days=400)
+    say("accounts: admins and staff")
+    for login in logins[:3]:
+        user = demo_login(login.email, login.name, login.role)
+        user.created_at = now - timedelta(days=400)
+        team.setdefault(login.role, user)
         seeder.emails.add(login.email)
+    say("catalogue: collections and categories")
     seeder.catalog()
-    seeder.members(producers, logins[2].email)
+    say(f"members: {producers} producers")
+    seeder.members(producers, logins[3].email)
+    say("pictures")
     seeder.make_pictures()
+    say(f"products: {products}")
     catalog = seeder.products(products)
-    customers = seeder.customers(max(3, orders // 12), logins[3].email)
+    customers = seeder.customers(max(3, orders // 12), logins[4].email)
 
     simulator = OrderSimulator(
         rng=rng,
@@ -445,12 +460,16 @@ def seed(
         make_buyer=seeder.address,
         bazaars=BAZAARS,
     )
-    simulator.run(orders)
+    say(f"orders: {orders} (online, bank transfer and bazaar desks, with their ledger)")
+    simulator.run(orders, progress=say)
     return _summarise(seed, logins, seeder)
 
 
 def _summarise(seed_value: int, logins: list[DemoLogin], seeder: _Seeder) -> Summary:
     paid = select(func.coalesce(func.sum(Order.total_kurus), 0)).where(Order.status == "paid")
+    shipping = select(func.coalesce(func.sum(Order.shipping_kurus), 0)).where(
+        Order.status == "paid"
+    )
     co_made = (
         select(ProductMaker.product_id)
         .group_by(ProductMaker.product_id)
@@ -473,6 +492,7 @@ def _summarise(seed_value: int, logins: list[DemoLogin], seeder: _Seeder) -> Sum
         channels=_by(Order.channel),
         cash_sessions=_count(select(func.count()).select_from(CashSession)),
         paid_total_kurus=_count(paid),
+        paid_shipping_kurus=_count(shipping),
         ledger_sales=_count(
             select(func.count())
             .select_from(LedgerTransaction)

@@ -27,12 +27,20 @@ def order_status_label(status: str) -> str:
     return str(_ORDER_STATUS.get(status, status))
 
 
+def locale_code() -> str:
+    return str(get_locale() or "tr")
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(order_status_label)
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(when, "when")
 
+    # A global, not only a context variable: macros imported without context (the product cards)
+    # see globals, so English pages show English titles there too.
+    app.add_template_global(locale_code)
+
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale() or "tr")}
+        return {"current_locale": locale_code()}

@@ -126,9 +126,14 @@ def test_full_seed_through_the_cli(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    for email in ("admin@example.org", "staff@example.org", "ayse@example.org"):
+    for email in ("admin@example.org", "admin2@example.org", "staff@example.org"):
         assert email in result.output
+    assert "ayse@example.org" in result.output
     assert "customer@example.org" in result.output and "demo-12345" in result.output
+    # Progress while it works (the full demo takes a while), then the goods total the reports
+    # call "Brüt satış", with shipping said apart.
+    assert "orders: 240" in result.output and "240/240 orders" in result.output
+    assert "paid goods" in result.output and "with shipping" in result.output
     db.session.remove()
 
     assert _count(ProducerProfile) == 40

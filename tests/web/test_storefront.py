@@ -479,3 +479,22 @@ def test_cart_forms_carry_a_csrf_token_and_need_it(client, app, monkeypatch):
     )
     assert response.status_code == 302
     assert _cart(client) == {str(product.id): 1}
+
+
+# --- English pages ---------------------------------------------------------------------------
+
+
+def test_english_product_cards_show_english_titles(client):
+    """The cards are a macro imported without context; they still follow the page's language."""
+    collection = CollectionFactory(slug="ipek-yolu", name_tr="İpek Yolu", position=1)
+    product = ProductFactory(
+        title_tr="Kilim Yastık", title_en="Kilim Cushion", collection=collection
+    )
+    english = {"Accept-Language": "en"}
+    for url in ("/", "/collections/ipek-yolu", "/search?q=kilim"):
+        html = _html(client.get(url, headers=english))
+        assert "Kilim Cushion" in html, url
+        assert "Kilim Yastık" not in html, url
+    html = _html(client.get("/"))
+    assert "Kilim Yastık" in html
+    assert f"/products/{product.id}-" in html
