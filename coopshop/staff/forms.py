@@ -82,6 +82,8 @@ class ActionForm(FlaskForm):
 
 
 class ConfirmTransferForm(FlaskForm):
+    # The card's own order number: a confirmation typed into one card never pays another order.
+    number = HiddenField(validators=[InputRequired()])
     reference = StringField(
         _l("Banka referansı (dekont no)"),
         validators=[InputRequired(_l("Banka referansını (dekont no) yazın.")), Length(max=255)],

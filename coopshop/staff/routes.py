@@ -27,15 +27,16 @@ def home():
     )
 
 
-def done_or_warn(queue_endpoint: str, action, *args, done=None):
-    """A queue's one-press change in its unit of work, then back to the queue: ``done(value)``
-    says what happened; a refusal (not ready, done already, gone) is said as a warning."""
+def done_or_warn(queue_endpoint: str, action, *args, done=None, params: dict | None = None):
+    """A queue's one-press change in its unit of work, then back to the queue (with its filter,
+    ``params``): ``done(value)`` says what happened; a refusal (not ready, done already, gone) is
+    said as a warning."""
     outcome = attempt(action, *args, show=False)
     if not outcome.ok:
         flash(outcome.error.message, "warning")
     elif done is not None:
         flash(done(outcome.value), "success")
-    return redirect(url_for(queue_endpoint))
+    return redirect(url_for(queue_endpoint, **(params or {})))
 
 
 # Cash sessions, bazaar desk, bank-transfer queue and fulfilment, one module each; importing

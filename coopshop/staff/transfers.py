@@ -24,16 +24,27 @@ def _prefix(order_id: int) -> str:
     return f"o{order_id}"
 
 
+def _search() -> str:
+    """The queue's filter; the card forms carry it, so an error or a success keeps it."""
+    return (request.args.get("q") or "").strip()[:60]
+
+
+def _back():
+    return redirect(url_for("staff.transfers_queue", q=_search() or None))
+
+
 def _render_queue(
     bound: ConfirmTransferForm | None = None, bound_id: int | None = None, status=200
 ):
-    search = (request.args.get("q") or "").strip()[:60]
+    search = _search()
     rows, total = transfers.awaiting(search)
     forms = {
         order.id: (
             bound
             if order.id == bound_id and bound is not None
-            else ConfirmTransferForm(formdata=None, prefix=_prefix(order.id))
+            else ConfirmTransferForm(
+                formdata=None, prefix=_prefix(order.id), data={"number": order.number}
+            )
         )
         for order in rows
     }
@@ -61,6 +72,9 @@ def transfer_confirm(order_id: int):
     form = ConfirmTransferForm(prefix=_prefix(order_id))
     if not form.validate_on_submit():
         return _render_queue(form, order_id, status=422)
+    if form.number.data != transfers.order_number(order_id):
+        flash(_("Bu onay başka bir siparişin kartından geldi; hiçbir şey kaydedilmedi."), "warning")
+        return _back()
     outcome = attempt(
         transfers.confirm_transfer,
         order_id,
@@ -72,7 +86,7 @@ def transfer_confirm(order_id: int):
     exc = outcome.error
     if isinstance(exc, NotFound):
         flash(_("Havale bekleyen sipariş bulunamadı."), "warning")
-        return redirect(url_for("staff.transfers_queue"))
+        return _back()
     if exc is not None:
         field = form.amount if exc.details.get("field") == "amount" else form.reference
         field.errors = [*field.errors, exc.message]
@@ -81,14 +95,14 @@ def transfer_confirm(order_id: int):
         flash(_("Havale onaylandı; sipariş ödendi."), "success")
     else:
         flash(_("Bu siparişin havalesi zaten onaylanmış."), "info")
-    return redirect(url_for("staff.transfers_queue"))
+    return _back()
 
 
 @bp.post("/transfers/<int:order_id>/cancel")
 @roles_required(*STAFF)
 def transfer_cancel(order_id: int):
     if not ActionForm().validate_on_submit():
-        return redirect(url_for("staff.transfers_queue"))
+        return _back()
     return done_or_warn(
         "staff.transfers_queue",
         transfers.cancel_transfer,
@@ -97,4 +111,5 @@ def transfer_cancel(order_id: int):
         done=lambda order: _(
             "Sipariş %(number)s iptal edildi; ürünler stoğa döndü.", number=order.number
         ),
+        params={"q": _search() or None},
     )

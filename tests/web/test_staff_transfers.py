@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order
+from coopshop.services.sales.orders import Buyer
 from tests.factories import ProductFactory
 from tests.sql_counter import count_queries
 from tests.staff_support import (
@@ -54,7 +55,11 @@ def test_confirming_pays_the_order_and_mails_the_shopper(app, client, clerk, wai
     order, product = waiting
     response = client.post(
         f"/staff/transfers/{order.id}/confirm",
-        data={f"o{order.id}-reference": "EFT-2025-77", f"o{order.id}-amount": "525,00"},
+        data={
+            f"o{order.id}-number": order.number,
+            f"o{order.id}-reference": "EFT-2025-77",
+            f"o{order.id}-amount": "525,00",
+        },
         follow_redirects=True,
     )
     html = _html(response)
@@ -70,7 +75,11 @@ def test_confirming_pays_the_order_and_mails_the_shopper(app, client, clerk, wai
 
     again = client.post(
         f"/staff/transfers/{order.id}/confirm",
-        data={f"o{order.id}-reference": "EFT-2025-77", f"o{order.id}-amount": "525"},
+        data={
+            f"o{order.id}-number": order.number,
+            f"o{order.id}-reference": "EFT-2025-77",
+            f"o{order.id}-amount": "525",
+        },
         follow_redirects=True,
     )
     assert "Bu siparişin havalesi zaten onaylanmış." in _html(again)
@@ -94,7 +103,11 @@ def test_a_wrong_confirmation_is_told_and_kept(
     order, _product = waiting
     response = client.post(
         f"/staff/transfers/{order.id}/confirm",
-        data={f"o{order.id}-reference": reference, f"o{order.id}-amount": amount},
+        data={
+            f"o{order.id}-number": order.number,
+            f"o{order.id}-reference": reference,
+            f"o{order.id}-amount": amount,
+        },
     )
     html = _html(response)
     assert response.status_code == status
@@ -120,8 +133,6 @@ def test_cancelling_returns_the_stock(client, clerk, waiting):
 
 
 def test_searching_the_queue(client, clerk):
-    from coopshop.services.sales.orders import Buyer
-
     product = ProductFactory(stock=10)
     hatice = transfer_order([(product, 1)], buyer=Buyer(name="Hatice Demir", email="h@e.org"))
     elif_ = transfer_order([(product, 1)], buyer=Buyer(name="Elif Kaya", email="e@e.org"))
@@ -140,3 +151,61 @@ def test_the_queue_does_not_query_per_order(client, clerk):
         client.get("/staff/transfers")
     assert len(many) == len(few)
     assert len(db.session.scalars(select(Order)).all()) == 11
+
+
+def _card(html: str, order_id: int) -> str:
+    """The queue card of one order (its <section>)."""
+    start = html.index(f'aria-labelledby="order-{order_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_an_error_stays_on_its_own_card_with_the_filter_kept(client, clerk):
+    product = ProductFactory(price_kurus=50000, stock=5)
+    buyers = [Buyer(name=f"Ayla Kaya {i}", email=f"k{i}@e.org") for i in range(3)]
+    orders = [transfer_order([(product, 1)], buyer=b) for b in buyers]
+    middle = orders[1]
+    response = client.post(
+        f"/staff/transfers/{middle.id}/confirm?q=Kaya",
+        data={
+            f"o{middle.id}-number": middle.number,
+            f"o{middle.id}-reference": "EFT-9",
+            f"o{middle.id}-amount": "1",
+        },
+    )
+    html = _html(response)
+    assert response.status_code == 409
+    assert 'value="Kaya"' in html  # the search box keeps the filter
+    assert "eşit değil" in _card(html, middle.id)
+    for other in (orders[0], orders[2]):
+        assert "eşit değil" not in _card(html, other.id)
+    # Every card's form posts back with the filter and lands on its own card.
+    assert f"/staff/transfers/{middle.id}/confirm?q=Kaya#order-{middle.id}" in html
+
+    ok = client.post(
+        f"/staff/transfers/{middle.id}/confirm?q=Kaya",
+        data={
+            f"o{middle.id}-number": middle.number,
+            f"o{middle.id}-reference": "EFT-9",
+            f"o{middle.id}-amount": "575",
+        },
+    )
+    assert ok.status_code == 302 and ok.headers["Location"].endswith("/staff/transfers?q=Kaya")
+
+
+def test_a_confirmation_from_another_card_pays_nothing(client, clerk):
+    product = ProductFactory(price_kurus=50000, stock=5)
+    first = transfer_order([(product, 1)], buyer=Buyer(name="Ayla Kaya", email="a@e.org"))
+    second = transfer_order([(product, 1)], buyer=Buyer(name="Elif Kaya", email="e@e.org"))
+    response = client.post(
+        f"/staff/transfers/{second.id}/confirm",
+        data={
+            f"o{second.id}-number": first.number,
+            f"o{second.id}-reference": "EFT-9",
+            f"o{second.id}-amount": "575",
+        },
+        follow_redirects=True,
+    )
+    assert "başka bir siparişin kartından geldi" in _html(response)
+    db.session.expire_all()
+    assert {db.session.get(Order, o.id).status for o in (first, second)} == {"pending_payment"}
+    assert count(LedgerTransaction) == 0

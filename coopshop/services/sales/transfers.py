@@ -132,3 +132,8 @@ def cancel_transfer(order_id: int, actor_id: int | None) -> Order:
     db.session.flush()
     audit.record(actor_id, "transfer.cancel", order, total_kurus=order.total_kurus)
     return order
+
+
+def order_number(order_id: int) -> str | None:
+    """The number of an order (the transfer queue checks a confirmation came from its own card)."""
+    return db.session.scalar(select(Order.number).where(Order.id == order_id))
