@@ -6,7 +6,7 @@ number (the shopper is e-mailed), then delivered.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,11 +20,15 @@ STAFF = ("staff", "admin")
 
 
 def _render(ship_form: ShipForm | None = None, ship_id: int | None = None, status=200):
-    orders = fulfilment.queue()
+    step = request.args.get("adim")
+    step = step if step in fulfilment.QUEUE_STATUSES else None
+    orders = fulfilment.queue(step=step)
     return (
         render_template(
             "staff/fulfilment.html",
             orders=orders,
+            step=step,
+            counts=fulfilment.queue_counts(),
             ship_forms={
                 o.id: ship_form
                 if o.id == ship_id and ship_form is not None

@@ -143,3 +143,29 @@ def test_the_page_does_not_query_per_order(client, clerk):
         html = _html(client.get("/staff/fulfilment"))
     assert len(many) == len(few)
     assert html.count('name="line_ids"') == 17
+
+
+def test_the_queue_puts_what_needs_action_first_and_filters_by_step(client, clerk):
+    """Ready to ship first, then waiting for goods, then in transit; a step tab keeps one."""
+    from coopshop.services.sales import fulfilment
+
+    product = ProductFactory(stock=20)
+    waiting = _paid_online(product)
+    ready = _paid_online(product)
+    in_transit = _paid_online(product)
+    fulfilment.transition(ready, "received")
+    fulfilment.transition(in_transit, "received")
+    fulfilment.transition(in_transit, "shipped")
+    db.session.commit()
+
+    html = client.get("/staff/fulfilment").get_data(as_text=True)
+    positions = [html.index(f'id="order-{o.id}"') for o in (ready, waiting, in_transit)]
+    assert positions == sorted(positions)
+    assert "Kargoya hazır (1)" in html and "Kargoda (1)" in html and "Hepsi (3)" in html
+
+    only_ready = client.get("/staff/fulfilment?adim=received").get_data(as_text=True)
+    assert f'id="order-{ready.id}"' in only_ready
+    assert f'id="order-{waiting.id}"' not in only_ready
+    assert f'id="order-{in_transit.id}"' not in only_ready
+    # An unknown step is the whole queue, not an error.
+    assert client.get("/staff/fulfilment?adim=<x>").status_code == 200

@@ -13,7 +13,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
@@ -50,18 +50,30 @@ def transition(order: Order, to: str) -> None:
     order.fulfilment_status = to
 
 
-def queue(limit: int = 100) -> list[Order]:
-    """Paid orders to be shipped or delivered, the oldest payment first, with their lines and
-    makers (four queries whatever the number of orders)."""
+# What the desk can act on first: ready to ship, then waiting for makers' goods, then already
+# with the carrier (only "delivered" is left to say).
+ACTION_ORDER = ("received", "unfulfilled", "shipped")
+
+
+def queue(limit: int = 100, step: str | None = None) -> list[Order]:
+    """Paid orders to be shipped or delivered, those that need the desk's action first (ready to
+    ship, then waiting for goods, then in transit), the oldest payment first within each step;
+    ``step`` keeps one step only. Lines and makers come along (four queries whatever the
+    number of orders)."""
+    steps = (step,) if step in QUEUE_STATUSES else QUEUE_STATUSES
+    priority = case(
+        {status: rank for rank, status in enumerate(ACTION_ORDER)},
+        value=Order.fulfilment_status,
+    )
     return list(
         db.session.scalars(
             select(Order)
             .where(
                 Order.status == "paid",
-                Order.fulfilment_status.in_(QUEUE_STATUSES),
+                Order.fulfilment_status.in_(steps),
                 Order.channel != "bazaar",
             )
-            .order_by(Order.paid_at, Order.id)
+            .order_by(priority, Order.paid_at, Order.id)
             .limit(limit)
             .options(
                 selectinload(Order.lines)
