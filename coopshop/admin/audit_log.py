@@ -6,8 +6,6 @@ model and the database refuse changes too (coopshop.models.audit).
 
 from __future__ import annotations
 
-import json
-
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -44,7 +42,7 @@ class AuditFilterForm(FlaskForm):
     action = StringField(
         _l("İşlem"),
         validators=[Optional(), Length(max=64)],
-        description=_l("Başı yeter: “payout.” bütün hakediş işlemlerini bulur."),
+        description=_l("Başı yeter: “payout.” bütün üye ödemesi işlemlerini bulur."),
         render_kw={"list": "audit-actions"},
     )
     object_type = StringField(
@@ -78,13 +76,6 @@ class AuditFilterForm(FlaskForm):
         )
 
 
-def pretty(data) -> str:
-    """An event's data as indented JSON, Turkish letters kept as they are."""
-    if not data:
-        return ""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-
-
 def _page_arg() -> int:
     try:
         return int(request.args.get("page", 1))
@@ -107,6 +98,5 @@ def audit_log_page():
         page=page,
         actions=[*prefixes, *actions],
         object_types=audit_log.known_object_types(),
-        pretty=pretty,
         args=args,
     ), (200 if valid else 400)

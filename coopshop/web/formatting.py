@@ -7,6 +7,7 @@ from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from coopshop.money import kurus_text, percent_text
+from coopshop.services.core import vocabulary
 
 
 def when(value, fmt: str = "medium") -> str:
@@ -31,8 +32,19 @@ def locale_code() -> str:
     return str(get_locale() or "tr")
 
 
+def audit_details(data) -> list[tuple[str, str]]:
+    return list(vocabulary.audit_details(data, locale_code()))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(order_status_label)
+    # Words for stored codes, one vocabulary (services/core/vocabulary.py, docs/glossary.md).
+    app.add_template_global(vocabulary.channel, "channel_word")
+    app.add_template_global(vocabulary.payment_method, "payment_method_word")
+    app.add_template_global(vocabulary.payment_status, "payment_status_word")
+    app.add_template_global(vocabulary.audit_action, "audit_action_word")
+    app.add_template_global(vocabulary.object_type, "object_type_word")
+    app.add_template_global(audit_details)
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(when, "when")

@@ -75,7 +75,7 @@ def test_admin_approves_refunds_and_pays_out(new_page, shop, snap, sale):
     expect(refunds.locator("tbody tr td").first).to_have_text(lira(sale["gross"]))
 
     # Close the period; the second admin approves; the bank file; her line is paid.
-    admin_nav(admin, "Üretici ödemeleri")
+    admin_nav(admin, "Üye ödemeleri")
     admin.get_by_role("button", name="Ödeme listesini hazırla").click()
     expect(admin.get_by_role("heading", level=1)).to_contain_text("Ödeme listesi #")
     expect(admin.get_by_text("ikinci bir yönetici onaylamalı")).to_be_visible()

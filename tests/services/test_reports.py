@@ -42,7 +42,7 @@ def by_label(report) -> dict[str, Figures]:
 
 EXPECTED = {
     "channel": {
-        "Çevrimiçi": figures((24167, 18125, 102708, 7500), (10000, 7500, 42500, 2500)),
+        "İnternet": figures((24167, 18125, 102708, 7500), (10000, 7500, 42500, 2500)),
         "Pazar ve fuar": figures((8333, 6250, 35417, 0)),
         "Havale/EFT": figures((2727, 4091, 23182, 0), (909, 1364, 7727, 0)),
     },

@@ -68,7 +68,7 @@ def log(admin):
 
 def actions(response) -> list[str]:
     assert response.status_code == 200, response.get_data(as_text=True)
-    return re.findall(r"<code>([^<]+)</code>", response.get_data(as_text=True))
+    return re.findall(r'data-action="([^"]+)"', response.get_data(as_text=True))
 
 
 def test_everything_newest_first_with_who_when_and_data(client, log):
@@ -83,7 +83,11 @@ def test_everything_newest_first_with_who_when_and_data(client, log):
     page = html.unescape(response.get_data(as_text=True))
     assert "Hatice Kasa" in page and "Görevli" in page and "Sistem" in page
     assert "1 Nis 2026 01:30:00" in page  # shown in Istanbul time
-    assert '"reason": "Leke var"' in page and '"amount_kurus": 1500' in page
+    # Details in words, money as money; no stored code or raw JSON reaches the page.
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Gerekçe: Leke var" in text and "Tutar: ₺15,00" in text
+    assert "İade yapıldı" in page and "Süresi dolmuş siparişe ödeme geldi" in page
+    assert '"amount_kurus"' not in page and "refund.created<" not in page
     assert "5 kayıt" in page
 
 

@@ -52,7 +52,7 @@ def test_sales_by_channel_table_chart_and_totals(client, admin):
     assert table_rows(page) == [
         # channel, gross, refunds, net of refunds, VAT, without VAT, commission, makers
         [
-            "Çevrimiçi",
+            "İnternet",
             "₺1.450,00",
             "₺600,00",
             "₺850,00",
@@ -97,7 +97,7 @@ def test_csv_sales_by_channel_is_exact(client, admin):
     assert response.data.decode("utf-8") == (
         "\ufeffKanal;Brüt satış (TL);İadeler (TL);İadeler düşülmüş satış (TL);KDV (TL);"
         "KDV hariç (TL);Komisyon (TL);Üretici payı (TL)\r\n"
-        "Çevrimiçi;1450,00;600,00;850,00;141,67;708,33;106,25;602,08\r\n"
+        "İnternet;1450,00;600,00;850,00;141,67;708,33;106,25;602,08\r\n"
         "Pazar ve fuar;500,00;0,00;500,00;83,33;416,67;62,50;354,17\r\n"
         "Havale/EFT;300,00;100,00;200,00;18,18;181,82;27,27;154,55\r\n"
         "Toplam;2250,00;700,00;1550,00;243,18;1306,82;196,02;1110,80\r\n"

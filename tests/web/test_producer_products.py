@@ -75,7 +75,7 @@ def test_the_preview_shows_what_she_receives_and_saves_nothing(client, ayse):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Bir satışta eline geçecek" in html
+    assert "Bir satışta elinize geçecek" in html
     assert "₺177,08" in html
     assert "Uygulanacak komisyon oranı: %15" in html
     assert 'value="250"' in html  # what she typed stays

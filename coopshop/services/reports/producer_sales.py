@@ -28,19 +28,13 @@ from coopshop.models import (
 )
 from coopshop.models.orders import CHANNELS
 from coopshop.services.books import ledger
+from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import Page, paginate
 
 PER_PAGE = 25
-CHANNEL_LABELS = {
-    "online": _l("İnternet"),
-    "bank_transfer": _l("Havale / EFT"),
-    "bazaar": _l("Pazar"),
-}
-
-
-def channel_label(code: str) -> str:
-    return str(CHANNEL_LABELS.get(code, code))
+CHANNEL_LABELS = vocabulary.CHANNELS
+channel_label = vocabulary.channel
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from coopshop.models import (
 from coopshop.models.orders import CHANNELS
 from coopshop.money import percent_text
 from coopshop.services.books.ledger import COMMISSION, SHIPPING, VAT
+from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports.report_periods import (
     ISTANBUL,
@@ -53,11 +54,7 @@ from coopshop.services.reports.report_periods import (
 DIMENSIONS = ("period", "channel", "collection", "category", "centre", "producer", "vat_rate")
 ORDER_LEVEL = ("period", "channel")  # shipping can be attributed to these
 GRAINS = ("month", "week", "day")
-CHANNEL_LABELS = {
-    "online": _l("Çevrimiçi"),
-    "bank_transfer": _l("Havale/EFT"),
-    "bazaar": _l("Pazar ve fuar"),
-}
+CHANNEL_LABELS = vocabulary.CHANNELS
 _BP = literal_column("10000", BigInteger)  # typed, so that // is integer division
 
 
