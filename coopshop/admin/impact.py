@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from coopshop.admin.routes import bp
 from coopshop.money import kurus_text
+from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports import impact as impact_service
 from coopshop.services.reports import impact_periods
@@ -45,7 +46,7 @@ def impact():
     figures = _figures(period)
     channel_chart = bar_chart(
         [c.makers for c in figures.channels],
-        [c.channel for c in figures.channels],
+        [vocabulary.channel(c.channel) for c in figures.channels],
         title=_("Kanallara göre kadınların kazancı"),
         format_value=kurus_text,
         chart_id="impact-channels",
