@@ -283,3 +283,23 @@ def test_the_product_pages_render_in_both_languages(client, ayse, locale):
         response = client.get(path)
         assert response.status_code == 200, path
         assert f'<html lang="{locale}">' in response.get_data(as_text=True)
+
+
+def test_her_active_product_page_shares_the_shop_link_and_the_workshop_installs(client, ayse, app):
+    product = ProductFactory(makers=[(ayse, 10000)], title_tr="Oya Yazma", price_kurus=45000)
+    html = client.get(f"/producer/products/{product.id}").get_data(as_text=True)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    assert f'data-share-url="{base}/products/{product.id}-oya-yazma"' in html
+    assert 'data-share-title="Oya Yazma · ₺450,00"' in html
+    assert "https://wa.me/?text=" in html and "js/share.js" in html
+    # The workshop is an installable app on her phone.
+    assert 'rel="manifest" href="/static/producer.webmanifest.json"' in html
+    with client.get("/static/producer.webmanifest.json") as manifest:
+        assert manifest.status_code == 200 and manifest.json["start_url"] == "/producer/"
+    with client.get("/static/js/share.js") as script:
+        assert script.status_code == 200
+
+    draft = ProductFactory(makers=[(ayse, 10000)], status="draft")
+    assert "data-share-url" not in client.get(f"/producer/products/{draft.id}").get_data(
+        as_text=True
+    )

@@ -498,3 +498,18 @@ def test_english_product_cards_show_english_titles(client):
     html = _html(client.get("/"))
     assert "Kilim Yastık" in html
     assert f"/products/{product.id}-" in html
+
+
+def test_product_and_maker_pages_carry_open_graph_for_a_shared_link(client, app):
+    maker = ProducerFactory(display_name="Fatma Kaya")
+    product = ProductFactory(title_tr="Kilim Yastık", price_kurus=123450, makers=[(maker, 10000)])
+    ProductImageFactory(product=product)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    html = _html(client.get(f"/products/{product.id}-kilim-yastik"))
+    assert '<meta property="og:title" content="Kilim Yastık · ₺1.234,50">' in html
+    assert f'<meta property="og:url" content="{base}/products/{product.id}-kilim-yastik">' in html
+    assert re.search(rf'<meta property="og:image" content="{re.escape(base)}/media/[^"]+">', html)
+    assert '<meta property="product:price:amount" content="1234.50">' in html
+    html = _html(client.get(f"/producers/{maker.id}"))
+    assert '<meta property="og:title" content="Fatma Kaya' in html
+    assert f'<meta property="og:url" content="{base}/producers/{maker.id}">' in html
