@@ -42,7 +42,7 @@ def test_admin_approves_refunds_and_pays_out(new_page, shop, snap, sale):
     # A new member: approve her membership, then her product.
     admin_nav(admin, "Üyeler")
     admin.get_by_label("Durum").select_option("applied")
-    admin.get_by_role("button", name="Süz").click()
+    admin.get_by_role("button", name="Filtrele").click()
     admin.get_by_role("link", name=applicant["name"]).click()
     expect(admin.get_by_role("heading", level=1)).to_contain_text(applicant["name"])
     admin.get_by_role("button", name="Onayla", exact=True).click()
