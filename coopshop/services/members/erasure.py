@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select, update
 
 from coopshop.db import db
+from coopshop.money import kurus_text
 from coopshop.models import (
     ApiToken,
     Invoice,
@@ -102,9 +103,9 @@ def holds(user: User, now: datetime | None = None) -> list:
         if balance.pending or balance.available:
             reasons.append(
                 _l(
-                    "Üyenin bakiyesi sıfır değil (bekleyen ve ödenebilir toplam %(kurus)d "
-                    "kuruş): önce ödenmeli ya da kapatılmalı.",
-                    kurus=balance.pending + balance.available,
+                    "Üyenin bakiyesi sıfır değil (bekleyen ve ödenebilir toplam %(amount)s): "
+                    "önce ödenmeli ya da kapatılmalı.",
+                    amount=kurus_text(balance.pending + balance.available),
                 )
             )
         if db.session.scalar(
