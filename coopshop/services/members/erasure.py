@@ -31,7 +31,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select, update
 
 from coopshop.db import db
-from coopshop.money import kurus_text
 from coopshop.models import (
     ApiToken,
     Invoice,
@@ -43,6 +42,7 @@ from coopshop.models import (
     User,
     utcnow,
 )
+from coopshop.money import kurus_text
 from coopshop.services.books import balances
 from coopshop.services.core import hooks, images, uow
 from coopshop.services.members import signin
