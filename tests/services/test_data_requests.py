@@ -305,3 +305,32 @@ def test_a_member_owed_money_is_not_erased_yet(app):
     uow.rollback()
     assert "bakiyesi sıfır değil" in str(excinfo.value.message)
     assert db.session.get(type(maker), maker.id).iban == "TR330006100519786457841326"
+
+
+def test_a_members_export_holds_her_earnings_and_not_her_co_makers(app):
+    settings = CoopSettings()
+    hatice = ProducerFactory(user__name="Hatice Dokur", iban="TR330006100519786457841326")
+    emine = ProducerFactory(user__name="Emine Örgü", iban="TR560006200000000000000001")
+    shared = ProductFactory(price_kurus=50_000, stock=5, makers=[(hatice, 6_000), (emine, 4_000)])
+    paid_order([(shared, 1)], channel="bazaar", payment_method="cash", settings=settings)
+    uow.commit()
+
+    request = data_requests.request_export(hatice.user)
+    uow.commit()
+    _name, content = data_requests.download_export(request.id, hatice.user_id)
+    files = unzip(content)
+    document = data_json(files)
+    assert document["member_profile"][0]["iban"] == "TR330006100519786457841326"
+    assert [p["id"] for p in document["products"]] == [shared.id]
+    entries = document["ledger_entries"]
+    assert entries and {e["kind"] for e in entries} == {"sale"}
+    # Her 60 % of the line's makers' part, credited to her account (credits are negative).
+    from coopshop.models import LedgerEntry
+
+    hers = db.session.scalars(
+        select(LedgerEntry.amount_kurus).where(LedgerEntry.producer_id == hatice.id)
+    ).all()
+    assert [e["amount_kurus"] for e in entries] == list(hers)
+    everything = "\n".join(files.values())
+    assert "Emine" not in everything
+    assert "TR560006200000000000000001" not in everything
