@@ -96,7 +96,7 @@ def test_a_ticked_box_is_recorded_with_time_and_words_and_can_be_withdrawn(clien
     assert "İzni geri aldınız" in page
     # The same choice again writes nothing.
     client.post("/account/consents", data={})
-    assert db.session.query(ConsentRecord).count() == 2
+    assert len(db.session.scalars(select(ConsentRecord.id)).all()) == 2
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.action.startswith("consent."))
     ).all()
