@@ -186,6 +186,8 @@ class Config:
     SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
     FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)
     ORDER_EXPIRY_MINUTES = _env_int("ORDER_EXPIRY_MINUTES", 30)
+    # Days a bank-transfer (havale/EFT) order waits for its money before it expires.
+    TRANSFER_PAYMENT_DAYS = _env_int("TRANSFER_PAYMENT_DAYS", 3)
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
 
     # Impact page: monthly earnings thresholds (kuruş) whose reach is counted, e.g. ₺500, ₺2.000.
@@ -338,6 +340,7 @@ MONEY_RANGES = (
     ("SHIPPING_FLAT_KURUS", 0, _NO_LIMIT),
     ("FREE_SHIPPING_THRESHOLD_KURUS", 0, _NO_LIMIT),
     ("ORDER_EXPIRY_MINUTES", 1, 24 * 60),
+    ("TRANSFER_PAYMENT_DAYS", 1, 60),
     ("ORDER_LINK_DAYS", 1, 3650),
 )
 

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from coopshop.services.members.consents import MARKETING_LABEL
 from coopshop.services.members.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 _REQUIRED = _l("Bu alan zorunlu.")
@@ -73,6 +74,8 @@ class RegisterForm(_NewPasswordMixin, FlaskForm):
     )
     email = _email_field()
     phone = StringField(_l("Telefon"), filters=[_clip(32)], validators=[Optional(), Length(max=32)])
+    # KVKK: its own box, never ticked for her and never a condition of the account.
+    marketing = BooleanField(MARKETING_LABEL, default=False)
 
 
 class ApplyForm(RegisterForm):

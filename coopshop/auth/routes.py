@@ -116,6 +116,7 @@ def register():
             form.name.data,
             form.phone.data,
             external_url("auth.login"),
+            marketing=bool(form.marketing.data),
             form=form,
             after_response=True,
         )
@@ -141,6 +142,7 @@ def apply():
             phone=form.phone.data or "",
             bio=form.bio.data or "",
             note=form.note.data or "",
+            marketing=bool(form.marketing.data),
         )
         outcome = attempt(
             signin.apply, application, external_url("auth.login"), form=form, after_response=True

@@ -80,7 +80,7 @@ orders_cli = AppGroup("orders", help="Orders.")
 
 @orders_cli.command("expire")
 def orders_expire() -> None:
-    """Expire unpaid online orders past their time and give their stock back (cron-able)."""
+    """Expire unpaid online and bank-transfer orders past their time (stock back; cron)."""
     from coopshop.services.sales import checkout
 
     count = checkout.expire_due()

@@ -18,6 +18,7 @@ from coopshop.models import CashSession, Order, Product, User
 from coopshop.money import round_half_up
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import orders as order_service
+from coopshop.services.sales.checkout import transfer_deadline
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
 from coopshop.turkish import search_fold
 
@@ -240,6 +241,8 @@ class OrderSimulator:
                 charge_shipping=True,
             )
         order = order_service.create_order(new, settings=self.settings, now=plan.at)
+        if plan.channel == "bank_transfer":  # as the shop's checkout gives it
+            order.expires_at = transfer_deadline(order.created_at, self.settings)
         if plan.outcome in ("cancelled", "expired"):
             later = timedelta(days=3) if plan.outcome == "cancelled" else timedelta(minutes=30)
             order_service.cancel(order, plan.outcome, now=plan.at + later)

@@ -18,6 +18,7 @@ from coopshop.models.orders import (
 )
 from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate
+from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.models.user import ApiToken, ProducerProfile, User
@@ -33,6 +34,8 @@ __all__ = [
     "Category",
     "Collection",
     "CommissionRate",
+    "ConsentRecord",
+    "DataRequest",
     "Invoice",
     "LedgerEntry",
     "LedgerTransaction",

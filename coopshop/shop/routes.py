@@ -11,6 +11,7 @@ from coopshop.db import db
 from coopshop.models import Order, Product
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.core import uow
+from coopshop.services.members import consents
 from coopshop.services.sales import cart as cart_service
 
 bp = Blueprint("shop", __name__)
@@ -100,7 +101,13 @@ def account():
         .order_by(Order.created_at.desc())
         .limit(50)
     ).all()
-    return render_template("shop/account.html", orders=orders)
+    from coopshop.shop.privacy import MarketingForm
+
+    consent = consents.marketing_consent(current_user)
+    form = MarketingForm(marketing=bool(consent and consent.granted))
+    return render_template(
+        "shop/account.html", orders=orders, marketing_form=form, marketing_record=consent
+    )
 
 
 @bp.get("/media/<path:path>")

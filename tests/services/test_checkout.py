@@ -112,7 +112,8 @@ def test_bank_transfer_order_waits_and_mails_instructions(app):
     db.session.commit()
     assert order.channel == "bank_transfer"
     assert order.payment_method == "bank_transfer"
-    assert order.expires_at is None
+    # TRANSFER_PAYMENT_DAYS (3) to pay, then it expires like a card order (issue 15).
+    assert order.expires_at == order.created_at + timedelta(days=3)
     mail = db.session.scalars(select(OutboxMessage)).one()
     assert mail.to == "selin@example.org"
     assert order.number in mail.subject

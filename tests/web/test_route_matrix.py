@@ -59,6 +59,12 @@ ANY_ACCOUNT = {
     "shop.api_tokens",
     "shop.create_api_token",
     "shop.revoke_api_token",
+    # her own data only: the service looks everything up by the signed-in user's id
+    "shop.my_data",
+    "shop.marketing_consent",
+    "shop.data_export",
+    "shop.data_download",  # someone else's request id is 404 (tests/web/test_data_requests.py)
+    "shop.data_erasure",
     "auth.logout",
     "auth.end_sessions",
 }
@@ -71,6 +77,9 @@ ADMIN_ONLY = {
     "admin.impact_csv",
     "admin.impact_json",
     "admin.audit_log",
+    "admin.data_requests",
+    "admin.data_request_erase",
+    "admin.data_request_refuse",
     "admin.categories",
     "admin.category_edit",
     "admin.collection_edit",

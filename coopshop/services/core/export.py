@@ -105,6 +105,23 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def csv_text(table, rows, columns=None) -> tuple[str, int]:
+    """``rows`` (tuples in the order of ``columns``, by default every column of ``table``) as
+    this module's CSV: a header row, NULL as ``\\N``, UTC times, JSON as text. The data-subject
+    export (services.members.data_requests) writes one person's rows with it. Returns the
+    text and how many rows it holds (``rows`` may be a streamed result)."""
+    columns = list(columns) if columns is not None else list(table.columns)
+    kinds = [_kind(c) for c in columns]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.name for c in columns])
+    count = 0
+    for row in rows:
+        writer.writerow([_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+        count += 1
+    return buffer.getvalue(), count
+
+
 def export_to(directory: str | Path, now: datetime | None = None) -> list[TableFile]:
     """Write every table and the manifest into ``directory`` (created; must be empty)."""
     target = Path(directory)
@@ -115,18 +132,11 @@ def export_to(directory: str | Path, now: datetime | None = None) -> list[TableF
     stamp = f"{now.astimezone(UTC):%Y%m%d}"
     files = []
     for table in _tables():
-        kinds = [_kind(c) for c in table.columns]
         name = f"{stamp}-{table.name}.csv"
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow([c.name for c in table.columns])
         order = list(table.primary_key.columns) or list(table.columns)
-        count = 0
-        for row in db.session.execute(select(table).order_by(*order)):
-            writer.writerow([_cell(v, k) for v, k in zip(row, kinds, strict=True)])
-            count += 1
+        content, count = csv_text(table, db.session.execute(select(table).order_by(*order)))
         path = target / name
-        path.write_text(buffer.getvalue(), encoding="utf-8")
+        path.write_text(content, encoding="utf-8")
         files.append(TableFile(table.name, name, count, _sha256(path)))
     manifest = {
         "format": FORMAT,

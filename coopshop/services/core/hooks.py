@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-EVENTS = ("order.paid", "refund.created")
+# "user.erased": a person's data was anonymised (services.members.erasure); a wing holding
+# personal data of its own (a contract's acceptance IP, ...) anonymises it in the same transaction.
+EVENTS = ("order.paid", "refund.created", "user.erased")
 _subscribers: dict[str, list[Callable[[object], None]]] = {name: [] for name in EVENTS}
 
 

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash
 from coopshop.models import User, utcnow
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import Conflict
-from coopshop.services.members import users
+from coopshop.services.members import consents, users
 
 LOCK_AFTER = 5  # wrong passwords in a row before the account locks
 FIRST_LOCK = timedelta(minutes=1)  # doubled with each further wrong password...
@@ -104,14 +104,23 @@ def reset_password(token: str, new_password: str, secret_key: str, max_age: int)
     return user
 
 
-def register(email: str, password: str, name: str, phone: str | None, login_url: str) -> None:
+def register(
+    email: str,
+    password: str,
+    name: str,
+    phone: str | None,
+    login_url: str,
+    marketing: bool = False,
+) -> None:
     """Open a customer account. An address that already has one gets a note by e-mail instead,
-    and the answer on the page is the same, so the form tells no one who has an account."""
+    and the answer on the page is the same, so the form tells no one who has an account.
+    ``marketing`` is her separate consent to campaign e-mail (recorded only when given)."""
     try:
         user = users.create_user(email, password, name, phone=phone)
     except Conflict:
         _mail(users.find_by_email(email), _("Hesabınız zaten var"), "exists", login_url=login_url)
         return
+    consents.set_marketing(user, marketing, "register")
     _mail(user, _("Hesabınız açıldı"), "welcome", login_url=login_url)
 
 

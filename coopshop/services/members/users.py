@@ -18,6 +18,7 @@ from coopshop.models import ApiToken, ProducerProfile, User, utcnow
 from coopshop.models.user import ROLES
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.members import consents
 
 MIN_PASSWORD_LENGTH = 10
 _RESET_SALT = "password-reset"
@@ -104,6 +105,7 @@ class MembershipApplication:
     bio: str = ""
     note: str = ""
     locale: str = "tr"
+    marketing: bool = False  # her separate consent to campaign e-mail
 
 
 def apply_for_membership(app: MembershipApplication) -> ProducerProfile:
@@ -123,6 +125,7 @@ def apply_for_membership(app: MembershipApplication) -> ProducerProfile:
     db.session.add(profile)
     db.session.flush()
     audit.record(user.id, "membership.applied", profile)
+    consents.set_marketing(user, app.marketing, "apply")
     return profile
 
 

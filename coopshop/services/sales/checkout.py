@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import render_template
 from flask_babel import force_locale
@@ -58,8 +58,18 @@ def place_order(req: CheckoutRequest, settings: CoopSettings, now: datetime | No
         now=now,
     )
     if not online:
+        # The money has a deadline too: past it the order expires like an unpaid card order
+        # and its stock goes back (expire_due), so a forgotten transfer never holds stock.
+        order.expires_at = transfer_deadline(order.created_at, settings)
+        db.session.flush()
         _queue_transfer_instructions(order, req.locale)
     return order
+
+
+def transfer_deadline(placed_at: datetime, settings: CoopSettings) -> datetime:
+    """When a bank-transfer order placed at ``placed_at`` expires unpaid: TRANSFER_PAYMENT_DAYS
+    whole days later, to the minute (FAST transfers arrive at weekends too)."""
+    return placed_at + timedelta(days=settings.transfer_payment_days)
 
 
 def fulfil(order_id: int, payment: PaymentInfo, settings: CoopSettings) -> bool:
@@ -103,13 +113,15 @@ def status_as_of(order: Order, now: datetime | None = None) -> str:
 
 
 def expire_due(now: datetime | None = None, limit: int = 200) -> int:
-    """Expire unpaid online orders whose time is up and give their stock back."""
+    """Expire unpaid online and bank-transfer orders whose time is up and give their stock
+    back. Running it again finds nothing more to do (only ``pending_payment`` rows are taken,
+    under a row lock, so two runners never expire the same order twice)."""
     now = now or utcnow()
     due = db.session.scalars(
         select(Order)
         .where(
             Order.status == "pending_payment",
-            Order.channel == "online",
+            Order.channel.in_(("online", "bank_transfer")),
             Order.expires_at.is_not(None),
             Order.expires_at < now,
         )
@@ -119,6 +131,15 @@ def expire_due(now: datetime | None = None, limit: int = 200) -> int:
     ).all()
     for order in due:
         orders.cancel(order, to="expired", now=now)
+        if order.channel == "bank_transfer":
+            # No clerk did it: the log says the deadline did, and what went back on the shelf.
+            audit.record(
+                None,
+                "transfer.expired",
+                order,
+                deadline=order.expires_at.isoformat(),
+                total_kurus=order.total_kurus,
+            )
     return len(due)
 
 

@@ -4,6 +4,9 @@ stock goes back on the shelf)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
@@ -55,6 +58,7 @@ def confirm_transfer(
     actor_id: int | None,
     received_amount_kurus: int,
     settings: CoopSettings | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """The money arrived: mark the order paid, book it and e-mail the shopper and makers.
 
@@ -72,6 +76,20 @@ def confirm_transfer(
     order = _locked_transfer(order_id)
     if order.status == "paid":
         return False
+    if checkout.status_as_of(order, now) == "expired":
+        # Its stock may already be someone else's: a late transfer is sent back to the buyer
+        # (or she orders again), it never revives an expired order.
+        raise InvalidTransition(
+            _l(
+                "Sipariş %(number)s için ödeme süresi %(deadline)s tarihinde doldu; ürünler "
+                "yeniden satışa çıktı. Havale onaylanamaz: parayı alıcıya iade edin ya da yeni "
+                "bir sipariş açmasını isteyin.",
+                number=order.number,
+                deadline=format_datetime(order.expires_at, "short"),
+            ),
+            from_status="expired",
+            to_status="paid",
+        )
     if order.status != "pending_payment":
         raise InvalidTransition(
             _l(
