@@ -24,8 +24,13 @@ def _recorded_actions() -> set[str]:
                 continue
             if node.func.value.id not in ("audit", "audit_service"):
                 continue
-            if len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
-                found.add(node.args[1].value)
+            if len(node.args) >= 2:
+                action = node.args[1]
+                # A constant, or one of two constants (``"a" if x else "b"``).
+                choices = (
+                    [action.body, action.orelse] if isinstance(action, ast.IfExp) else [action]
+                )
+                found |= {c.value for c in choices if isinstance(c, ast.Constant)}
     return found
 
 

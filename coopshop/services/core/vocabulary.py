@@ -50,6 +50,13 @@ AUDIT_ACTIONS = {
     "bazaar.sale": _l("Pazar satışı"),
     "cash.open": _l("Kasa açıldı"),
     "cash.close": _l("Kasa kapandı"),
+    "consent.marketing_given": _l("Kampanya e-postalarına izin verdi"),
+    "consent.marketing_withdrawn": _l("Kampanya e-postası iznini geri aldı"),
+    "data_request.export": _l("Kişisel veri dökümü hazırlandı"),
+    "data_request.downloaded": _l("Kişisel veri dökümü indirildi"),
+    "data_request.erasure_requested": _l("Verilerin silinmesi istendi"),
+    "data_request.erased": _l("Kişisel veriler silindi"),
+    "data_request.refused": _l("Veri talebi reddedildi"),
     "fulfilment.received": _l("Ürün üreticiden teslim alındı"),
     "fulfilment.shipped": _l("Kargoya verildi"),
     "fulfilment.delivered": _l("Teslim edildi"),
@@ -106,6 +113,7 @@ AUDIT_ACTIONS = {
     "stock.adjusted": _l("Stok düzeltildi"),
     "transfer.confirm": _l("Havale onaylandı"),
     "transfer.cancel": _l("Havale beklenen sipariş iptal edildi"),
+    "transfer.expired": _l("Havalenin süresi doldu"),
     "user.locked": _l("Hesap kilitlendi"),
     "user.role_changed": _l("Kullanıcının rolü değişti"),
 }
@@ -129,6 +137,8 @@ OBJECT_TYPES = {
     "Shipment": _l("Gönderi"),
     "OfflineTicket": _l("Çevrimdışı fiş"),
     "Invoice": _l("Fatura"),
+    "DataRequest": _l("Veri talebi"),
+    "ConsentRecord": _l("İzin kaydı"),
 }
 
 # The words for the details an audit entry keeps; amounts (``*_kurus``) show as money, rates
