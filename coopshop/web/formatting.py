@@ -28,6 +28,9 @@ def order_status_label(status: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from coopshop.web import legal
+
+    legal.init_app(app)
     app.add_template_global(order_status_label)
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")

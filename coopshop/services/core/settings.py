@@ -18,6 +18,7 @@ class CoopSettings:
     shipping_flat_kurus: int = 7500
     free_shipping_threshold_kurus: int = 150000
     order_expiry_minutes: int = 30
+    dispatch_days: int = 3  # an in-stock order reaches the carrier within this (the contract)
 
 
 def from_config(config) -> CoopSettings:
@@ -31,6 +32,7 @@ def from_config(config) -> CoopSettings:
         shipping_flat_kurus=config["SHIPPING_FLAT_KURUS"],
         free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
+        dispatch_days=config.get("DISPATCH_DAYS", 3),
     )
 
 
