@@ -58,12 +58,12 @@ Sözleşmenin konusu, alıcının satıcının internet sitesinden sipariş etti
 ## Madde 4 — Ödeme
 Ödeme yöntemi: {{{{odeme_yontemi}}}}. Ödeme alınmadan sipariş hazırlanmaz.
 
-{_WITHDRAWAL}
+{_WITHDRAWAL.replace("## Cayma hakkı", "## Madde 5 — Cayma hakkı")}
 
 ## Madde 6 — Kişisel veriler
 Kişisel verileriniz KVKK Aydınlatma Metnimizde anlatıldığı gibi, yalnızca bu satışın gerektirdiği ölçüde işlenir.
 
-{_COMPLAINTS}
+{_COMPLAINTS.replace("## Şikâyet ve başvuru yolları", "## Madde 7 — Şikâyet ve başvuru yolları")}
 
 Alıcı, ön bilgilendirme formunu okuduğunu ve bu sözleşmeyi elektronik ortamda onayladığını kabul eder. Sözleşmenin onaylanan metni siparişle birlikte saklanır ve alıcıya e-postayla gönderilir.
 """,
