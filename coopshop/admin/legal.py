@@ -17,6 +17,7 @@ from coopshop.web.formatting import when
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
+
 @bp.get("/legal")
 @roles_required("admin")
 def legal_documents():

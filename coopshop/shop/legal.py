@@ -12,6 +12,7 @@ from coopshop.services.legal import documents, render
 from coopshop.services.legal import seller as seller_service
 from coopshop.shop.routes import bp
 
+
 def _page(kind: str, document, draft: bool):
     locale = str(get_locale() or "tr")
     return render_template(
