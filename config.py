@@ -1,6 +1,7 @@
 """Settings classes, read from the environment. Production refuses to start half-configured."""
 
 import os
+import re
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -244,14 +245,63 @@ class Config:
     # Withholding (stopaj) on payouts to members with an exemption certificate, basis points.
     WITHHOLDING_EXEMPT_BP = _env_int("WITHHOLDING_EXEMPT_BP", 0)
 
+    # -- The seller's identity (services/legal; README "Legal texts"): in the footer, on every
+    # legal page and in every contract. Development shows clearly-sample values; production
+    # refuses to start without each of them (seller_identity_problems).
+    SELLER_LEGAL_NAME = os.environ.get("SELLER_LEGAL_NAME", COOP_NAME)
+    SELLER_ADDRESS = os.environ.get("SELLER_ADDRESS", "")
+    SELLER_PHONE = os.environ.get("SELLER_PHONE", "")
+    SELLER_EMAIL = os.environ.get("SELLER_EMAIL", "")
+    SELLER_KEP_ADDRESS = os.environ.get("SELLER_KEP_ADDRESS", "")
+    SELLER_MERSIS_NO = os.environ.get("SELLER_MERSIS_NO", "")
+    SELLER_TAX_OFFICE = os.environ.get("SELLER_TAX_OFFICE", "")
+    SELLER_TAX_NUMBER = os.environ.get("SELLER_TAX_NUMBER", "")
+    SELLER_ETBIS_NO = os.environ.get("SELLER_ETBIS_NO", "")
+    # Days within which an in-stock order is handed to the carrier (the contract's delivery
+    # time; made-to-order lines add their lead time). The law's ceiling is 30.
+    DISPATCH_DAYS = _env_int("DISPATCH_DAYS", 3)
+
+
+# Sample seller identity for development and tests: obviously not real (no such MERSİS).
+SAMPLE_SELLER = {
+    "SELLER_ADDRESS": "Örnek Mah. Kooperatif Sk. No: 1, Çankaya / Ankara",
+    "SELLER_PHONE": "+90 312 000 00 00",
+    "SELLER_EMAIL": "bilgi@example.org",
+    "SELLER_KEP_ADDRESS": "baskentkadin@hs01.kep.tr",
+    "SELLER_MERSIS_NO": "0000000000000000",
+    "SELLER_TAX_OFFICE": "Çankaya",
+    "SELLER_TAX_NUMBER": "0000000000",
+    "SELLER_ETBIS_NO": "ÖRNEK-ETBİS-0000",
+}
+
+
+def _sample_seller(name: str) -> str:
+    return os.environ.get(name) or SAMPLE_SELLER[name]
+
+
+class SampleSeller:
+    """The sample seller identity as class attributes (tests mix it into their configs)."""
+
+
+for _name, _value in SAMPLE_SELLER.items():
+    setattr(SampleSeller, _name, _value)
+
 
 class DevelopmentConfig(Config):
     DEBUG = True
     DEMO_PAYMENTS = True
+    SELLER_ADDRESS = _sample_seller("SELLER_ADDRESS")
+    SELLER_PHONE = _sample_seller("SELLER_PHONE")
+    SELLER_EMAIL = _sample_seller("SELLER_EMAIL")
+    SELLER_KEP_ADDRESS = _sample_seller("SELLER_KEP_ADDRESS")
+    SELLER_MERSIS_NO = _sample_seller("SELLER_MERSIS_NO")
+    SELLER_TAX_OFFICE = _sample_seller("SELLER_TAX_OFFICE")
+    SELLER_TAX_NUMBER = _sample_seller("SELLER_TAX_NUMBER")
+    SELLER_ETBIS_NO = _sample_seller("SELLER_ETBIS_NO")
     PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "demo").strip().lower() or "demo"
 
 
-class TestingConfig(Config):
+class TestingConfig(SampleSeller, Config):
     TESTING = True
     SECRET_KEY = "testing-secret"  # noqa: S105 (tests only)
     PUBLIC_BASE_URL = "http://localhost"
@@ -320,6 +370,7 @@ def production_problems(config) -> list[str]:
         value = config.get(name)
         if value is None or not low <= value <= high:
             problems.append(f"{name} must be between {low} and {high}, got {value!r}")
+    problems.extend(seller_identity_problems(config, production=True))
     if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
         workers = os.environ.get("WEB_CONCURRENCY", "")
         if workers.strip() != "1":
@@ -342,7 +393,43 @@ MONEY_RANGES = (
     ("ORDER_EXPIRY_MINUTES", 1, 24 * 60),
     ("TRANSFER_PAYMENT_DAYS", 1, 60),
     ("ORDER_LINK_DAYS", 1, 3650),
+    ("DISPATCH_DAYS", 1, 30),
 )
+
+
+# -- The seller's identity (services/legal): what a distance seller must show. -----------------
+SELLER_FIELDS = (
+    "SELLER_LEGAL_NAME",
+    "SELLER_ADDRESS",
+    "SELLER_PHONE",
+    "SELLER_EMAIL",
+    "SELLER_KEP_ADDRESS",
+    "SELLER_MERSIS_NO",
+    "SELLER_TAX_OFFICE",
+    "SELLER_TAX_NUMBER",
+    "SELLER_ETBIS_NO",
+)
+
+
+def seller_identity_problems(config, production: bool) -> list[str]:
+    """What is wrong with the seller identity in ``config`` (a mapping such as app.config): a
+    malformed value anywhere; in production also a missing one. Names the variable."""
+    problems = []
+    for name in SELLER_FIELDS:
+        if production and not str(config.get(name) or "").strip():
+            problems.append(f"{name} is required (the seller identity shown to buyers)")
+    checks = (
+        ("SELLER_MERSIS_NO", r"\d{16}", "16 digits"),
+        ("SELLER_TAX_NUMBER", r"\d{10}", "10 digits (VKN)"),
+        ("SELLER_EMAIL", r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address"),
+        ("SELLER_KEP_ADDRESS", r"[^@\s]+@[^@\s]+\.kep\.tr", "a KEP address (…@….kep.tr)"),
+        ("SELLER_PHONE", r"\+?[0-9 ()-]{10,20}", "a phone number"),
+    )
+    for name, pattern, what in checks:
+        value = str(config.get(name) or "").strip()
+        if value and not re.fullmatch(pattern, value):
+            problems.append(f"{name} must be {what}, got {value!r}")
+    return problems
 
 
 # -- Invoicing in production (services/invoicing): a real integrator with all it is sent. ----

@@ -117,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     import coopshop.shop.impact  # noqa: F401  (adds the public impact page to the shop blueprint)
     import coopshop.shop.invoices  # noqa: F401  (adds the shopper's invoice to the shop blueprint)
     import coopshop.shop.iyzico_callback  # noqa: F401  (iyzico's return to the shop blueprint)
+    import coopshop.shop.legal  # noqa: F401  (the public legal pages on the shop blueprint)
     import coopshop.shop.privacy  # noqa: F401  (her data, consents and requests: shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
     import coopshop.webhooks.geliver  # noqa: F401  (adds /webhooks/geliver)

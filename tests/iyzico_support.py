@@ -61,6 +61,8 @@ CHECKOUT_FORM = {
     "ilce": "Konak",
     "postal_code": "35250",
     "method": "card",
+    "accept_pre_information": "y",
+    "accept_contract": "y",
 }
 
 

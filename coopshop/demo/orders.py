@@ -17,6 +17,8 @@ from coopshop.demo.data import CUSTOMER_FIRST_NAMES, FIRST_NAMES, SURNAMES
 from coopshop.models import CashSession, Order, Product, User
 from coopshop.money import round_half_up
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.legal import seller as seller_service
+from coopshop.services.sales import agreements
 from coopshop.services.sales import orders as order_service
 from coopshop.services.sales.checkout import transfer_deadline
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
@@ -243,6 +245,15 @@ class OrderSimulator:
         order = order_service.create_order(new, settings=self.settings, now=plan.at)
         if plan.channel == "bank_transfer":  # as the shop's checkout gives it
             order.expires_at = transfer_deadline(order.created_at, self.settings)
+        if plan.channel in ("online", "bank_transfer") and new.created_by_id is None:
+            # Placed at the web checkout: she approved the two texts then (from 127.0.0.1).
+            agreements.record(
+                order,
+                agreements.Acceptance(pre_information=True, contract=True, ip="127.0.0.1"),
+                seller_service.current(),
+                self.settings,
+                now=plan.at,
+            )
         if plan.outcome in ("cancelled", "expired"):
             later = timedelta(days=3) if plan.outcome == "cancelled" else timedelta(minutes=30)
             order_service.cancel(order, plan.outcome, now=plan.at + later)

@@ -39,7 +39,7 @@ from coopshop.demo.data import (
     SURNAMES,
     Craft,
 )
-from coopshop.demo.orders import OrderSimulator
+from coopshop.demo.orders import HISTORY_DAYS, OrderSimulator
 from coopshop.models import (
     CashSession,
     Category,
@@ -53,10 +53,14 @@ from coopshop.models import (
     User,
     utcnow,
 )
+from coopshop.models.legal import LEGAL_KINDS
 from coopshop.money import kurus_text
 from coopshop.services.core import images
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import Conflict
+from coopshop.services.legal import documents as legal_documents
+from coopshop.services.legal import drafts as legal_drafts
+from coopshop.services.legal.documents import DocumentDraft
 from coopshop.services.members import users as user_service
 from coopshop.turkish import search_fold
 
@@ -439,6 +443,14 @@ def seed(
         user.created_at = now - timedelta(days=400)
         team.setdefault(login.role, user)
         seeder.emails.add(login.email)
+    # The cooperative's first drafts of its legal texts, in force before the first demo order.
+    for kind in LEGAL_KINDS:
+        title, body = legal_drafts.draft(kind)
+        legal_documents.publish(
+            DocumentDraft(kind=kind, title_tr=title, body_tr=body, note="ilk taslak"),
+            team["admin"].id,
+            now=now - timedelta(days=HISTORY_DAYS + 5),
+        )
     say("catalogue: collections and categories")
     seeder.catalog()
     say(f"members: {producers} producers")

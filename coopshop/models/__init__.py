@@ -7,6 +7,7 @@ from coopshop.models.catalog import Category, Collection, Product, ProductImage,
 from coopshop.models.events import OutboxMessage, WebhookEvent
 from coopshop.models.invoicing import Invoice
 from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
+from coopshop.models.legal import LegalDocument, OrderAgreement
 from coopshop.models.orders import (
     Order,
     OrderLine,
@@ -38,6 +39,8 @@ __all__ = [
     "DataRequest",
     "Invoice",
     "LedgerEntry",
+    "LegalDocument",
+    "OrderAgreement",
     "LedgerTransaction",
     "Order",
     "OrderLine",

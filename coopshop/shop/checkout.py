@@ -16,8 +16,10 @@ from coopshop.models import Order, OrderLine
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
+from coopshop.services.legal import seller as seller_service
+from coopshop.services.sales import agreements, orders, payments
 from coopshop.services.sales import checkout as checkout_service
-from coopshop.services.sales import orders, payments
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, PaymentInfo
 from coopshop.shop.checkout_forms import CheckoutForm
 from coopshop.shop.routes import bp
@@ -74,6 +76,44 @@ def _load_order(number: str) -> Order:
     return order
 
 
+def _buyer(form: CheckoutForm) -> Buyer:
+    """What she typed (or, on a first visit, what her account knows), stripped."""
+
+    def text(f) -> str:
+        return (f.data or "").strip()
+
+    return Buyer(
+        name=text(form.name),
+        email=text(form.email).lower(),
+        phone=text(form.phone),
+        address_line=text(form.address_line),
+        il=form.il.data or "",
+        ilce=text(form.ilce),
+        postal_code=text(form.postal_code),
+        **form.invoice_details(),
+    )
+
+
+def _render_checkout(form, summary, settings, provider_method: str, status: int = 200):
+    method = form.method.data if form.method.data in checkout_service.METHODS else "card"
+    context = agreements.context_for_cart(
+        summary,
+        _buyer(form),
+        provider_method if method == "card" else "bank_transfer",
+        seller_service.current(),
+        settings,
+    )
+    return (
+        render_template(
+            "shop/checkout.html",
+            form=form,
+            summary=summary,
+            agreement_texts=agreements.preview(context),
+        ),
+        status,
+    )
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def checkout():
@@ -91,6 +131,10 @@ def checkout():
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
         form.phone.data = form.phone.data or current_user.phone
+    card_method = payments.chosen_provider(current_app.config) or "demo"
+    # "Metinleri güncelle": the two texts again, with what she has typed; nothing is placed.
+    if request.form.get("action") == "preview":
+        return _render_checkout(form, summary, settings, card_method)
     if form.validate_on_submit():
         provider = payments.card_provider(
             current_app.config,
@@ -100,33 +144,33 @@ def checkout():
         )
         req = checkout_service.CheckoutRequest(
             items=items,
-            buyer=Buyer(
-                name=form.name.data.strip(),
-                email=form.email.data.strip().lower(),
-                phone=form.phone.data.strip(),
-                address_line=form.address_line.data.strip(),
-                il=form.il.data,
-                ilce=form.ilce.data.strip(),
-                postal_code=(form.postal_code.data or "").strip(),
-                **form.invoice_details(),
-            ),
+            buyer=_buyer(form),
             method=form.method.data,
             card_payment_method=provider.payment_method,
             customer_id=current_user.id if current_user.is_authenticated else None,
             locale=str(get_locale() or "tr"),
+            acceptance=Acceptance(
+                pre_information=bool(form.accept_pre_information.data),
+                contract=bool(form.accept_contract.data),
+                ip=request.remote_addr or "",
+            ),
         )
         try:
             order = checkout_service.place_order(req, settings)
         except DomainError as exc:
             uow.rollback()
             flash(exc.message, "danger")
-            return render_template("shop/checkout.html", form=form, summary=summary), 409
+            return _render_checkout(form, summary, settings, provider.payment_method, 409)
         uow.commit()
         clear_cart()
         if order.payment_method == "bank_transfer":
             return redirect(order_url(order))
         return _start_card_payment(order, provider)
-    return render_template("shop/checkout.html", form=form, summary=summary)
+    if request.method == "POST" and (
+        form.accept_pre_information.errors or form.accept_contract.errors
+    ):
+        flash(_("Siparişi vermek için iki onay kutusunu da işaretleyin."), "danger")
+    return _render_checkout(form, summary, settings, card_method)
 
 
 def _start_card_payment(order: Order, provider: payments.PaymentProvider):
@@ -155,14 +199,16 @@ def order_status(number: str):
     order = _load_order(number)
     # A GET writes nothing: an order whose time is up shows as expired; `flask orders expire`
     # (cron) and the next checkout give its stock back.
+    full = _owner_or_staff(order)
     return render_template(
         "shop/order.html",
         order=order,
         status=checkout_service.status_as_of(order),
         token=request.args.get("t", ""),
         coop_iban=current_app.config["COOP_IBAN"],
-        full_address=_owner_or_staff(order),
+        full_address=full,
         buyer_short=_short_name(order.buyer_name),
+        agreements=agreements.shown(order, full, _short_name(order.buyer_name)),
     )
 
 

@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from coopshop.turkey import PROVINCES
@@ -46,4 +53,18 @@ class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
         choices=[("card", _l("Kart ile öde")), ("bank_transfer", _l("Havale / EFT"))],
         default="card",
         validators=[DataRequired(_l("Ödeme yöntemi seçin."))],
+    )
+    # Both unticked until she ticks them; without both the order is not placed (and the service
+    # refuses too: services.sales.agreements.require).
+    accept_pre_information = BooleanField(
+        _l("Ön bilgilendirme formunu okudum."),
+        validators=[
+            DataRequired(_l("Siparişi vermek için ön bilgilendirme formunu okuduğunuzu onaylayın."))
+        ],
+    )
+    accept_contract = BooleanField(
+        _l("Mesafeli satış sözleşmesini onaylıyorum."),
+        validators=[
+            DataRequired(_l("Siparişi vermek için mesafeli satış sözleşmesini onaylayın."))
+        ],
     )

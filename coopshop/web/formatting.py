@@ -37,6 +37,9 @@ def audit_details(data) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    from coopshop.web import legal
+
+    legal.init_app(app)
     app.add_template_global(order_status_label)
     # Words for stored codes, one vocabulary (services/core/vocabulary.py, docs/glossary.md).
     app.add_template_global(vocabulary.channel, "channel_word")

@@ -102,8 +102,20 @@ def buy_piece(page: Page, shop, snap=None) -> dict:
         page.keyboard.type(value)
     expect(page.locator("#il")).to_have_value("Ankara")
     expect(page.get_by_label("Kart ile öde")).to_be_checked()
+    # The last step: the pre-information form and the contract, rendered for this order with
+    # what she typed, and two unticked boxes she ticks with the keyboard (Space).
+    agreements = page.locator("#agreements")
+    expect(agreements).to_contain_text("Ön Bilgilendirme Formu")
+    expect(agreements).to_contain_text("Mesafeli Satış Sözleşmesi")
+    expect(page.locator("#accept_pre_information")).not_to_be_checked()
+    expect(page.locator("#accept_contract")).not_to_be_checked()
+    for box in ("#accept_pre_information", "#accept_contract"):
+        tab_to(page, box, max_tabs=15)
+        page.keyboard.press("Space")
+        expect(page.locator(box)).to_be_checked()
     if snap:
         snap(page, "checkout")
+    tab_to(page, "#agreements ~ button[type=submit]:not([name=action])", max_tabs=6)
     page.keyboard.press("Enter")
 
     expect(page.get_by_text("DEMO ÖDEME — gerçek para alınmaz.")).to_be_visible()

@@ -13,6 +13,7 @@ from coopshop.models import Order, Product
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock
 from coopshop.services.sales import checkout
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from tests.factories import ProductFactory
 
@@ -39,6 +40,7 @@ def test_fifty_concurrent_checkouts_for_five_units(app):
                         buyer=Buyer(name=f"Alıcı {n}", email=f"b{n}@example.org"),
                         method="card",
                         card_payment_method="demo",
+                        acceptance=Acceptance(pre_information=True, contract=True),
                     ),
                     settings,
                 )

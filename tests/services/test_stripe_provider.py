@@ -14,6 +14,7 @@ import stripe
 from coopshop.db import db
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import checkout
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProductFactory
@@ -28,6 +29,7 @@ def _order(stock=5, price=120000, quantity=2):
             buyer=Buyer(name="Selin Aksoy", email="selin@example.org"),
             method="card",
             card_payment_method="stripe",
+            acceptance=Acceptance(pre_information=True, contract=True),
         ),
         settings_service.current(),
     )

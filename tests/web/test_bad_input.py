@@ -15,6 +15,7 @@ from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerTransaction, Order, WebhookEvent
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import checkout
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from tests.factories import ProductFactory
 from tests.stripe_support import WEBHOOK_SECRET, event, signed
@@ -119,6 +120,7 @@ def test_a_stripe_event_cannot_mark_a_bank_transfer_order_paid(client, provider)
             buyer=Buyer(name="Selin Aksoy", email="selin@example.org"),
             method="bank_transfer",
             card_payment_method="stripe",
+            acceptance=Acceptance(pre_information=True, contract=True),
         ),
         settings_service.current(),
     )

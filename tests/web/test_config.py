@@ -26,7 +26,7 @@ def production_env(monkeypatch, tmp_path):
 
     # The class attributes were read when config.py was imported; a subclass points this test's
     # app at a throwaway database and folders instead of whatever the test run uses.
-    class Production(ProductionConfig):
+    class Production(config.SampleSeller, ProductionConfig):  # production requires a seller
         SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
         # Never connected to: the pages these tests open read no table.
         SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"

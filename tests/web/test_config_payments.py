@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import config
 from config import IYZICO_SANDBOX, ProductionConfig, payment_provider_problem
 from coopshop import create_app
 from coopshop.services.sales import payments
@@ -36,7 +37,7 @@ def iyzico_production(monkeypatch, tmp_path):
     for name, value in IYZICO_ENV.items():
         monkeypatch.setenv(name, value)
 
-    class Production(ProductionConfig):
+    class Production(config.SampleSeller, ProductionConfig):  # production requires a seller
         SECRET_KEY = IYZICO_ENV["SECRET_KEY"]
         # Never connected to: these tests open no page.
         SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"

@@ -31,6 +31,8 @@ CHECKOUT = {
     "il": "Ankara",
     "ilce": "Çankaya",
     "method": "card",
+    "accept_pre_information": "y",
+    "accept_contract": "y",
 }
 
 

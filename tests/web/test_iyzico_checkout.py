@@ -36,6 +36,8 @@ FORM = {
     "ilce": "Konak",
     "postal_code": "35250",
     "method": "card",
+    "accept_pre_information": "y",
+    "accept_contract": "y",
 }
 
 

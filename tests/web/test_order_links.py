@@ -11,6 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 from coopshop.db import db
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import checkout
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.shop.checkout import order_token
 from tests.factories import PASSWORD, ProductFactory, UserFactory
@@ -31,6 +32,7 @@ def _order(customer_id=None):
             ),
             method="bank_transfer",
             card_payment_method="demo",
+            acceptance=Acceptance(pre_information=True, contract=True),
             customer_id=customer_id,
         ),
         settings_service.current(),

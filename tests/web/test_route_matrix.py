@@ -48,6 +48,8 @@ PUBLIC = {
     "shop.set_language",
     "shop.impact",  # the public impact page (never a group under five women)
     "shop.impact_json",
+    "shop.legal_document",  # the legal texts are public (issue 15)
+    "shop.legal_version",
     "api.docs",
     "api.openapi",
     "api.list_products",
@@ -70,6 +72,8 @@ ANY_ACCOUNT = {
 }
 ADMIN_ONLY = {
     "admin.invoices",
+    "admin.legal_documents",
+    "admin.legal_edit",
     "admin.invoice_retry",
     "admin.member_tax",
     "admin.payout_voucher",

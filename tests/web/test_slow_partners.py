@@ -66,6 +66,8 @@ def test_a_hanging_stripe_gives_the_shopper_a_message_and_the_stock_back(
             "il": "Ankara",
             "ilce": "Çankaya",
             "method": "card",
+            "accept_pre_information": "y",
+            "accept_contract": "y",
         },
     )
     took = time.monotonic() - started

@@ -20,6 +20,7 @@ from coopshop.models import (
 )
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import checkout
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.services.sales.payments import StripeProvider
 from tests.factories import ProductFactory
@@ -48,6 +49,7 @@ def _order(stock=5, quantity=1):
             buyer=Buyer(name="Selin Aksoy", email="selin@example.org"),
             method="card",
             card_payment_method="stripe",
+            acceptance=Acceptance(pre_information=True, contract=True),
         ),
         settings_service.current(),
     )

@@ -19,6 +19,7 @@ class CoopSettings:
     free_shipping_threshold_kurus: int = 150000
     order_expiry_minutes: int = 30
     transfer_payment_days: int = 3
+    dispatch_days: int = 3  # an in-stock order reaches the carrier within this (the contract)
 
 
 def from_config(config) -> CoopSettings:
@@ -33,6 +34,7 @@ def from_config(config) -> CoopSettings:
         free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
         transfer_payment_days=config["TRANSFER_PAYMENT_DAYS"],
+        dispatch_days=config.get("DISPATCH_DAYS", 3),
     )
 
 

@@ -17,7 +17,10 @@ from coopshop.models import Order, ProducerProfile, utcnow
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import orders
+from coopshop.services.legal import seller as seller_service
+from coopshop.services.legal.seller import SellerIdentity
+from coopshop.services.sales import agreements, orders
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
 
 log = logging.getLogger(__name__)
@@ -33,12 +36,22 @@ class CheckoutRequest:
     card_payment_method: str  # "stripe" or "demo": which provider takes cards here
     customer_id: int | None = None
     locale: str = "tr"
+    # Her two ticks (pre-information form read, contract approved) and her IP: without both
+    # nothing is written; with them the texts she approved are stored with the order.
+    acceptance: Acceptance = Acceptance()
 
 
-def place_order(req: CheckoutRequest, settings: CoopSettings, now: datetime | None = None) -> Order:
-    """Create the order with its stock held. Unpaid orders past their time are expired first,
-    so their stock is back on the shelf for this shopper."""
+def place_order(
+    req: CheckoutRequest,
+    settings: CoopSettings,
+    now: datetime | None = None,
+    seller: SellerIdentity | None = None,
+) -> Order:
+    """Create the order with its stock held and the agreements she approved stored with it.
+    Unpaid orders past their time are expired first, so their stock is back on the shelf for
+    this shopper. Every online and bank-transfer order is placed here."""
     now = now or utcnow()
+    agreements.require(req.acceptance)
     if req.method not in METHODS:
         raise ValidationFailed(_l("Ödeme yöntemi seçin."), field="method")
     if not req.items:
@@ -57,6 +70,7 @@ def place_order(req: CheckoutRequest, settings: CoopSettings, now: datetime | No
         settings=settings,
         now=now,
     )
+    agreements.record(order, req.acceptance, seller or seller_service.current(), settings, now)
     if not online:
         # The money has a deadline too: past it the order expires like an unpaid card order
         # and its stock goes back (expire_due), so a forgotten transfer never holds stock.
@@ -155,7 +169,11 @@ def _queue_transfer_instructions(order: Order, locale: str) -> None:
         mail.queue(
             order.buyer_email,
             _("Siparişiniz %(number)s: havale/EFT bilgileri", number=order.number),
-            render_template("email/transfer_instructions.txt", order=order),
+            render_template(
+                "email/transfer_instructions.txt",
+                order=order,
+                agreements=agreements.of_order(order.id),
+            ),
         )
 
 
@@ -165,7 +183,11 @@ def _queue_paid_mail(order: Order) -> None:
             mail.queue(
                 order.buyer_email,
                 _("Siparişiniz alındı: %(number)s", number=order.number),
-                render_template("email/order_confirmation.txt", order=order),
+                render_template(
+                    "email/order_confirmation.txt",
+                    order=order,
+                    agreements=agreements.of_order(order.id),
+                ),
             )
     makers = db.session.scalars(
         select(ProducerProfile).where(ProducerProfile.id.in_(orders.producer_ids_of(order)))
