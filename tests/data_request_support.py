@@ -14,9 +14,12 @@ from coopshop.models import Invoice, Order, Payment, Refund
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.sales import checkout, fulfilment, refunds
+from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, PaymentInfo
 from tests.factories import UserFactory
 from tests.ledger_support import balances
+
+APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 
 
 def customer(name: str, email: str, phone: str = "0555 000 00 00"):
@@ -45,6 +48,7 @@ def delivered_order(user, product, quantity: int, address: str, refund_kurus: in
             buyer=buyer_of(user, address),
             method="card",
             card_payment_method="demo",
+            acceptance=APPROVED,
             customer_id=user.id,
         ),
         settings,

@@ -34,9 +34,12 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import data_requests, signin, users
 from coopshop.services.members.erasure import ERASED_NAME, erased_email
 from coopshop.services.payouts import batches
+from coopshop.services.sales.agreements import Acceptance
 from tests.data_request_support import customer, data_json, delivered_order, totals, unzip
 from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.staff_support import audit_actions
+
+APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 
 
 @pytest.fixture
@@ -206,6 +209,7 @@ def test_erasure_waits_while_an_order_is_still_on_its_way(two_customers):
             buyer=buyer_of(selin, "Atatürk Bulvarı No: 12"),
             method="card",
             card_payment_method="demo",
+            acceptance=APPROVED,
             customer_id=selin.id,
         ),
         settings_service.current(),

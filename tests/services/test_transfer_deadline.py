@@ -13,10 +13,13 @@ from coopshop.models import LedgerTransaction, Order, OutboxMessage, Payment, ut
 from coopshop.services.core.errors import InvalidTransition
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import checkout, transfers
+from coopshop.services.sales.agreements import Acceptance
 from tests.factories import ProductFactory
 from tests.staff_support import BUYER, assert_ledger_holds, audit_actions, count, staff_user, stock
 
 SETTINGS = CoopSettings(transfer_payment_days=3)
+
+APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 
 
 def _place(product, quantity=1, now=None, settings=SETTINGS):
@@ -26,6 +29,7 @@ def _place(product, quantity=1, now=None, settings=SETTINGS):
             buyer=BUYER,
             method="bank_transfer",
             card_payment_method="demo",
+            acceptance=APPROVED,
         ),
         settings,
         now=now,
@@ -143,7 +147,11 @@ def test_an_online_order_still_expires_after_its_minutes(app):
     product = ProductFactory(stock=2)
     order = checkout.place_order(
         checkout.CheckoutRequest(
-            items={product.id: 1}, buyer=BUYER, method="card", card_payment_method="demo"
+            items={product.id: 1},
+            buyer=BUYER,
+            method="card",
+            card_payment_method="demo",
+            acceptance=APPROVED,
         ),
         SETTINGS,
     )

@@ -60,6 +60,7 @@ AUDIT_ACTIONS = {
     "fulfilment.received": _l("Ürün üreticiden teslim alındı"),
     "fulfilment.shipped": _l("Kargoya verildi"),
     "fulfilment.delivered": _l("Teslim edildi"),
+    "legal.published": _l("Yasal metnin yeni sürümü yayımlandı"),
     "member.approve": _l("Üyelik onaylandı"),
     "member.refuse": _l("Başvuru reddedildi"),
     "member.suspend": _l("Üyelik askıya alındı"),
@@ -138,6 +139,8 @@ OBJECT_TYPES = {
     "OfflineTicket": _l("Çevrimdışı fiş"),
     "Invoice": _l("Fatura"),
     "DataRequest": _l("Veri talebi"),
+    "LegalDocument": _l("Yasal metin"),
+    "OrderAgreement": _l("Onaylanan sözleşme"),
     "ConsentRecord": _l("İzin kaydı"),
 }
 
