@@ -20,7 +20,7 @@ from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
-from coopshop.models.user import ApiToken, ProducerProfile, User
+from coopshop.models.user import ApiToken, IbanChange, ProducerProfile, User
 
 __all__ = [
     "Account",
@@ -33,6 +33,7 @@ __all__ = [
     "Category",
     "Collection",
     "CommissionRate",
+    "IbanChange",
     "Invoice",
     "LedgerEntry",
     "LedgerTransaction",

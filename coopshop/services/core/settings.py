@@ -18,6 +18,8 @@ class CoopSettings:
     shipping_flat_kurus: int = 7500
     free_shipping_threshold_kurus: int = 150000
     order_expiry_minutes: int = 30
+    iban_hold_hours: int = 48
+    coop_iban: str = ""
 
 
 def from_config(config) -> CoopSettings:
@@ -31,6 +33,8 @@ def from_config(config) -> CoopSettings:
         shipping_flat_kurus=config["SHIPPING_FLAT_KURUS"],
         free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
+        iban_hold_hours=config["IBAN_HOLD_HOURS"],
+        coop_iban="".join((config.get("COOP_IBAN") or "").split()).upper(),
     )
 
 
