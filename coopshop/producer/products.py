@@ -182,7 +182,8 @@ def product_new():
 
 def _render_product(profile, product, form=None, photo_form=None, preview=None, status=200):
     form = form or _choices(_form_for(product, profile.id))
-    if preview is None:
+    if preview is None and sum(m.share_bp for m in product.makers) == BP:
+        # (A declined co-maker leaves the shares short of 100%: no preview until they are fixed.)
         preview = sale_preview.preview_of(product, settings_service.current().default_commission_bp)
     return render_template(
         "producer/product_edit.html",
