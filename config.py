@@ -183,6 +183,9 @@ class Config:
     OFFLINE_AVAILABLE_DAYS = _env_int("OFFLINE_AVAILABLE_DAYS", 0)
     PAYOUT_MINIMUM_KURUS = _env_int("PAYOUT_MINIMUM_KURUS", 10000)
     PAYOUT_TWO_ADMINS = _env_bool("PAYOUT_TWO_ADMINS", True)
+    # A member's new IBAN is paid to only this many hours after she asked (or once an admin
+    # confirms it), and she is told by e-mail: a stolen session cannot redirect her income.
+    IBAN_HOLD_HOURS = _env_int("IBAN_HOLD_HOURS", 48)
     FEES_SPREAD_TO_MAKERS = _env_bool("FEES_SPREAD_TO_MAKERS", False)
     SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
     FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)
@@ -371,6 +374,9 @@ def production_problems(config) -> list[str]:
         if value is None or not low <= value <= high:
             problems.append(f"{name} must be between {low} and {high}, got {value!r}")
     problems.extend(seller_identity_problems(config, production=True))
+    if not _is_turkish_iban(config.get("COOP_IBAN") or ""):
+        # The payout batch compares members' IBANs with it; a typo would hide that warning.
+        problems.append("COOP_IBAN must be a Turkish IBAN (TR and 24 digits, check digits right)")
     if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
         workers = os.environ.get("WEB_CONCURRENCY", "")
         if workers.strip() != "1":
@@ -380,6 +386,14 @@ def production_problems(config) -> list[str]:
                 "(or WEB_CONCURRENCY=1 for a single worker)"
             )
     return problems
+
+
+def _is_turkish_iban(value: str) -> bool:
+    compact = "".join(value.split()).upper()
+    if len(compact) != 26 or not compact.startswith("TR") or not compact[2:].isdigit():
+        return False
+    rearranged = compact[4:] + "2927" + compact[2:4]  # T=29, R=27 (ISO 13616 mod 97)
+    return int(rearranged) % 97 == 1
 
 
 _NO_LIMIT = 10**12
@@ -394,6 +408,7 @@ MONEY_RANGES = (
     ("TRANSFER_PAYMENT_DAYS", 1, 60),
     ("ORDER_LINK_DAYS", 1, 3650),
     ("DISPATCH_DAYS", 1, 30),
+    ("IBAN_HOLD_HOURS", 0, 24 * 30),
 )
 
 

@@ -93,6 +93,8 @@ class ProductFactory(Base):
         pairs = extracted if extracted is not None else [(ProducerFactory(), 10_000)]
         for producer, share in pairs:
             self.makers.append(ProductMaker(producer_id=producer.id, share_bp=share))
+        if pairs and self.owner_id is None:
+            self.owner_id = pairs[0][0].id  # the first maker listed it
         if create:
             db.session.commit()
 

@@ -16,6 +16,7 @@ from coopshop.db import db
 from coopshop.models import PayoutLine, User, utcnow
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
+from coopshop.services.payouts import batch_warnings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export as bank_file
 from coopshop.web.permissions import roles_required
@@ -27,6 +28,7 @@ LEFT_OUT_LABELS = {
     "not_active": _l("Üyeliği aktif değil"),
     "no_iban": _l("IBAN girilmemiş"),
     "invalid_iban": _l("IBAN geçersiz"),
+    "iban_on_hold": _l("Yeni IBAN'ı bekleme süresinde (ilk IBAN'ı)"),
 }
 BATCH_LABELS = {
     "draft": _l("Taslak"),
@@ -134,6 +136,7 @@ def _render_batch(batch, status: int = 200, paid_forms=None, failed_forms=None):
             and not (settings.payout_two_admins and batch.created_by_id == current_user.id)
         ),
         two_admins=settings.payout_two_admins,
+        warnings=batch_warnings.warnings_for(batch, settings.coop_iban),
         **_labels(),
     ), status
 
@@ -205,6 +208,7 @@ def payout_print(batch_id: int):
         people=_people(batch),
         coop_name=current_app.config["COOP_NAME"],
         total=sum(line.amount_kurus for line in batch.lines if line.status != "failed"),
+        warnings=batch_warnings.warnings_for(batch, settings_service.current().coop_iban),
         **_labels(),
     )
 

@@ -44,6 +44,7 @@ def home():
 # The admin pages live in one module per part of the back office; importing them adds their
 # routes to this blueprint.
 import coopshop.admin.audit_log  # noqa: E402, F401, I001
+import coopshop.admin.iban_changes  # noqa: E402, F401
 import coopshop.admin.impact  # noqa: E402, F401
 import coopshop.admin.invoices  # noqa: E402, F401
 import coopshop.admin.legal  # noqa: E402, F401

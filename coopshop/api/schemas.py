@@ -341,7 +341,9 @@ class LeftOutOut(Output):
     producer_id: int
     name: str
     reason: str = Field(
-        description="below_minimum, negative_balance, not_active, no_iban or invalid_iban."
+        description=(
+            "below_minimum, negative_balance, not_active, no_iban, invalid_iban or iban_on_hold."
+        )
     )
     amount_kurus: int
 

@@ -110,3 +110,20 @@ class ForgotForm(FlaskForm):
 
 class ResetForm(_NewPasswordMixin, FlaskForm):
     pass
+
+
+def _current_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Şu anki parolanız"),
+        filters=[_clip(MAX_PASSWORD_LENGTH)],
+        validators=[DataRequired(_l("Şu anki parolanızı yazın.")), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field()
+    current_password = _current_password_field()
+
+
+class ChangePasswordForm(_NewPasswordMixin, FlaskForm):
+    current_password = _current_password_field()

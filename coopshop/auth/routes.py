@@ -19,9 +19,17 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from coopshop.auth.forms import ApplyForm, ForgotForm, LoginForm, RegisterForm, ResetForm
+from coopshop.auth.forms import (
+    ApplyForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+)
 from coopshop.extensions import limiter
-from coopshop.services.members import signin
+from coopshop.services.members import account, signin
 from coopshop.services.members import users as user_service
 from coopshop.web.links import external_url
 from coopshop.web.permissions import home_endpoint
@@ -189,3 +197,66 @@ def reset(token: str):
             flash(_("Parolanız değişti. Yeni parolanızla giriş yapın."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form)
+
+
+def _reauthenticate(form) -> signin.SignIn | None:
+    """Her current password again (a wrong one is committed as a failed attempt, towards the
+    same lock as the login's); None with the error under the field."""
+    proof = attempt(
+        signin.reauthenticate, current_user._get_current_object(), form.current_password.data
+    ).value
+    if proof.locked_until is not None:
+        until = format_datetime(proof.locked_until, "HH:mm")
+        form.current_password.errors = [
+            _("Çok fazla yanlış deneme. %(time)s sonrasında yeniden deneyin.", time=until)
+        ]
+        return None
+    if proof.user is None:
+        form.current_password.errors = [_("Parola yanlış; hiçbir şey değiştirilmedi.")]
+        return None
+    return proof
+
+
+@bp.route("/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        proof = _reauthenticate(form)
+        if proof is not None:
+            outcome = attempt(
+                account.change_email,
+                current_user._get_current_object(),
+                form.email.data,
+                proof,
+                form=form,
+            )
+            if outcome.ok:
+                flash(_("E-posta adresiniz değişti; bundan sonra bununla giriş yapın."), "success")
+                return redirect(url_for("shop.account"))
+        return render_template("auth/change_email.html", form=form), 400
+    return render_template("auth/change_email.html", form=form), (400 if form.errors else 200)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+def change_password():
+    form = ChangePasswordForm()
+    form.password.label.text = _("Yeni parola")
+    form.confirm.label.text = _("Yeni parola (tekrar)")
+    if form.validate_on_submit():
+        proof = _reauthenticate(form)
+        if proof is not None:
+            user = current_user._get_current_object()
+            outcome = attempt(account.change_password, user, form.password.data, proof, form=form)
+            if outcome.ok:
+                # Every other session ended with the new generation; this browser starts afresh.
+                _start_session(user, remember=False)
+                flash(
+                    _("Parolanız değişti; diğer cihazlardaki oturumlarınız kapatıldı."), "success"
+                )
+                return redirect(url_for("shop.account"))
+        return render_template("auth/change_password.html", form=form), 400
+    return render_template("auth/change_password.html", form=form), (400 if form.errors else 200)

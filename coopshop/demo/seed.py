@@ -364,6 +364,7 @@ class _Seeder:
                 status=status,
                 collection=self.collections[motif.collection] if motif.collection else None,
                 category=self.categories[craft.slug],
+                owner_id=owner.id,
                 created_at=created,
                 updated_at=created,
                 makers=[

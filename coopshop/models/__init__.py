@@ -22,7 +22,7 @@ from coopshop.models.policy import CommissionRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
-from coopshop.models.user import ApiToken, ProducerProfile, User
+from coopshop.models.user import ApiToken, IbanChange, ProducerProfile, User
 
 __all__ = [
     "Account",
@@ -37,6 +37,7 @@ __all__ = [
     "CommissionRate",
     "ConsentRecord",
     "DataRequest",
+    "IbanChange",
     "Invoice",
     "LedgerEntry",
     "LegalDocument",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -29,10 +30,14 @@ PRODUCT_STATUSES = ("draft", "in_review", "active", "archived")
 PRODUCT_TRANSITIONS = {
     "draft": {"in_review", "archived"},
     "in_review": {"active", "draft", "archived"},
-    "active": {"in_review", "archived"},
+    # active -> draft: the owner invited a co-maker, whose consent the product waits for.
+    "active": {"in_review", "draft", "archived"},
     "archived": {"draft"},
 }
 VAT_RATES_BP = (0, 100, 1000, 2000)
+# A co-maker's answer to the owner's invitation. The owner's own row is accepted; a declined
+# invitation removes the row (the owner fixes the shares), so there is no "declined" state.
+MAKER_CONSENTS = ("invited", "accepted")
 
 
 class Collection(Base):
@@ -117,6 +122,10 @@ class Product(Base):
     category_id: Mapped[int] = mapped_column(
         ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
+    # The member who listed it: only she edits it; co-makers accept or decline their share.
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -167,7 +176,10 @@ class ProductMaker(Base):
     """A maker's share of a product in basis points. A product's shares sum to 10,000."""
 
     __tablename__ = "product_makers"
-    __table_args__ = (CheckConstraint("share_bp > 0 AND share_bp <= 10000", name="share_range"),)
+    __table_args__ = (
+        CheckConstraint("share_bp > 0 AND share_bp <= 10000", name="share_range"),
+        CheckConstraint(f"consent IN {MAKER_CONSENTS!r}", name="consent_valid"),
+    )
 
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
@@ -176,6 +188,15 @@ class ProductMaker(Base):
         ForeignKey("producer_profiles.id", ondelete="RESTRICT"), primary_key=True, index=True
     )
     share_bp: Mapped[int] = mapped_column(Integer)
+    # Rows from before consent was asked (and the owner's own) are accepted.
+    consent: Mapped[str] = mapped_column(
+        String(16), default="accepted", server_default=text("'accepted'"), index=True
+    )
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def accepted(self) -> bool:
+        return self.consent == "accepted"
 
     product: Mapped[Product] = relationship(back_populates="makers")
     producer: Mapped[ProducerProfile] = relationship()

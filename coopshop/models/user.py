@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
@@ -127,3 +137,48 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+IBAN_CHANGE_STATUSES = ("pending", "applied", "cancelled", "superseded")
+
+
+class IbanChange(Base):
+    """A member's request to be paid to another IBAN, and what became of it: the history the
+    cooperative's accountant reads (who asked, when, old and new, who confirmed or cancelled).
+
+    ``producer_profiles.iban`` is the IBAN in force; a pending change waits until ``hold_until``
+    (IBAN_HOLD_HOURS after the request) or an admin's confirmation before it replaces it."""
+
+    __tablename__ = "iban_changes"
+    __table_args__ = (
+        CheckConstraint(f"status IN {IBAN_CHANGE_STATUSES!r}", name="status_valid"),
+        CheckConstraint("hold_until >= requested_at", name="hold_after_request"),
+        # At most one pending change per member: a new request supersedes the old one.
+        Index(
+            "uq_iban_changes_one_pending",
+            "producer_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="RESTRICT"), index=True
+    )
+    old_iban: Mapped[str | None] = mapped_column(String(34))
+    new_iban: Mapped[str] = mapped_column(String(34))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hold_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When it took effect: the end of the hold, or the admin's confirmation if that came first.
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Cancelled by an admin (or by her, asking for her old IBAN back), or superseded by a newer
+    # request: when, and by whom.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    producer: Mapped[ProducerProfile] = relationship()

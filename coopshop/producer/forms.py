@@ -14,6 +14,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     StringField,
@@ -176,10 +177,18 @@ class ProfileForm(FlaskForm):
         _l("Fotoğrafınız (isteğe bağlı)"), render_kw={"accept": "image/jpeg,image/png,image/webp"}
     )
     iban = StringField(
-        _l("IBAN"),
+        _l("Yeni IBAN"),
         filters=[_strip],
         validators=[Length(max=42)],
-        description=_l("Kazancınız bu hesaba gönderilir. TR ile başlayan 26 karakter."),
+        description=_l(
+            "Yalnız değiştirmek için doldurun: TR ile başlayan 26 karakter. Yeni IBAN bir "
+            "bekleme süresinden sonra geçerli olur ve size e-postayla bildirilir."
+        ),
+    )
+    current_password = PasswordField(
+        _l("Şu anki parolanız"),
+        validators=[Length(max=200)],
+        description=_l("IBAN değiştirirken gerekir."),
     )
     notify_email = BooleanField(_l("Satış ve yanıtlar için bana e-posta gönderilsin"))
 

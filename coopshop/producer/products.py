@@ -11,7 +11,8 @@ from coopshop.models import Product
 from coopshop.models.catalog import PRODUCT_STATUSES, VAT_RATES_BP
 from coopshop.money import BP, percent_text
 from coopshop.producer.forms import ActionForm, PhotoForm, ProductForm
-from coopshop.producer.routes import bp, form_error, or_404, wait_page
+from coopshop.producer.routes import bp, form_error, or_404, share_label, wait_page
+from coopshop.services.catalog import co_makers
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.catalog import producer_products as products
 from coopshop.services.catalog import product_photos as photos
@@ -37,10 +38,7 @@ def _choices(form: ProductForm) -> ProductForm:
     return form
 
 
-def share_text(share_bp: int) -> str:
-    """6000 -> "60", 3333 -> "33,33": a share as she would type it."""
-    whole, rest = divmod(share_bp, 100)
-    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)
+share_text = share_label  # a share as she would type it
 
 
 def price_text(kurus: int) -> str:
@@ -60,6 +58,13 @@ def _makers_from(form: ProductForm, producer_id: int) -> tuple[products.MakerSha
             raise ValidationFailed(_("Ortak üreticinin üye numarasını yazın."), field="makers")
         makers.append(products.MakerShare(member_no, products.parse_share(share)))
     return tuple(makers)
+
+
+def _waiting_message() -> str:
+    return _(
+        "Ortak üreticilere davet gitti: her biri payını kabul edince ürünü incelemeye "
+        "gönderebilirsiniz."
+    )
 
 
 def _input_from(form: ProductForm, producer_id: int) -> products.ProductInput:
@@ -161,6 +166,8 @@ def product_new():
                     flash(_("Ürün kaydedildi ve incelemeye gönderildi."), "success")
                 else:
                     flash(_("Ürün taslak olarak kaydedildi."), "success")
+                if co_makers.waiting_for(product):
+                    flash(_waiting_message(), "info")
                 flash(_("Şimdi fotoğraflarını ekleyin."), "info")
                 return redirect(url_for("producer.product_edit", product_id=product.id))
     return render_template(
@@ -175,7 +182,8 @@ def product_new():
 
 def _render_product(profile, product, form=None, photo_form=None, preview=None, status=200):
     form = form or _choices(_form_for(product, profile.id))
-    if preview is None:
+    if preview is None and sum(m.share_bp for m in product.makers) == BP:
+        # (A declined co-maker leaves the shares short of 100%: no preview until they are fixed.)
         preview = sale_preview.preview_of(product, settings_service.current().default_commission_bp)
     return render_template(
         "producer/product_edit.html",
@@ -187,6 +195,7 @@ def _render_product(profile, product, form=None, photo_form=None, preview=None, 
         preview=preview,
         max_photos=photos.MAX_PHOTOS,
         review_fields=products.REVIEW_FIELDS,
+        owner=co_makers.is_owner(profile, product),
     ), status
 
 
@@ -199,6 +208,7 @@ def product_edit(product_id: int):
         return _render_product(profile, product)
     if not profile.is_member:
         return wait_page(profile)
+    _owner_or_403(profile, product)
     form = _choices(ProductForm())
     action = request.form.get("action", "save")
     preview = None
@@ -215,6 +225,8 @@ def product_edit(product_id: int):
             if action != "preview":
                 uow.commit()
                 flash(_("Değişiklikler kaydedildi."), "success")
+                if co_makers.waiting_for(product):
+                    flash(_waiting_message(), "info")
                 if to_review:
                     flash(
                         _(
@@ -229,11 +241,18 @@ def product_edit(product_id: int):
     return _render_product(profile, product, form=form, preview=preview, status=400)
 
 
+def _owner_or_403(profile, product) -> None:
+    """A co-maker sees the product; only its owner changes it."""
+    if not co_makers.is_owner(profile, product):
+        abort(403)
+
+
 def _status_action(product_id: int, change, message: str, needs_member: bool = True):
     profile = current_producer()
     product = or_404(products.get_own_product, profile.id, product_id)
     if needs_member and not profile.is_member:
         return wait_page(profile)
+    _owner_or_403(profile, product)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -285,6 +304,7 @@ def product_photos(product_id: int):
     product = or_404(products.get_own_product, profile.id, product_id)
     if not profile.is_member:
         return wait_page(profile)
+    _owner_or_403(profile, product)
     photo_form = PhotoForm()
     if not photo_form.validate_on_submit():
         return _render_product(profile, product, photo_form=photo_form, status=400)
@@ -313,6 +333,7 @@ def product_photos(product_id: int):
 def product_photo_delete(product_id: int, image_id: int):
     profile = current_producer()
     product = or_404(products.get_own_product, profile.id, product_id)
+    _owner_or_403(profile, product)
     if not ActionForm().validate_on_submit():
         abort(400)
     paths = or_404(photos.remove_photo, profile, product, image_id, current_user.id)
@@ -327,6 +348,7 @@ def product_photo_delete(product_id: int, image_id: int):
 def product_photo_cover(product_id: int, image_id: int):
     profile = current_producer()
     product = or_404(products.get_own_product, profile.id, product_id)
+    _owner_or_403(profile, product)
     if not ActionForm().validate_on_submit():
         abort(400)
     or_404(photos.make_cover, profile, product, image_id)

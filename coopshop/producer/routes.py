@@ -11,7 +11,7 @@ from flask_babel import format_date
 
 from coopshop.models import ProducerProfile
 from coopshop.services.books import balances
-from coopshop.services.catalog import producer_products
+from coopshop.services.catalog import co_makers, producer_products
 from coopshop.services.catalog import stock as stock_service
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
 from coopshop.services.core.errors import DomainError, NotFound
@@ -59,7 +59,14 @@ def _workspace_helpers():
     return {
         "product_status_label": lambda s: str(PRODUCT_STATUS_LABELS.get(s, s)),
         "channel_label": producer_sales.channel_label,
+        "share_label": share_label,
     }
+
+
+def share_label(share_bp: int) -> str:
+    """6000 -> "60", 3333 -> "33,33": a share in percent as she reads and types it."""
+    whole, rest = divmod(share_bp, 100)
+    return f"{whole},{rest:02d}".rstrip("0").rstrip(",") if rest else str(whole)
 
 
 @bp.get("/")
@@ -74,10 +81,12 @@ def home():
         low_stock=stock_service.low_stock(profile.id, limit=5),
         to_bring=len(producer_sales.to_bring(profile.id)),
         low_stock_at=stock_service.LOW_STOCK_AT,
+        invitations=co_makers.invitation_count(profile.id),
     )
 
 
 import coopshop.producer.earnings  # noqa: E402, F401, I001
+import coopshop.producer.invitations  # noqa: E402, F401
 import coopshop.producer.products  # noqa: E402, F401
 import coopshop.producer.profile  # noqa: E402, F401
 import coopshop.producer.questions  # noqa: E402, F401

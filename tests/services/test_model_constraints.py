@@ -402,6 +402,7 @@ ALLOWED = {
     ("in_review", "draft"),
     ("in_review", "archived"),
     ("active", "in_review"),
+    ("active", "draft"),  # a co-maker was invited: it waits for her consent (co_makers.py)
     ("active", "archived"),
     ("archived", "draft"),
 }

@@ -127,6 +127,10 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"DEFAULT_COMMISSION_BP": -1}, "DEFAULT_COMMISSION_BP must be between 0 and 10000"),
         ({"ORDER_EXPIRY_MINUTES": 0}, "ORDER_EXPIRY_MINUTES must be between 1"),
         ({"ORDER_LINK_DAYS": 0}, "ORDER_LINK_DAYS must be between 1"),
+        ({"IBAN_HOLD_HOURS": -1}, "IBAN_HOLD_HOURS must be between 0 and 720"),
+        ({"IBAN_HOLD_HOURS": 721}, "IBAN_HOLD_HOURS must be between 0 and 720"),
+        ({"COOP_IBAN": "TR330006100519786457841327"}, "COOP_IBAN must be a Turkish IBAN"),
+        ({"COOP_IBAN": "DE89370400440532013000"}, "COOP_IBAN must be a Turkish IBAN"),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):

@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import AuditEvent, ProducerProfile
-from tests.factories import ProducerFactory
+from coopshop.models import AuditEvent, IbanChange, ProducerProfile
+from tests.factories import PASSWORD, ProducerFactory
 from tests.producer_support import picture
 
 
@@ -41,20 +41,35 @@ def _saved(profile_id: int) -> ProducerProfile:
     return db.session.get(ProducerProfile, profile_id)
 
 
-def test_her_profile_saves_with_a_turkish_iban_in_compact_form(client, ayse):
-    response = client.post("/producer/profile", data=_data(iban="tr33 0006 1005 1978 6457 8413 26"))
+def test_her_profile_saves_and_a_new_iban_waits_in_compact_form(client, ayse):
+    response = client.post(
+        "/producer/profile",
+        data=_data(iban="tr94 0001 0009 9999 0123 4567 89", current_password=PASSWORD),
+    )
     assert response.status_code == 302
     saved = _saved(ayse.id)
-    assert (saved.display_name, saved.craft, saved.iban) == (
-        "Ayşe Usta",
-        "Keçe",
-        "TR330006100519786457841326",
-    )
+    # Her first IBAN waits out the hold like any other (services.members.iban_changes).
+    assert (saved.display_name, saved.craft, saved.iban) == ("Ayşe Usta", "Keçe", None)
+    change = db.session.scalar(select(IbanChange).where(IbanChange.producer_id == ayse.id))
+    assert (change.new_iban, change.status) == ("TR940001000999990123456789", "pending")
     event = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.action == "producer.profile_updated")
+        select(AuditEvent).where(AuditEvent.action == "producer.iban_change_requested")
     )
-    assert event.data["iban"] == "TR33 **** 1326"
-    assert "Profiliniz kaydedildi." in client.get("/producer/profile").get_data(as_text=True)
+    assert event.data["new"] == "TR94 **** 6789"
+    html = client.get("/producer/profile").get_data(as_text=True)
+    assert "Profiliniz kaydedildi." in html
+    assert "Bekleyen yeni IBAN: TR94 **** 6789" in html
+    assert "TR940001000999990123456789" not in html  # never shown in full
+
+
+def test_the_cooperatives_own_iban_is_refused(app, client, ayse):
+    response = client.post(
+        "/producer/profile",
+        data=_data(iban=app.config["COOP_IBAN"], current_password=PASSWORD),
+    )
+    assert response.status_code == 400
+    assert "kooperatifin kendi hesabı" in response.get_data(as_text=True)
+    assert db.session.scalars(select(IbanChange)).all() == []
 
 
 @pytest.mark.parametrize(

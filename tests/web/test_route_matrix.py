@@ -69,8 +69,13 @@ ANY_ACCOUNT = {
     "shop.data_erasure",
     "auth.logout",
     "auth.end_sessions",
+    "auth.change_email",  # her current password first (tests/web/test_account_proof.py)
+    "auth.change_password",
 }
 ADMIN_ONLY = {
+    "admin.iban_changes_page",
+    "admin.iban_change_confirm",
+    "admin.iban_change_cancel",
     "admin.invoices",
     "admin.legal_documents",
     "admin.legal_edit",
@@ -145,6 +150,9 @@ DESK_ONLY = {
 MAKER_ONLY = {
     "producer.earnings",
     "producer.home",
+    "producer.invitations",  # her own invitations only (tests/web/test_co_makers.py)
+    "producer.invitation_accept",
+    "producer.invitation_decline",
     "producer.product_archive",
     "producer.product_edit",
     "producer.product_new",

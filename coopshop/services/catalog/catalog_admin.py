@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import Category, Collection, ProducerProfile, Product, ProductMaker
-from coopshop.services.catalog import products
+from coopshop.services.catalog import co_makers, products
 from coopshop.services.catalog.listing import paginate
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
@@ -97,6 +97,7 @@ def _mail_makers(product: Product, approved: bool, reason: str = "") -> None:
 def approve_product(product: Product, actor_id: int | None) -> Product:
     """A product in review goes on sale (if its makers are active members)."""
     _in_review(product)
+    co_makers.require_ready_for_review(product)  # every co-maker agreed, shares at 100%
     products.change_status(product, "active")
     product.review_note = ""
     audit.record(actor_id, "product.approve", product, code=product.code, price=product.price_kurus)

@@ -1,10 +1,12 @@
 """A member's own products: create, edit, send to review, archive (photos are in
 services.product_photos, the sale preview in services.sale_preview).
 
-Only active members change products. New products start as drafts and reach the shop after an
-admin's review (services.products.change_status holds the transitions). Editing what a buyer
-reads or what decides the money split sends an active product back to review (REVIEW_FIELDS);
-stock and lead time do not.
+Only active members change products, and only the product's owner (the member who listed it)
+edits it: co-makers are invited with their share, and accept or decline it (services.co_makers);
+a product goes to review only once every co-maker has accepted. New products start as drafts and
+reach the shop after an admin's review (services.products.change_status holds the
+transitions). Editing what a buyer reads or what decides the money split sends an active product
+back to review (REVIEW_FIELDS); stock and lead time do not.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ from coopshop.models import (
     Product,
     ProductMaker,
     StockMovement,
+    utcnow,
 )
 from coopshop.models.catalog import VAT_RATES_BP
 from coopshop.money import BP, MoneyError, parse_kurus, parse_rate_bp, percent_text
+from coopshop.services.catalog.co_makers import (
+    require_owner,
+    require_ready_for_review,
+    waiting_for,
+)
 from coopshop.services.catalog.products import change_status
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -284,8 +292,10 @@ def create_product(
     require_member(producer)
     data = _clean(data)
     check_makers(producer.id, data.makers)
+    now = utcnow()
     product = Product(
         code=new_code(),
+        owner_id=producer.id,
         title_tr=data.title_tr,
         title_en=data.title_en,
         description_tr=data.description_tr,
@@ -298,7 +308,7 @@ def create_product(
         lead_time_days=data.lead_time_days,
         stock=data.stock,
         status="draft",
-        makers=[ProductMaker(producer_id=m.producer_id, share_bp=m.share_bp) for m in data.makers],
+        makers=[_maker_row(producer.id, m, now) for m in data.makers],
     )
     db.session.add(product)
     db.session.flush()
@@ -312,7 +322,7 @@ def create_product(
                 actor_id=actor_id,
             )
         )
-    if submit:
+    if submit and not waiting_for(product):
         change_status(product, "in_review")
     audit.record(
         actor_id,
@@ -324,8 +334,32 @@ def create_product(
         makers={str(m.producer_id): m.share_bp for m in data.makers},
         status=product.status,
     )
+    _audit_invitations(product, actor_id, [m.producer_id for m in waiting_for(product)])
     db.session.flush()
     return product
+
+
+def _maker_row(owner_id: int, share: MakerShare, now) -> ProductMaker:
+    """The owner's own share is hers to give; a co-maker's waits for her answer."""
+    own = share.producer_id == owner_id
+    return ProductMaker(
+        producer_id=share.producer_id,
+        share_bp=share.share_bp,
+        consent="accepted" if own else "invited",
+        consent_at=now if own else None,
+    )
+
+
+def _audit_invitations(product: Product, actor_id: int | None, producer_ids: list[int]) -> None:
+    shares = {m.producer_id: m.share_bp for m in product.makers}
+    for producer_id in producer_ids:
+        audit.record(
+            actor_id,
+            "product.maker_invited",
+            product,
+            producer_id=producer_id,
+            share_bp=shares[producer_id],
+        )
 
 
 def _current_values(product: Product) -> dict:
@@ -344,15 +378,26 @@ def _current_values(product: Product) -> dict:
     }
 
 
-def _set_makers(product: Product, makers: Sequence[MakerShare]) -> None:
+def _set_makers(product: Product, makers: Sequence[MakerShare]) -> list[int]:
+    """Apply the owner's shares; returns the co-makers who are (again) asked to accept: a new
+    co-maker, or one whose share changed (she agreed to another share)."""
+    now = utcnow()
     wanted = {m.producer_id: m.share_bp for m in makers}
+    invited = []
     for maker in list(product.makers):
         if maker.producer_id in wanted:
-            maker.share_bp = wanted.pop(maker.producer_id)
+            share = wanted.pop(maker.producer_id)
+            if share != maker.share_bp and maker.producer_id != product.owner_id:
+                maker.consent, maker.consent_at = "invited", None
+                invited.append(maker.producer_id)
+            maker.share_bp = share
         else:
             product.makers.remove(maker)
     for producer_id, share_bp in sorted(wanted.items()):
-        product.makers.append(ProductMaker(producer_id=producer_id, share_bp=share_bp))
+        product.makers.append(_maker_row(product.owner_id, MakerShare(producer_id, share_bp), now))
+        if producer_id != product.owner_id:
+            invited.append(producer_id)
+    return invited
 
 
 def update_product(
@@ -361,6 +406,7 @@ def update_product(
     """Save her changes to ``product`` (loaded with get_own_product). Returns True when the
     change sent an active product back to review. Stock is not changed here."""
     require_member(producer)
+    require_owner(producer, product)
     if product.status == "archived":
         raise Conflict(_l("Arşivdeki bir ürünü düzenlemek için önce arşivden çıkarın."))
     data = _clean(data)
@@ -385,11 +431,15 @@ def update_product(
         "lead_time_days",
     ):
         setattr(product, name, getattr(data, name))
-    _set_makers(product, data.makers)
+    invited = _set_makers(product, data.makers)
     after = _current_values(product)
     changed = sorted(name for name in before if before[name] != after[name])
     to_review = product.status == "active" and any(name in REVIEW_FIELDS for name in changed)
-    if to_review:
+    if waiting_for(product) and product.status in ("active", "in_review"):
+        # Out of the shop and the review queue until every co-maker has accepted her share.
+        change_status(product, "draft")
+        to_review = False
+    elif to_review:
         change_status(product, "in_review")
     if changed:
         audit.record(
@@ -401,6 +451,7 @@ def update_product(
             after={k: _jsonable(after[k]) for k in changed},
             sent_to_review=to_review,
         )
+    _audit_invitations(product, actor_id, invited)
     db.session.flush()
     return to_review
 
@@ -413,6 +464,8 @@ def _jsonable(value):
 
 def submit_for_review(producer: ProducerProfile, product: Product, actor_id: int | None) -> None:
     require_member(producer)
+    require_owner(producer, product)
+    require_ready_for_review(product)
     change_status(product, "in_review")
     audit.record(actor_id, "product.submitted", product)
     db.session.flush()
@@ -420,7 +473,8 @@ def submit_for_review(producer: ProducerProfile, product: Product, actor_id: int
 
 def archive(producer: ProducerProfile, product: Product, actor_id: int | None) -> None:
     """Take a product out of the shop and out of her working list. Any member may do this,
-    whatever her membership status: taking things down is always allowed."""
+    whatever her membership status: taking things down is always allowed (for its owner)."""
+    require_owner(producer, product)
     change_status(product, "archived")
     audit.record(actor_id, "product.archived", product)
     db.session.flush()
@@ -429,6 +483,7 @@ def archive(producer: ProducerProfile, product: Product, actor_id: int | None) -
 def restore(producer: ProducerProfile, product: Product, actor_id: int | None) -> None:
     """Bring an archived product back as a draft (it goes through review again)."""
     require_member(producer)
+    require_owner(producer, product)
     change_status(product, "draft")
     audit.record(actor_id, "product.restored", product)
     db.session.flush()

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from coopshop.db import db
 from coopshop.models import ProducerProfile, Product, ProductImage
+from coopshop.services.catalog.co_makers import require_owner
 from coopshop.services.catalog.producer_products import require_member
 from coopshop.services.catalog.products import change_status
 from coopshop.services.core import audit, images
@@ -31,6 +32,7 @@ def add_photos(
     sent an active product back to review (the shop shows photos, so an admin sees them first).
     """
     require_member(producer)
+    require_owner(producer, product)
     if product.status == "archived":
         raise Conflict(_l("Arşivdeki bir ürünü düzenlemek için önce arşivden çıkarın."))
     files = [f for f in files if f is not None]
@@ -82,6 +84,7 @@ def remove_photo(
 ) -> tuple[str, str]:
     """Remove a photo; returns its files' paths, for the caller to delete after commit."""
     require_member(producer)
+    require_owner(producer, product)
     image = _own_image(product, image_id)
     paths = (image.path, image.thumb_path)
     product.images.remove(image)
@@ -95,6 +98,7 @@ def remove_photo(
 def make_cover(producer: ProducerProfile, product: Product, image_id: int) -> None:
     """Put a photo first: the shop's cards show the first one."""
     require_member(producer)
+    require_owner(producer, product)
     image = _own_image(product, image_id)
     ordered = [image] + [i for i in product.images if i is not image]
     for position, item in enumerate(ordered):

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coopshop.db import db
 from coopshop.models import ProducerProfile, Product, ProductMaker, StockMovement
+from coopshop.services.catalog import co_makers
 from coopshop.services.catalog.producer_products import require_member
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict, InsufficientStock, ValidationFailed
@@ -94,8 +95,9 @@ def adjust(
 ) -> StockMovement:
     """Add (``delta`` > 0) or take away (< 0) stock of her ``product`` (loaded with
     producer_products.get_own_product), with a reason. Refuses, writing nothing, a change that
-    would leave less than zero."""
+    would leave less than zero. Her co-makers count stock too, once they have accepted."""
     require_member(producer)
+    co_makers.require_accepted_maker(producer, product)
     if type(delta) is not int or delta == 0:
         raise ValidationFailed(_l("Adet sıfırdan farklı olmalı."), field="quantity")
     if abs(delta) > MAX_DELTA:

@@ -20,6 +20,8 @@ class CoopSettings:
     order_expiry_minutes: int = 30
     transfer_payment_days: int = 3
     dispatch_days: int = 3  # an in-stock order reaches the carrier within this (the contract)
+    iban_hold_hours: int = 48
+    coop_iban: str = ""
 
 
 def from_config(config) -> CoopSettings:
@@ -35,6 +37,8 @@ def from_config(config) -> CoopSettings:
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
         transfer_payment_days=config["TRANSFER_PAYMENT_DAYS"],
         dispatch_days=config.get("DISPATCH_DAYS", 3),
+        iban_hold_hours=config["IBAN_HOLD_HOURS"],
+        coop_iban="".join((config.get("COOP_IBAN") or "").split()).upper(),
     )
 
 

@@ -55,7 +55,6 @@ class ProfileInput:
     centre: str
     craft: str
     bio: str
-    iban: str | None
     notify_email: bool
 
 
@@ -68,7 +67,8 @@ def update_profile(
     upload_dir: str | None = None,
 ) -> list[str]:
     """Save her profile (and a new photo, re-encoded and without EXIF). Returns the old photo's
-    file, to delete once the change is committed. A change of IBAN is audited (masked)."""
+    file, to delete once the change is committed. Her IBAN is not changed here: that needs her
+    password and a hold (services.members.iban_changes)."""
     display_name = (data.display_name or "").strip()
     if not display_name:
         raise ValidationFailed(_l("Mağazada görünecek adınızı yazın."), field="display_name")
@@ -80,7 +80,6 @@ def update_profile(
     bio = (data.bio or "").strip()
     if len(bio) > 2000:
         raise ValidationFailed(_l("En fazla 2000 karakter."), field="bio")
-    iban = normalize_iban(data.iban)
 
     old_files: list[str] = []
     new_photo = None
@@ -102,7 +101,6 @@ def update_profile(
         "centre": (data.centre or "").strip(),
         "craft": (data.craft or "").strip(),
         "bio": bio,
-        "iban": iban,
         "notify_email": bool(data.notify_email),
     }
     if new_photo is not None:
@@ -112,9 +110,6 @@ def update_profile(
             changed.append(name)
             setattr(profile, name, value)
     if changed:
-        extra = {}
-        if "iban" in changed:
-            extra["iban"] = masked_iban(iban)
-        audit.record(actor_id, "producer.profile_updated", profile, changed=changed, **extra)
+        audit.record(actor_id, "producer.profile_updated", profile, changed=changed)
     db.session.flush()
     return old_files

@@ -45,6 +45,18 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignIn:
     if user is None:
         check_password_hash(users._DUMMY_HASH, password or "")  # the same work either way
         return SignIn()
+    return _check(user, password, now)
+
+
+def reauthenticate(user: User, password: str, now: datetime | None = None) -> SignIn:
+    """Her current password again, before a sensitive change (e-mail, password, IBAN): a wrong
+    one counts towards the same lock as a wrong login (the caller commits either way), and a
+    locked account is refused without the password being checked. ``SignIn.user`` set is the
+    proof the change services ask for."""
+    return _check(user, password, now or utcnow(), login=False)
+
+
+def _check(user: User, password: str, now: datetime, login: bool = True) -> SignIn:
     if user.locked_until is not None and user.locked_until > now:
         return SignIn(locked_until=user.locked_until)
     if not check_password_hash(user.password_hash, password or ""):
@@ -61,7 +73,8 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> SignIn:
         return SignIn()
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    if login:
+        user.last_login_at = now
     return SignIn(user=user)
 
 

@@ -46,11 +46,18 @@ from coopshop.services.core.errors import (
     ValidationFailed,
 )
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.members import producer_profile
+from coopshop.services.members import iban_changes, producer_profile
 from coopshop.services.payouts import withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-LEFT_OUT_REASONS = ("below_minimum", "negative_balance", "not_active", "no_iban", "invalid_iban")
+LEFT_OUT_REASONS = (
+    "below_minimum",
+    "negative_balance",
+    "not_active",
+    "no_iban",
+    "invalid_iban",
+    "iban_on_hold",  # her first IBAN is still within its hold (services.members.iban_changes)
+)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,10 @@ def close_period(
     """Put every producer whose payable amount as of ``cutoff`` reaches the minimum, who is an
     active member and has a valid Turkish IBAN, in a new draft batch (one line each). The others
     with money come back in ``left_out`` with the reason. Nothing to pay: (None, left_out), and
-    nothing is written. A draft already open raises Conflict."""
+    nothing is written. A draft already open raises Conflict.
+
+    Each line is paid to the IBAN in force now: a change whose hold is over is applied first; one
+    still on hold is not used (she is paid to her old IBAN, or held back if she had none)."""
     now = now or utcnow()
     if cutoff > now:
         raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
@@ -137,6 +147,8 @@ def close_period(
             batch_id=draft.id,
         )
     amounts = payable(cutoff)
+    iban_changes.settle_due(now, list(amounts))
+    held = iban_changes.on_hold(list(amounts), now)
     producers = {
         p.id: p
         for p in db.session.scalars(
@@ -158,6 +170,8 @@ def close_period(
             reason = "not_active"
         else:
             reason = _iban_problem(producer.iban)
+            if reason == "no_iban" and producer_id in held:
+                reason = "iban_on_hold"
         if reason is not None:
             left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
             continue
