@@ -52,11 +52,11 @@ class OutboxJob(Base):
     """One slow job (send a mail, issue an invoice) recorded in the same transaction as the change
     that asks for it, so a rollback drops it and a commit keeps it even when Redis is down.
 
-    A worker claims a due row with ``SELECT ... FOR UPDATE SKIP LOCKED``; ``locked_by`` and
-    ``locked_at`` name the worker and start a lease for a job whose handler commits on its own
-    (invoices); ``done_at`` is set once and never cleared, so a done job is never run again.
-    ``failed_at`` marks a job that used up its attempts: it waits for a person
-    (``flask outbox status``, ``flask outbox retry``).
+    A worker claims a due row with ``SELECT ... FOR UPDATE SKIP LOCKED``; ``locked_by`` names
+    the worker that ran it last and ``locked_at`` starts a lease, for a job whose handler commits
+    on its own (invoices), cleared when the run ends; ``done_at`` is set once and never cleared,
+    so a done job is never run again. ``failed_at`` marks a job that used up its attempts: it
+    waits for a person (``flask outbox status``, ``flask outbox retry``).
     """
 
     __tablename__ = "outbox_jobs"

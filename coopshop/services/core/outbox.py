@@ -102,16 +102,16 @@ def redis_connection(for_worker: bool = False):
     hold an answer); a worker's blocks on the queue as long as it likes."""
     from redis import Redis
 
-    key = "coopshop.redis.worker" if for_worker else "coopshop.redis"
-    client = current_app.extensions.get(key)
+    url = current_app.config["REDIS_URL"]
+    clients = current_app.extensions.setdefault("coopshop.redis", {})
+    client = clients.get((url, for_worker))
     if client is None:
-        url = current_app.config["REDIS_URL"]
         client = (
             Redis.from_url(url)
             if for_worker
             else Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         )
-        current_app.extensions[key] = client
+        clients[(url, for_worker)] = client
     return client
 
 
@@ -121,31 +121,34 @@ def rq_queue(for_worker: bool = False):
     return Queue(current_app.config["RQ_QUEUE"], connection=redis_connection(for_worker))
 
 
-def push(job_ids: Iterable[int], at: datetime | None = None) -> int:
+def push(job_ids: Iterable[int], at: datetime | None = None) -> list[str]:
     """Put one RQ job per outbox row on Redis (at ``at``, for a retry: the worker's scheduler
-    moves it to the queue then). Returns how many went; on a Redis failure the rows stay due in
-    the table for ``flask outbox drain`` and the failure is logged, never raised."""
+    moves it to the queue then). Returns the RQ job ids that went; on a Redis failure the rows
+    stay due in the table for ``flask outbox drain`` and the failure is logged, never raised."""
     from redis.exceptions import RedisError
 
     ids = list(job_ids)
-    pushed = 0
+    pushed: list[str] = []
     try:
         queue = rq_queue()
-        for job_id in ids:
-            options = {
-                "job_timeout": RQ_JOB_TIMEOUT,
-                "result_ttl": 0,
-                "description": f"outbox {job_id}",
-            }
-            if at is None:
-                queue.enqueue(RQ_FUNCTION, job_id, **options)
-            else:
-                queue.enqueue_at(at, RQ_FUNCTION, job_id, **options)
-            pushed += 1
+        if at is None:  # one round trip for all of a transaction's jobs
+            jobs = queue.enqueue_many(
+                [
+                    queue.prepare_data(RQ_FUNCTION, (job_id,), timeout=RQ_JOB_TIMEOUT,
+                                       result_ttl=0, description=f"outbox {job_id}")
+                    for job_id in ids
+                ]
+            )  # fmt: skip
+            pushed += [job.id for job in jobs]
+        else:
+            for job_id in ids:
+                job = queue.enqueue_at(at, RQ_FUNCTION, job_id, job_timeout=RQ_JOB_TIMEOUT,
+                                       result_ttl=0, description=f"outbox {job_id}")  # fmt: skip
+                pushed.append(job.id)
     except (RedisError, OSError) as exc:
         log.warning(
             "Redis unreachable: %d outbox job(s) wait in the table for the sweep: %s",
-            len(ids) - pushed,
+            len(ids) - len(pushed),
             exc,
         )
     return pushed
@@ -211,7 +214,7 @@ def run_one(
         return ident, _record_failure(ident, kind, payload, exc, now)
     # A handler that committed on its own leaves the row expired: this reloads it.
     job = db.session.get(OutboxJob, ident)
-    job.locked_by = job.locked_at = None
+    job.locked_at = None  # locked_by stays: who ran it last
     if later is not None:
         job.available_at = later
         outcome = "later"
@@ -237,7 +240,7 @@ def _record_failure(ident: int, kind: str, payload: dict, exc: Exception, now: d
         return "done"
     job.attempts += 1
     job.last_error = error
-    job.locked_by = job.locked_at = None
+    job.locked_at = None
     if job.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         job.failed_at = now
         outcome = "failed"
