@@ -31,6 +31,7 @@ def production_env(monkeypatch, tmp_path):
         # Never connected to: the pages these tests open read no table.
         SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"
         PUBLIC_BASE_URL = PRODUCTION_ENV["PUBLIC_BASE_URL"]
+        REDIS_URL = "redis://127.0.0.1:9/0"  # never connected to either
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         UPLOAD_DIR = str(tmp_path / "uploads")
 
@@ -127,6 +128,8 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"DEFAULT_COMMISSION_BP": -1}, "DEFAULT_COMMISSION_BP must be between 0 and 10000"),
         ({"ORDER_EXPIRY_MINUTES": 0}, "ORDER_EXPIRY_MINUTES must be between 1"),
         ({"ORDER_LINK_DAYS": 0}, "ORDER_LINK_DAYS must be between 1"),
+        ({"REDIS_URL": ""}, "REDIS_URL is required: mail and invoices run on RQ workers"),
+        ({"OUTBOX_MAX_ATTEMPTS": 0}, "OUTBOX_MAX_ATTEMPTS must be at least 1"),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
