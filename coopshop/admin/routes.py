@@ -46,6 +46,7 @@ def home():
 import coopshop.admin.audit_log  # noqa: E402, F401, I001
 import coopshop.admin.impact  # noqa: E402, F401
 import coopshop.admin.invoices  # noqa: E402, F401
+import coopshop.admin.jobs  # noqa: E402, F401
 import coopshop.admin.catalog  # noqa: E402, F401
 import coopshop.admin.member_tax  # noqa: E402, F401
 import coopshop.admin.members  # noqa: E402, F401

@@ -65,6 +65,8 @@ ANY_ACCOUNT = {
 ADMIN_ONLY = {
     "admin.invoices",
     "admin.invoice_retry",
+    "admin.jobs",
+    "admin.job_retry",
     "admin.member_tax",
     "admin.payout_voucher",
     "admin.impact",

@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from coopshop.db import db
 from coopshop.models import OutboxJob, utcnow
 from coopshop.services.core import uow
+from coopshop.services.core.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +328,13 @@ def status(now: datetime | None = None, failed_limit: int = 50) -> Status:
             )
         ),
     )  # fmt: skip
+
+
+def retry_one(job_id: int) -> OutboxJob:
+    """An admin's retry of one job that gave up (the admin page's button)."""
+    if not retry([job_id]):
+        raise NotFound(_l("Yeniden denenecek iş bulunamadı; belki zaten gönderildi."))
+    return db.session.get(OutboxJob, job_id)
 
 
 def retry(job_ids: Iterable[int] | None = None) -> list[int]:
