@@ -159,13 +159,13 @@ def test_without_redis_a_page_runs_its_jobs_after_the_response(app, client, monk
     """Development: the mail of a page goes once the answer has been sent, not inside it."""
     monkeypatch.setitem(app.config, "OUTBOX_AFTER_RESPONSE", True)
     ran_in_request: list[bool] = []
-    real_drain = outbox.drain
+    real_run_now = outbox.run_now
 
     def spy(*args, **kwargs):
         ran_in_request.append(has_request_context())
-        return real_drain(*args, **kwargs)
+        return real_run_now(*args, **kwargs)
 
-    monkeypatch.setattr(outbox, "drain", spy)
+    monkeypatch.setattr(outbox, "run_now", spy)
     admin = UserFactory(role="admin")
     product = ProductFactory(status="in_review", makers=[(ProducerFactory(), 10000)])
     db.session.commit()

@@ -4,8 +4,8 @@ run after its commit.
 A service calls ``enqueue(kind, payload)``: the row commits or rolls back with the change, so a
 rollback sends nothing and a commit keeps the job even when Redis is down. After the commit a
 nudge puts one RQ job per new row on Redis (``REDIS_URL``), which ``flask --app wsgi worker``
-runs; without Redis (development, tests) the rows run in this process, after the response in a
-page. A nudge lost to a Redis outage costs nothing but time: ``flask outbox drain`` (cron) runs
+runs; without Redis (development, tests) those rows run in this process, after the response in
+a page. A nudge lost to a Redis outage costs nothing but time: ``flask outbox drain`` (cron) runs
 every due row.
 
 A worker claims its row with ``SELECT ... FOR UPDATE SKIP LOCKED``, runs the kind's handler and
@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=10)  # a claim a crashed worker left is taken over after this
 RQ_FUNCTION = "coopshop.services.core.outbox.run_job"  # what an RQ worker imports and calls
 RQ_JOB_TIMEOUT = 120  # seconds; every partner call inside a job has a shorter timeout of its own
-_DRAINING = "coopshop.outbox.draining"  # session.info: a drain is running in this session
+_RUNNING = "coopshop.outbox.running"  # session.info: jobs are running here; ids still to run
 DEFER = "coopshop.outbox.defer"  # app.extensions: how the web layer runs work after the response
 
 # A handler gets the job's payload and returns None when the job is done, or the time it wants
@@ -90,10 +91,11 @@ class Nudge:
         if current_app.config.get("REDIS_URL"):
             push(self.job_ids)
             return
+        run = partial(run_now, list(self.job_ids))
         defer = current_app.extensions.get(DEFER)
-        if current_app.config.get("OUTBOX_AFTER_RESPONSE") and defer is not None and defer(drain):
+        if current_app.config.get("OUTBOX_AFTER_RESPONSE") and defer is not None and defer(run):
             return
-        drain()
+        run()
 
 
 # -- Redis -----------------------------------------------------------------------------------------
@@ -268,16 +270,31 @@ def run_job(job_id: int) -> str | None:
     return None if result is None else result[1]
 
 
+def run_now(job_ids: Iterable[int]) -> None:
+    """Run these jobs in this process (no Redis): what a nudge does in development and tests,
+    the same one job per row that an RQ worker would run. Jobs the running ones queue (an
+    issued invoice's mail) are run by the same loop, not by a run nested inside it."""
+    pending = db.session.info.get(_RUNNING)
+    if pending is not None:
+        pending.extend(job_ids)
+        return
+    pending = db.session.info[_RUNNING] = list(job_ids)
+    try:
+        while pending:
+            run_one(job_id=pending.pop(0))
+    finally:
+        db.session.info.pop(_RUNNING, None)
+
+
 def drain(
     now: datetime | None = None, limit: int = 1000, kinds: Iterable[str] | None = None
 ) -> dict[str, int]:
-    """Run every due job, oldest first, each at most once per call (the sweep: cron, the CLI,
-    and without Redis the after-commit run). Returns a count per outcome. Safe to run in several
-    processes at once; a drain started inside a running one (a job that queues mail) returns at
-    once, the running one takes the new rows."""
-    if db.session.info.get(_DRAINING):
+    """Run every due job, oldest first, each at most once per call (the sweep: cron and the
+    CLI; it picks up what a Redis outage left). Returns a count per outcome. Safe to run in
+    several processes at once; called while jobs run in this session, it leaves them to it."""
+    if db.session.info.get(_RUNNING) is not None:
         return {}
-    db.session.info[_DRAINING] = True
+    pending = db.session.info[_RUNNING] = []
     counts: dict[str, int] = {}
     seen: list[int] = []
     try:
@@ -288,8 +305,10 @@ def drain(
             ident, outcome = result
             seen.append(ident)
             counts[outcome] = counts.get(outcome, 0) + 1
+        while pending:  # queued by the jobs above and not due at ``now``
+            run_one(job_id=pending.pop(0))
     finally:
-        db.session.info.pop(_DRAINING, None)
+        db.session.info.pop(_RUNNING, None)
     return counts
 
 
