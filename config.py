@@ -171,6 +171,15 @@ class Config:
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 
+    # Background jobs (services/core/outbox.py): mail and invoices are written to the outbox
+    # table with the change, then run by RQ workers over Redis (`flask --app wsgi worker`). With
+    # no REDIS_URL (development) they run in this process after the response; production
+    # requires Redis.
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    RQ_QUEUE = os.environ.get("RQ_QUEUE", "coopshop")
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_AFTER_RESPONSE = True  # without Redis: after the answer has gone, not before
+
     # Rate limits: Redis when REDIS_URL is set, memory otherwise.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -318,6 +327,9 @@ class TestingConfig(SampleSeller, Config):
     # Fast on purpose: tests hash many passwords.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105
     MAIL_SERVER = ""
+    # Jobs run in this process right after each commit, so a test sees its mail at once.
+    REDIS_URL = ""
+    OUTBOX_AFTER_RESPONSE = False
     IMPACT_PUBLIC_CACHE_SECONDS = 0  # each test has its own data; the cache has its own test
 
 
@@ -377,6 +389,12 @@ def production_problems(config) -> list[str]:
     if not _is_turkish_iban(config.get("COOP_IBAN") or ""):
         # The payout batch compares members' IBANs with it; a typo would hide that warning.
         problems.append("COOP_IBAN must be a Turkish IBAN (TR and 24 digits, check digits right)")
+    if not config.get("REDIS_URL"):
+        # Mail and invoices wait in the outbox for RQ workers; in-process runs are for one
+        # development process, not for several gunicorn nodes.
+        problems.append("REDIS_URL is required: mail and invoices run on RQ workers")
+    if config.get("OUTBOX_MAX_ATTEMPTS", 0) < 1:
+        problems.append("OUTBOX_MAX_ATTEMPTS must be at least 1")
     if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):
         workers = os.environ.get("WEB_CONCURRENCY", "")
         if workers.strip() != "1":

@@ -56,7 +56,16 @@ def create_app(config: str | type | None = None) -> Flask:
     register_security_headers(app)
     register_errorhandlers(app)
     register_cli(app)
+    register_outbox(app)
     return app
+
+
+def register_outbox(app: Flask) -> None:
+    """Without Redis, outbox jobs run in this process; in a page, after the response."""
+    from coopshop.services.core import mail, outbox  # noqa: F401  (mail registers its job kind)
+    from coopshop.web.uow import defer_after_response
+
+    app.extensions[outbox.DEFER] = defer_after_response
 
 
 def select_locale() -> str | None:

@@ -20,6 +20,19 @@ from tests.nilvera_standin import _nilvera_server, standin  # noqa: F401  (fixtu
 from tests.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+# The real Redis for tests marked ``redis`` (a database number of its own; each test uses a
+# queue name of its own and removes its keys).
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/13")
+
+
+def redis_answers() -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping())
+    except (RedisError, OSError):
+        return False
 
 
 def _testing_config(tmp: Path) -> type:
@@ -121,12 +134,17 @@ def login(client):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need real row locking; on SQLite they are skipped (CI runs
-    the suite on PostgreSQL too, where they run)."""
-    if POSTGRES:
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
-    for item in items:
-        if "postgres" in item.keywords:
+    the suite on PostgreSQL too, where they run). Tests marked ``redis`` are skipped when no
+    Redis answers at REDIS_TEST_URL."""
+    if not POSTGRES:
+        skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+    wants_redis = [item for item in items if "redis" in item.keywords]
+    if wants_redis and not redis_answers():
+        skip = pytest.mark.skip(reason=f"needs Redis at {REDIS_TEST_URL}")
+        for item in wants_redis:
             item.add_marker(skip)
 
 

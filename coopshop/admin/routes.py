@@ -48,6 +48,7 @@ import coopshop.admin.iban_changes  # noqa: E402, F401
 import coopshop.admin.impact  # noqa: E402, F401
 import coopshop.admin.invoices  # noqa: E402, F401
 import coopshop.admin.legal  # noqa: E402, F401
+import coopshop.admin.jobs  # noqa: E402, F401
 import coopshop.admin.catalog  # noqa: E402, F401
 import coopshop.admin.data_requests  # noqa: E402, F401
 import coopshop.admin.member_tax  # noqa: E402, F401

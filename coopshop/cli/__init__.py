@@ -93,7 +93,7 @@ mail_cli = AppGroup("mail", help="Outgoing mail.")
 
 @mail_cli.command("send")
 def mail_send() -> None:
-    """Send queued mail (SMTP, or the outbox folder without MAIL_SERVER)."""
+    """Send due mail now (SMTP, or the outbox folder without MAIL_SERVER)."""
     from coopshop.services.core import mail
 
     click.echo(f"sent {mail.deliver_pending()} message(s)")
@@ -119,3 +119,6 @@ def register(app: Flask) -> None:
     from coopshop.cli import invoices as cli_invoices
 
     cli_invoices.register(app)
+    from coopshop.cli import outbox as cli_outbox
+
+    cli_outbox.register(app)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import after_this_request, current_app, flash
+from flask import after_this_request, current_app, flash, has_request_context
 from flask_wtf import FlaskForm
 
 from coopshop.services.core import uow
@@ -129,3 +129,23 @@ def _run_after_response(effects: list[Callable[[], Any]]) -> None:
     def _later(response):
         response.call_on_close(run)
         return response
+
+
+def defer_after_response(run: Callable[[], Any]) -> bool:
+    """How the outbox runs its jobs in-process without Redis (development): inside a request,
+    after the answer has been sent, so a slow SMTP server never holds a page. Returns False
+    outside a request (the CLI, a test's own commit), where the caller runs them at once."""
+    if not has_request_context():
+        return False
+    app = current_app._get_current_object()
+
+    def later() -> None:
+        with app.app_context():
+            run()
+
+    @after_this_request
+    def _later(response):
+        response.call_on_close(later)
+        return response
+
+    return True

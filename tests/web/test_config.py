@@ -31,6 +31,7 @@ def production_env(monkeypatch, tmp_path):
         # Never connected to: the pages these tests open read no table.
         SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"
         PUBLIC_BASE_URL = PRODUCTION_ENV["PUBLIC_BASE_URL"]
+        REDIS_URL = "redis://127.0.0.1:9/0"  # never connected to either
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         UPLOAD_DIR = str(tmp_path / "uploads")
 
@@ -131,6 +132,8 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"IBAN_HOLD_HOURS": 721}, "IBAN_HOLD_HOURS must be between 0 and 720"),
         ({"COOP_IBAN": "TR330006100519786457841327"}, "COOP_IBAN must be a Turkish IBAN"),
         ({"COOP_IBAN": "DE89370400440532013000"}, "COOP_IBAN must be a Turkish IBAN"),
+        ({"REDIS_URL": ""}, "REDIS_URL is required: mail and invoices run on RQ workers"),
+        ({"OUTBOX_MAX_ATTEMPTS": 0}, "OUTBOX_MAX_ATTEMPTS must be at least 1"),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):

@@ -42,6 +42,7 @@ def iyzico_production(monkeypatch, tmp_path):
         # Never connected to: these tests open no page.
         SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://coop@127.0.0.1:9/coopshop"
         PUBLIC_BASE_URL = IYZICO_ENV["PUBLIC_BASE_URL"]
+        REDIS_URL = "redis://127.0.0.1:9/0"  # never connected to
         MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
         UPLOAD_DIR = str(tmp_path / "uploads")
         PAYMENT_PROVIDER = "iyzico"

@@ -80,6 +80,8 @@ ADMIN_ONLY = {
     "admin.legal_documents",
     "admin.legal_edit",
     "admin.invoice_retry",
+    "admin.jobs",
+    "admin.job_retry",
     "admin.member_tax",
     "admin.payout_voucher",
     "admin.impact",

@@ -1,7 +1,11 @@
-"""Outgoing mail through an outbox: recorded in the request's transaction, sent after commit.
+"""Outgoing mail through the outbox: recorded in the request's transaction, sent by a job after
+the commit (services/core/outbox.py: an RQ worker, or this process without Redis).
 
 With MAIL_SERVER set, messages go out by SMTP; without it (development, tests) each message is
-written as a file under MAIL_OUTBOX_DIR and logged, so nothing is lost and nothing leaves.
+written as a file under MAIL_OUTBOX_DIR and logged, so nothing is lost and nothing leaves. A
+message is sent once: its row is locked while it is sent and marked sent in the same
+transaction, and its Message-ID is fixed, so even a resend after a crash between the SMTP
+server's "250" and the commit can be recognised by the receiving server.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -16,40 +21,58 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import OutboxMessage, utcnow
-from coopshop.services.core import uow
+from coopshop.services.core import outbox
 
 log = logging.getLogger(__name__)
 
+JOB = "mail"
+
 
 def queue(to: str, subject: str, body: str) -> OutboxMessage:
-    """Record a message in the current transaction; it is delivered after the commit."""
+    """Record a message and its job in the current transaction; it is sent after the commit."""
     message = OutboxMessage(to=to, subject=subject, body=body)
     db.session.add(message)
-    uow.after_commit(deliver_pending)
+    db.session.flush()
+    outbox.enqueue(JOB, {"message_id": message.id})
     return message
 
 
-def deliver_pending(limit: int = 100) -> int:
-    """Send queued messages; returns how many went out. Safe to run from cron or after commit."""
-    pending = db.session.scalars(
+def deliver(payload: dict) -> None:
+    """The outbox handler for one message: send it unless it was sent already. The row lock
+    makes anyone else who reaches the same message (a second job, ``flask mail send``) wait and
+    then find it sent."""
+    message = db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    sent = 0
-    for message in pending:
-        try:
-            _send(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            message.error = str(exc)[:500]
-            log.warning("mail to %s failed: %s", message.to, exc)
-            continue
-        message.sent_at = utcnow()
-        message.error = None
-        sent += 1
-    db.session.commit()
-    return sent
+        .where(OutboxMessage.id == payload["message_id"])
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if message is None or message.sent_at is not None:
+        return None
+    _send(message)
+    message.sent_at = utcnow()
+    message.error = None
+    return None
+
+
+def _record_error(payload: dict, error: str) -> None:
+    message = db.session.get(OutboxMessage, payload["message_id"])
+    if message is not None:
+        message.error = error[:500]
+
+
+outbox.register(JOB, deliver, on_failure=_record_error)
+
+
+def deliver_pending(limit: int = 100) -> int:
+    """Send every due message now (``flask mail send``); returns how many jobs finished."""
+    return outbox.drain(limit=limit, kinds=(JOB,)).get("done", 0)
+
+
+def _message_id(message: OutboxMessage, sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "coopshop.invalid"
+    stamp = int(message.created_at.timestamp()) if message.created_at else 0
+    return f"<outbox-{message.id}-{stamp}@{domain}>"
 
 
 def _send(message: OutboxMessage) -> None:
@@ -58,6 +81,7 @@ def _send(message: OutboxMessage) -> None:
     email["From"] = config["MAIL_DEFAULT_SENDER"]
     email["To"] = message.to
     email["Subject"] = message.subject
+    email["Message-ID"] = _message_id(message, config["MAIL_DEFAULT_SENDER"])
     email.set_content(message.body)
     if not config.get("MAIL_SERVER"):
         outbox = Path(config["MAIL_OUTBOX_DIR"])

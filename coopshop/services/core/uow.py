@@ -2,10 +2,11 @@
 
 Services add and flush; they never commit. Whoever runs a use case (a page or API call through
 coopshop.web.uow, a CLI command, a worker) ends it here: ``commit()`` once on success, then the
-effects queued with ``after_commit`` (mail delivery, deleting replaced files) run; ``rollback()``
-drops the changes and the effects together, so a failed request leaves nothing half-written and
-sends nothing. The queue lives in the session's ``info`` dict, which belongs to the transaction's
-session and to no request, so services can queue effects without knowing who commits.
+effects queued with ``after_commit`` (the outbox's nudge, deleting replaced files) run;
+``rollback()`` drops the changes and the effects together, so a failed request leaves nothing
+half-written and sends nothing. The queue lives in the session's ``info`` dict, which belongs to
+the transaction's session and to no request, so services can queue effects without knowing who
+commits.
 """
 
 from __future__ import annotations
@@ -13,25 +14,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from coopshop.db import db
 
 log = logging.getLogger(__name__)
 
 _EFFECTS = "coopshop.after_commit"
+E = TypeVar("E", bound=Callable[[], object])
 
 
-def after_commit(effect: Callable[[], object]) -> None:
+def after_commit(effect: E) -> E:
     """Run ``effect`` once the current transaction has committed; dropped on rollback. The same
-    effect queued twice runs once."""
+    effect queued twice runs once: the one already queued is returned (so an effect can collect
+    what the transaction adds, as the outbox's nudge collects its new jobs)."""
     effects = db.session.info.setdefault(_EFFECTS, [])
-    if effect not in effects:
-        effects.append(effect)
+    for queued in effects:
+        if queued == effect:
+            return queued
+    effects.append(effect)
+    return effect
 
 
 def commit() -> None:
     """Commit the use case, then run what waited for it. An effect that fails is logged and does
-    not undo the commit (mail stays in the outbox for the next delivery)."""
+    not undo the commit (a job stays in the outbox for the next drain)."""
     run_effects(commit_deferring())
 
 

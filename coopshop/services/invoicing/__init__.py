@@ -1,10 +1,11 @@
 """Invoicing: every paid order's e-Arşiv or e-Fatura through an integrator, and the documents
 that answer its refunds. ``interface`` is the adapter contract (and the local adapter),
-``nilvera`` the real one, ``records`` writes the rows, ``queue`` issues them after commit."""
+``nilvera`` the real one, ``records`` writes the rows, ``queue`` issues them after commit (as
+outbox jobs)."""
 
 from __future__ import annotations
 
-from coopshop.services.core import hooks, uow
+from coopshop.services.core import hooks
 from coopshop.services.invoicing import records, settings
 
 
@@ -13,10 +14,10 @@ def on_order_paid(order) -> None:
     config = settings.current()
     if not config.enabled or not records.wants_invoice(order, config):
         return
-    from coopshop.services.invoicing.queue import IssueAfterCommit
+    from coopshop.services.invoicing import queue
 
     invoice = records.create_for_order(order, config)
-    uow.after_commit(IssueAfterCommit(invoice.id))
+    queue.enqueue(invoice.id)
 
 
 def on_refund_created(refund) -> None:
@@ -24,13 +25,16 @@ def on_refund_created(refund) -> None:
     config = settings.current()
     if not config.enabled:
         return
-    from coopshop.services.invoicing.queue import IssueAfterCommit
+    from coopshop.services.invoicing import queue
 
     doc = records.create_for_refund(refund, config)
     if doc is not None and doc.status == "pending":
-        uow.after_commit(IssueAfterCommit(doc.id))
+        queue.enqueue(doc.id)
 
 
 def install() -> None:
+    from coopshop.services.invoicing import queue
+
+    queue.install()
     hooks.subscribe("order.paid", on_order_paid)
     hooks.subscribe("refund.created", on_refund_created)

@@ -1,18 +1,17 @@
 """The invoice queue: issue each pending document once, after the sale has committed.
 
-A worker (the after-commit effect of the paying request, or ``flask invoices issue-pending``)
-claims a row with one conditional UPDATE (pending, or an expired lease) and commits the claim
-before calling the integrator, so two workers never send the same row at once; the UUID is fixed
-in the row, so even a lost answer is found again on the next try (the integrator answers 409 and
-the adapter looks the invoice up). A retryable failure goes back to ``pending`` with a backoff;
-one that needs a person (refused, not an e-Fatura user, attempts used up) becomes ``failed``,
-listed for an admin who can retry it.
+A worker (an outbox job written with the sale and run after its commit, or ``flask invoices
+issue-pending``) claims a row with one conditional UPDATE (pending, or an expired lease) and
+commits the claim before calling the integrator, so two workers never send the same row at once;
+the UUID is fixed in the row, so even a lost answer is found again on the next try (the
+integrator answers 409 and the adapter looks the invoice up). A retryable failure goes back to
+``pending`` with a backoff; one that needs a person (refused, not an e-Fatura user, attempts
+used up) becomes ``failed``, listed for an admin who can retry it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template
@@ -23,7 +22,7 @@ from sqlalchemy import or_, select, update
 
 from coopshop.db import db
 from coopshop.models import Invoice, utcnow
-from coopshop.services.core import mail, uow
+from coopshop.services.core import mail, outbox, uow
 from coopshop.services.core.errors import InvalidTransition, NotFound
 from coopshop.services.invoicing import settings as invoicing_settings
 from coopshop.services.invoicing.interface import (
@@ -208,19 +207,30 @@ def retry(invoice_id: int) -> Invoice:
     invoice.status = "pending"
     invoice.next_attempt_at = None
     db.session.flush()
-    uow.after_commit(IssueAfterCommit(invoice.id))
+    enqueue(invoice.id)
     return invoice
 
 
-@dataclass(frozen=True)
-class IssueAfterCommit:
-    """The after-commit effect that sends one row (equal by id, so queued once)."""
+JOB = "invoice.issue"
 
-    invoice_id: int
 
-    def __call__(self) -> None:
-        try:
-            issue(self.invoice_id)
-        except Exception:  # never let a sale's request fail for its invoice; the CLI retries
-            log.exception("invoice %s could not be issued after commit", self.invoice_id)
-            db.session.rollback()
+def enqueue(invoice_id: int) -> None:
+    """Issue ``invoice_id`` after the commit: a job in the outbox, written with the row."""
+    outbox.enqueue(JOB, {"invoice_id": invoice_id})
+
+
+def run_job(payload: dict) -> datetime | None:
+    """The outbox handler: one turn at the row (``issue`` commits its own claim first, the
+    outbox's lease keeps other workers off meanwhile). A row that must wait (a retry's backoff,
+    another worker's claim) asks the outbox to come back then; issued or failed ends the job
+    (a failed row waits for an admin's retry, which queues a new job)."""
+    invoice_id = payload["invoice_id"]
+    issue(invoice_id)
+    invoice = db.session.get(Invoice, invoice_id, populate_existing=True)
+    if invoice is not None and invoice.status in ("pending", "issuing"):
+        return invoice.next_attempt_at or utcnow()
+    return None
+
+
+def install() -> None:
+    outbox.register(JOB, run_job)
