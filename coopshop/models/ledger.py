@@ -2,6 +2,8 @@
 
 Every balance a screen shows is a sum over entries. Rows are never updated or deleted: the ORM
 refuses it (see _refuse_changes) and so does the database (triggers created with the tables).
+On PostgreSQL the database also refuses, at commit, a transaction whose entries do not sum to
+zero (ZERO_SUM_DDL).
 """
 
 from __future__ import annotations
@@ -165,8 +167,31 @@ def append_only_ddl(dialect: str) -> list[str]:
     return []
 
 
+# On PostgreSQL the entries of a transaction must sum to zero, checked at COMMIT (deferred, so
+# the legs can be written one by one) by a constraint trigger. SQLite has no deferred triggers;
+# there the ledger service's own check is the guard. Migration 0250 holds a frozen copy.
+ZERO_SUM_DDL = [
+    "CREATE OR REPLACE FUNCTION ledger_zero_sum() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE total bigint; "
+    "BEGIN "
+    "SELECT sum(amount_kurus) INTO total FROM ledger_entries "
+    "WHERE transaction_id = NEW.transaction_id; "
+    "IF total <> 0 THEN "
+    "RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'ledger transaction ' "
+    "|| NEW.transaction_id || ' does not sum to zero (off by ' || total || ' kurus)'; "
+    "END IF; "
+    "RETURN NULL; "
+    "END $$",
+    "CREATE CONSTRAINT TRIGGER ledger_entries_zero_sum AFTER INSERT ON ledger_entries "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_zero_sum()",
+]
+
+
 @event.listens_for(LedgerEntry.__table__, "after_create")
 def _create_append_only_triggers(target, connection, **kw) -> None:
     # ledger_entries is created after ledger_transactions (it references it), so both exist.
     for statement in append_only_ddl(connection.dialect.name):
         connection.exec_driver_sql(statement)
+    if connection.dialect.name == "postgresql":
+        for statement in ZERO_SUM_DDL:
+            connection.exec_driver_sql(statement)
