@@ -17,12 +17,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from config import TestingConfig
 from coopshop import create_app
 from coopshop.db import db
 from coopshop.models.ledger import APPEND_ONLY_TABLES
+from tests.ledger_support import insert_raw_transaction
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
@@ -126,23 +127,10 @@ def test_upgrade_makes_the_ledger_append_only(empty_app):
             }
         assert expected <= triggers
 
-        # And the database really refuses: an account, a transaction, an entry, then an UPDATE.
+        # And the database really refuses: a balanced transaction (PostgreSQL refuses any other
+        # at commit), then an UPDATE and a DELETE.
         with db.engine.connect() as conn:
-            conn.execute(
-                text("INSERT INTO ledger_accounts (id, code, kind) VALUES (1, 'coop:x', 'revenue')")
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO ledger_transactions (id, kind, memo, created_at) "
-                    "VALUES (1, 'adjustment', '', CURRENT_TIMESTAMP)"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO ledger_entries (transaction_id, account_id, amount_kurus, "
-                    "created_at) VALUES (1, 1, 500, CURRENT_TIMESTAMP)"
-                )
-            )
+            insert_raw_transaction(conn, 1, [500, -500])
             conn.commit()
             with pytest.raises(DBAPIError, match="append-only"):
                 conn.execute(text("UPDATE ledger_entries SET amount_kurus = 600"))
@@ -150,7 +138,29 @@ def test_upgrade_makes_the_ledger_append_only(empty_app):
             with pytest.raises(DBAPIError, match="append-only"):
                 conn.execute(text("DELETE FROM ledger_entries"))
             conn.rollback()
-            assert conn.execute(text("SELECT amount_kurus FROM ledger_entries")).scalar() == 500
+            assert (
+                conn.execute(text("SELECT amount_kurus FROM ledger_entries ORDER BY id")).scalar()
+                == 500
+            )
+
+
+@pytest.mark.skipif(not POSTGRES, reason="SQLite has no deferred triggers")
+def test_upgrade_makes_postgresql_refuse_an_unbalanced_transaction_at_commit(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        assert "ledger_entries_zero_sum" in _trigger_names()
+        with db.engine.connect() as conn:
+            insert_raw_transaction(conn, 1, [500, -400])  # each INSERT is accepted...
+            with pytest.raises(IntegrityError, match="does not sum to zero"):
+                conn.commit()  # ... the COMMIT is not
+            conn.rollback()
+            assert conn.execute(text("SELECT count(*) FROM ledger_entries")).scalar() == 0
+
+            insert_raw_transaction(conn, 2, [500, -400, -100])
+            conn.commit()
+            assert conn.execute(
+                text("SELECT sum(amount_kurus), count(*) FROM ledger_entries")
+            ).one() == (0, 3)
 
 
 def test_downgrade_to_base_removes_everything(empty_app):
@@ -163,7 +173,10 @@ def test_downgrade_to_base_removes_everything(empty_app):
         if POSTGRES:
             with db.engine.connect() as conn:
                 function = conn.execute(
-                    text("SELECT count(*) FROM pg_proc WHERE proname = 'ledger_append_only'")
+                    text(
+                        "SELECT count(*) FROM pg_proc "
+                        "WHERE proname IN ('ledger_append_only', 'ledger_zero_sum')"
+                    )
                 ).scalar()
             assert function == 0
         # ... and back up again, so a downgrade is not a dead end.

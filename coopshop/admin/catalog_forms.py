@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coopshop.services.catalog.catalog_admin import MAX_REASON_LENGTH
+from coopshop.web.fields import WholeNumberField
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _SLUG_HELP = _l("Adres için: küçük harf, rakam ve tire (ipek-yolu).")
@@ -21,20 +22,6 @@ class SendBackForm(FlaskForm):
             Length(max=MAX_REASON_LENGTH),
         ],
     )
-
-
-class _WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is ours (and Turkish)."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Bir tam sayı yazın."))) from exc
 
 
 class CategoryForm(FlaskForm):
@@ -51,7 +38,7 @@ class CollectionForm(CategoryForm):
     description_tr = TextAreaField(_l("Açıklama (Türkçe)"), validators=[Length(max=5000)])
     description_en = TextAreaField(_l("Açıklama (İngilizce)"), validators=[Length(max=5000)])
     active = BooleanField(_l("Mağazada görünsün"), default=True)
-    position = _WholeNumberField(
+    position = WholeNumberField(
         _l("Sıra"),
         default=0,
         validators=[

@@ -1,5 +1,6 @@
-"""`flask reconcile stripe --from YYYY-MM-DD --to YYYY-MM-DD`: Stripe against the books, plus the
-ledger's own check. Exits 1 when anything does not match (cron-able), 2 when Stripe is not set up.
+"""`flask reconcile stripe|iyzico --from YYYY-MM-DD --to YYYY-MM-DD`: the payment provider against
+the books, plus the ledger's own check. Exits 1 when anything does not match (cron-able), 2 when
+the provider is not set up.
 """
 
 from __future__ import annotations
@@ -14,63 +15,55 @@ from flask.cli import AppGroup
 reconcile_cli = AppGroup("reconcile", help="Compare the books with the payment provider.")
 
 
+def _istanbul_days(command):
+    """The --from/--to options every reconcile command takes (Istanbul days, both included)."""
+    command = click.option(
+        "--to", "end_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (kept)."
+    )(command)
+    return click.option(
+        "--from", "start_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
+    )(command)
+
+
+def _period(start_day: datetime, end_day: datetime, provider, not_configured: str):
+    """The UTC bounds of the days asked for; exits 2 on days backwards or no provider."""
+    from coopshop.services.payouts import reconcile
+
+    if end_day < start_day:
+        click.echo("error: --to is before --from", err=True)
+        sys.exit(2)
+    if provider is None:
+        click.echo(f"error: {not_configured}", err=True)
+        sys.exit(2)
+    return reconcile.day_period(start_day.date(), end_day.date())
+
+
 @reconcile_cli.command("stripe")
-@click.option(
-    "--from", "start_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
-)
-@click.option(
-    "--to", "end_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (kept)."
-)
+@_istanbul_days
 def reconcile_stripe_command(start_day: datetime, end_day: datetime) -> None:
     """List every mismatch between Stripe and the books for the days FROM..TO (Istanbul time,
     both included) and every ledger check violation."""
     from coopshop.services.payouts import reconcile
     from coopshop.services.sales import payments
 
-    if end_day < start_day:
-        click.echo("error: --to is before --from", err=True)
-        sys.exit(2)
     provider = payments.stripe_provider(current_app.config)
-    if provider is None:
-        click.echo("error: Stripe is not configured (STRIPE_SECRET_KEY)", err=True)
-        sys.exit(2)
-    start, end = reconcile.day_period(start_day.date(), end_day.date())
-    report = reconcile.run(provider, start, end)
-    counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
-    click.echo(f"{start_day:%Y-%m-%d} .. {end_day:%Y-%m-%d}: checked {counts}")
-    for mismatch in report.mismatches:
-        click.echo(str(mismatch))
-    for violation in report.violations:
-        click.echo(f"[ledger] {violation}")
-    if not report.ok:
-        click.echo(
-            f"{len(report.mismatches)} mismatch(es), {len(report.violations)} ledger violation(s)",
-            err=True,
-        )
-        sys.exit(1)
-    click.echo("reconciled: no mismatches; ledger ok")
+    start, end = _period(
+        start_day, end_day, provider, "Stripe is not configured (STRIPE_SECRET_KEY)"
+    )
+    _print(reconcile.run(provider, start, end), start_day, end_day)
 
 
 @reconcile_cli.command("iyzico")
-@click.option(
-    "--from", "start_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day."
-)
-@click.option(
-    "--to", "end_day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (kept)."
-)
+@_istanbul_days
 def reconcile_iyzico_command(start_day: datetime, end_day: datetime) -> None:
     """The iyzico orders paid FROM..TO (Istanbul days) against iyzico, plus the ledger check."""
-    from coopshop.services.payouts import reconcile, reconcile_iyzico
+    from coopshop.services.payouts import reconcile_iyzico
     from coopshop.services.sales import payments
 
-    if end_day < start_day:
-        click.echo("error: --to is before --from", err=True)
-        sys.exit(2)
     provider = payments.iyzico_provider(current_app.config)
-    if provider is None:
-        click.echo("error: iyzico is not configured (PAYMENT_PROVIDER, IYZICO_*)", err=True)
-        sys.exit(2)
-    start, end = reconcile.day_period(start_day.date(), end_day.date())
+    start, end = _period(
+        start_day, end_day, provider, "iyzico is not configured (PAYMENT_PROVIDER, IYZICO_*)"
+    )
     _print(reconcile_iyzico.run(provider.client, start, end), start_day, end_day)
 
 

@@ -1,7 +1,9 @@
 """The double-entry ledger: accounts, transactions and their entries. Append-only.
 
 Every balance a screen shows is a sum over entries. Rows are never updated or deleted: the ORM
-refuses it (see _refuse_changes) and so does the database (triggers created with the tables).
+refuses it and so does the database (append_only() below, from models.base).
+On PostgreSQL the database also refuses, at commit, a transaction whose entries do not sum to
+zero (ZERO_SUM_DDL).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from coopshop.models.base import Base, UTCDateTime, utcnow
+from coopshop.models.base import Base, UTCDateTime, append_only, utcnow
 
 ACCOUNT_KINDS = ("asset", "liability", "revenue", "expense")
 TRANSACTION_KINDS = (
@@ -127,46 +129,39 @@ class LedgerImmutableError(Exception):
     """Raised when code tries to update or delete a ledger row."""
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_changes(session, flush_context, instances) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, LedgerEntry | LedgerTransaction) and (
-            obj in session.deleted or session.is_modified(obj, include_collections=False)
-        ):
-            raise LedgerImmutableError(
-                f"ledger rows are append-only; post a reversing transaction instead ({obj!r})"
-            )
-
-
-# The database refuses too, so a stray UPDATE from a shell or another program cannot rewrite
-# history. The same statements serve create_all() (tests) and the Alembic migration.
+# Append-only in the ORM and in the database (models.base.append_only).
 APPEND_ONLY_TABLES = ("ledger_entries", "ledger_transactions")
+append_only(
+    LedgerEntry,
+    LedgerTransaction,
+    error=LedgerImmutableError,
+    message="ledger rows are append-only",
+    hint="post a reversing transaction instead",
+    trigger_function="ledger_append_only",
+)
 
-
-def append_only_ddl(dialect: str) -> list[str]:
-    """The statements that make the ledger tables refuse UPDATE and DELETE on ``dialect``."""
-    if dialect == "sqlite":
-        return [
-            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
-            "BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END"
-            for table in APPEND_ONLY_TABLES
-            for op in ("UPDATE", "DELETE")
-        ]
-    if dialect == "postgresql":
-        return [
-            "CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql "
-            "AS $$ BEGIN RAISE EXCEPTION 'ledger rows are append-only'; END $$",
-            *(
-                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()"
-                for table in APPEND_ONLY_TABLES
-            ),
-        ]
-    return []
+# On PostgreSQL the entries of a transaction must sum to zero, checked at COMMIT (deferred, so
+# the legs can be written one by one) by a constraint trigger. SQLite has no deferred triggers;
+# there the ledger service's own check is the guard. Migration 0250 holds a frozen copy.
+ZERO_SUM_DDL = [
+    "CREATE OR REPLACE FUNCTION ledger_zero_sum() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE total bigint; "
+    "BEGIN "
+    "SELECT sum(amount_kurus) INTO total FROM ledger_entries "
+    "WHERE transaction_id = NEW.transaction_id; "
+    "IF total <> 0 THEN "
+    "RAISE EXCEPTION USING ERRCODE = 'check_violation', MESSAGE = 'ledger transaction ' "
+    "|| NEW.transaction_id || ' does not sum to zero (off by ' || total || ' kurus)'; "
+    "END IF; "
+    "RETURN NULL; "
+    "END $$",
+    "CREATE CONSTRAINT TRIGGER ledger_entries_zero_sum AFTER INSERT ON ledger_entries "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_zero_sum()",
+]
 
 
 @event.listens_for(LedgerEntry.__table__, "after_create")
-def _create_append_only_triggers(target, connection, **kw) -> None:
-    # ledger_entries is created after ledger_transactions (it references it), so both exist.
-    for statement in append_only_ddl(connection.dialect.name):
-        connection.exec_driver_sql(statement)
+def _create_zero_sum_trigger(target, connection, **kw) -> None:
+    if connection.dialect.name == "postgresql":
+        for statement in ZERO_SUM_DDL:
+            connection.exec_driver_sql(statement)

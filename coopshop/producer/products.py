@@ -325,33 +325,45 @@ def product_photos(product_id: int):
             _("Yeni fotoğraflar incelendikten sonra ürün mağazada yeniden görünecek."),
             "warning",
         )
+    return _back_to_photos(product_id)
+
+
+def _photo_action(product_id: int, change, message: str):
+    """One photo of her own product changed by ``change(profile, product)`` (404 when it is not
+    hers); committed, then back to the photos. Returns what ``change`` returned."""
+    profile = current_producer()
+    product = or_404(products.get_own_product, profile.id, product_id)
+    _owner_or_403(profile, product)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = or_404(change, profile, product)
+    uow.commit()
+    flash(message, "success")
+    return result
+
+
+def _back_to_photos(product_id: int):
     return redirect(url_for("producer.product_edit", product_id=product_id) + "#photos")
 
 
 @bp.post("/products/<int:product_id>/photos/<int:image_id>/delete")
 @roles_required("producer")
 def product_photo_delete(product_id: int, image_id: int):
-    profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
-    _owner_or_403(profile, product)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    paths = or_404(photos.remove_photo, profile, product, image_id, current_user.id)
-    uow.commit()
+    paths = _photo_action(
+        product_id,
+        lambda profile, product: photos.remove_photo(profile, product, image_id, current_user.id),
+        _("Fotoğraf kaldırıldı."),
+    )
     images.delete_files(current_app.config["UPLOAD_DIR"], *paths)
-    flash(_("Fotoğraf kaldırıldı."), "success")
-    return redirect(url_for("producer.product_edit", product_id=product_id) + "#photos")
+    return _back_to_photos(product_id)
 
 
 @bp.post("/products/<int:product_id>/photos/<int:image_id>/cover")
 @roles_required("producer")
 def product_photo_cover(product_id: int, image_id: int):
-    profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
-    _owner_or_403(profile, product)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    or_404(photos.make_cover, profile, product, image_id)
-    uow.commit()
-    flash(_("Kapak fotoğrafı değişti."), "success")
-    return redirect(url_for("producer.product_edit", product_id=product_id) + "#photos")
+    _photo_action(
+        product_id,
+        lambda profile, product: photos.make_cover(profile, product, image_id),
+        _("Kapak fotoğrafı değişti."),
+    )
+    return _back_to_photos(product_id)

@@ -21,38 +21,27 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms.validators import InputRequired
 
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import cart as cart_service
 from coopshop.shop.routes import bp
+from coopshop.web.fields import WholeNumberField
 
 SESSION_KEY = "cart"
 _NOT_A_NUMBER = _l("Adet bir tam sayı olmalı.")
 
 
-class _WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is ours (and Turkish), not WTForms'."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_NOT_A_NUMBER)) from exc
-
-
 class RemoveForm(FlaskForm):
-    product_id = _WholeNumberField(validators=[InputRequired(_l("Ürün seçilmedi."))])
+    product_id = WholeNumberField(
+        validators=[InputRequired(_l("Ürün seçilmedi."))], message=_NOT_A_NUMBER
+    )
 
 
 class QuantityForm(RemoveForm):
-    quantity = _WholeNumberField(
-        _l("Adet"), default=1, validators=[InputRequired(_l("Adet girin."))]
+    quantity = WholeNumberField(
+        _l("Adet"), default=1, validators=[InputRequired(_l("Adet girin."))], message=_NOT_A_NUMBER
     )
 
 

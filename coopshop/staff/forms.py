@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
 from coopshop.services.sales.orders import MAX_QUANTITY
-from coopshop.web.fields import KurusField
+from coopshop.web.fields import KurusField, WholeNumberField
 from coopshop.web.invoice_fields import InvoiceFieldsMixin
 
 _REQUIRED = _l("Bu alan zorunlu.")
-
-
-class _WholeNumberField(IntegerField):
-    """An IntegerField whose "not a number" message is ours (and Turkish)."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(str(_l("Bir tam sayı yazın."))) from exc
 
 
 class OpenSessionForm(FlaskForm):
@@ -54,7 +40,7 @@ class PosAddForm(FlaskForm):
     code = StringField(
         _l("Ürün kodu"), validators=[InputRequired(_l("Ürün kodunu yazın ya da okutun."))]
     )
-    quantity = _WholeNumberField(
+    quantity = WholeNumberField(
         _l("Adet"),
         default=1,
         validators=[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField
+from wtforms import IntegerField, StringField
 from wtforms.validators import ValidationError
 
 from coopshop.money import MoneyError, parse_kurus, parse_rate_bp
@@ -65,3 +65,23 @@ class RateField(StringField):
             if exc.code == "rate_too_high":
                 raise ValidationError(str(_l("Oran yüzde 100'ü geçemez."))) from None
             raise ValidationError(str(_l("Oranı 15 ya da 12,5 gibi yazın."))) from None
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField whose "not a number" message is ours (and Turkish), not WTForms'; ``message``
+    names what is counted where that helps ("Adet bir tam sayı olmalı."). Blank reads as None, so
+    InputRequired (or Optional) decides about it."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.not_a_number = message if message is not None else _l("Bir tam sayı yazın.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(self.not_a_number)) from exc

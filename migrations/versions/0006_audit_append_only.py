@@ -11,18 +11,37 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+# Frozen copies of the statements coopshop.models.audit ran for create_all() at this revision,
+# so tests and production databases refuse the same things (a migration never imports app code).
+UPGRADE = {
+    "sqlite": [
+        f"CREATE TRIGGER audit_events_no_{op_name.lower()} BEFORE {op_name} ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END"
+        for op_name in ("UPDATE", "DELETE")
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$",
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+        "ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+    ],
+}
+DOWNGRADE = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS audit_events_no_{op_name}" for op_name in ("update", "delete")
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
+        "DROP FUNCTION IF EXISTS audit_append_only()",
+    ],
+}
+
 
 def upgrade():
-    # The same statements create_all() runs (coopshop.models.audit), so tests and production
-    # databases refuse the same things.
-    from coopshop.models.audit import append_only_ddl
-
-    for statement in append_only_ddl(op.get_bind().dialect.name):
+    for statement in UPGRADE.get(op.get_bind().dialect.name, []):
         op.execute(statement)
 
 
 def downgrade():
-    from coopshop.models.audit import drop_append_only_ddl
-
-    for statement in drop_append_only_ddl(op.get_bind().dialect.name):
+    for statement in DOWNGRADE.get(op.get_bind().dialect.name, []):
         op.execute(statement)

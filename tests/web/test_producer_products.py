@@ -200,6 +200,56 @@ def test_photos_upload_and_send_an_active_product_to_review(app, client, ayse):
     assert len(_stored_files(app)) == 4
 
 
+def _images(product_id: int) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(ProductImage.id, ProductImage.path)
+        .where(ProductImage.product_id == product_id)
+        .order_by(ProductImage.position)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_she_puts_a_photo_first_and_removes_one_with_its_files(app, client, ayse):
+    product = ProductFactory(makers=[(ayse, 10000)])
+    _upload(client, product.id, (picture("JPEG"), "a.jpg"), (picture(), "b.png"))
+    (first, _), (second, second_path) = _images(product.id)
+
+    response = client.post(f"/producer/products/{product.id}/photos/{second}/cover")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/producer/products/{product.id}#photos")
+    assert "Kapak fotoğrafı değişti." in client.get(response.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert [image_id for image_id, _ in _images(product.id)] == [second, first]
+
+    response = client.post(f"/producer/products/{product.id}/photos/{second}/delete")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/producer/products/{product.id}#photos")
+    assert "Fotoğraf kaldırıldı." in client.get(response.location).get_data(as_text=True)
+    db.session.expire_all()
+    assert [image_id for image_id, _ in _images(product.id)] == [first]
+    assert len(_stored_files(app)) == 2  # the removed photo's picture and thumbnail are gone
+    assert not any(path.name == Path(second_path).name for path in _stored_files(app))
+
+
+def test_another_members_photo_is_not_found(client, ayse):
+    other = ProductFactory(makers=[(ProducerFactory(), 10000)])
+    mine = ProductFactory(makers=[(ayse, 10000)])
+    _upload(client, mine.id, (picture(), "a.png"))
+    [(image_id, _)] = _images(mine.id)
+    for action in ("cover", "delete"):
+        # Her own photo under another member's product, and a photo id her product lacks.
+        assert (
+            client.post(f"/producer/products/{other.id}/photos/{image_id}/{action}").status_code
+            == 404
+        )
+        assert (
+            client.post(f"/producer/products/{mine.id}/photos/{image_id + 99}/{action}").status_code
+            == 404
+        )
+    db.session.expire_all()
+    assert [i for i, _ in _images(mine.id)] == [image_id]
+
+
 def _edit(product, **changes) -> dict:
     data = {
         "title_tr": product.title_tr,

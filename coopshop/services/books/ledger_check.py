@@ -7,7 +7,6 @@ description names the transaction, order or producer, so an admin can find it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import groupby
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -19,12 +18,11 @@ from coopshop.models import (
     LedgerTransaction,
     Order,
     OrderLine,
-    OrderLineMaker,
     ProducerProfile,
     Refund,
     RefundLine,
 )
-from coopshop.money import allocate, refund_delta
+from coopshop.services.books.producer_earnings import expected_from_documents
 
 
 @dataclass(frozen=True)
@@ -253,70 +251,6 @@ def refunds_within_lines() -> list[Violation]:
     return violations
 
 
-def _expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
-    """(earned, refunded) per producer, recomputed from paid lines' snapshots and refund lines.
-
-    Each line's refunds are replayed in the order they were made with the rule that booked them
-    (money.refund_delta: the cumulative formula for the totals, refund_makers for the split
-    among makers, which depends on what each had refunded before), so one pass over the refund
-    lines, grouped by line, recomputes every maker's refunded amount.
-    """
-    steps_by_line: dict[int, list[int]] = {}
-    for line_id, amount in db.session.execute(
-        select(RefundLine.line_id, RefundLine.amount_kurus).order_by(
-            RefundLine.line_id, RefundLine.refund_id
-        )
-    ):
-        steps_by_line.setdefault(line_id, []).append(int(amount))
-    earned: dict[int, int] = {}
-    refunded: dict[int, int] = {}
-    rows = db.session.execute(
-        select(
-            OrderLine.id,
-            OrderLine.gross_kurus,
-            OrderLine.vat_bp,
-            OrderLine.commission_bp,
-            OrderLineMaker.producer_id,
-            OrderLineMaker.share_bp,
-        )
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(OrderLineMaker, OrderLineMaker.line_id == OrderLine.id)
-        .where(Order.status == "paid")
-        .order_by(OrderLine.id, OrderLineMaker.producer_id)
-        .execution_options(yield_per=5000)
-    )
-
-    for line_id, group in groupby(rows, key=lambda row: row.id):
-        makers = list(group)
-        gross, vat_bp, commission_bp = (
-            makers[0].gross_kurus,
-            makers[0].vat_bp,
-            makers[0].commission_bp,
-        )
-        shares = [m.share_bp for m in makers]
-        sold = allocate(gross, vat_bp, commission_bp, shares)
-        back = _replay_refunds(steps_by_line.get(line_id, []), gross, vat_bp, commission_bp, shares)
-        for maker, part, returned in zip(makers, sold.makers, back, strict=True):
-            earned[maker.producer_id] = earned.get(maker.producer_id, 0) + part
-            refunded[maker.producer_id] = refunded.get(maker.producer_id, 0) + returned
-    return earned, refunded
-
-
-def _replay_refunds(steps, gross, vat_bp, commission_bp, shares) -> list[int]:
-    """Each maker's refunded total after the line's refund ``steps`` (in order). An
-    over-refunded line is reported by refunds_within_lines; here it stops at fully refunded."""
-    booked = [0] * len(shares)
-    done = 0
-    for step in steps:
-        step = min(step, gross - done)
-        if step <= 0:
-            break
-        delta = refund_delta(gross, done, step, vat_bp, commission_bp, shares, booked)
-        booked = [b + d for b, d in zip(booked, delta.makers, strict=True)]
-        done += step
-    return booked
-
-
 def producer_balances() -> list[Violation]:
     """Each producer's ledger balance equals her earnings − refunds (recomputed from the orders
     and refund lines) − payouts − deductions and fees (as booked)."""
@@ -334,7 +268,7 @@ def producer_balances() -> list[Violation]:
     booked: dict[int, dict[str, int]] = {}
     for producer_id, k, amount in rows:
         booked.setdefault(producer_id, {})[k] = -int(amount)  # from her side: owed to her
-    earned, refunded = _expected_from_documents()
+    earned, refunded = expected_from_documents()
     violations = []
     for producer_id in sorted(booked.keys() | earned.keys()):
         by_kind = booked.get(producer_id, {})
