@@ -21,6 +21,7 @@ from coopshop.models.policy import CommissionRate
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.models.user import ApiToken, ProducerProfile, User
+from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 
 __all__ = [
     "Account",
@@ -56,5 +57,7 @@ __all__ = [
     "StockMovement",
     "User",
     "WebhookEvent",
+    "WithdrawalLine",
+    "WithdrawalRequest",
     "utcnow",
 ]

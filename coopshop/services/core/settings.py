@@ -18,6 +18,8 @@ class CoopSettings:
     shipping_flat_kurus: int = 7500
     free_shipping_threshold_kurus: int = 150000
     order_expiry_minutes: int = 30
+    # An online sale with no delivery recorded becomes payable this long after payment.
+    max_payable_wait_days: int = 45
 
 
 def from_config(config) -> CoopSettings:
@@ -31,6 +33,7 @@ def from_config(config) -> CoopSettings:
         shipping_flat_kurus=config["SHIPPING_FLAT_KURUS"],
         free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
+        max_payable_wait_days=config.get("MAX_PAYABLE_WAIT_DAYS", 45),
     )
 
 

@@ -27,7 +27,7 @@ from coopshop.models import (
     StatementQuestion,
 )
 from coopshop.models.orders import CHANNELS
-from coopshop.services.books import ledger
+from coopshop.services.books import balances, ledger
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import Page, paginate
 
@@ -134,7 +134,6 @@ def _her_part_columns():
     return (
         func.coalesce(func.sum(case((kind == "sale", -amount), else_=0)), 0).label("earned"),
         func.coalesce(func.sum(case((kind == "refund", amount), else_=0)), 0).label("refunded"),
-        func.min(case((kind == "sale", LedgerEntry.available_at))).label("available_at"),
     )
 
 
@@ -143,7 +142,13 @@ def _her_parts(producer_id: int, line_ids: list[int]) -> dict[int, tuple[int, in
     if not line_ids:
         return {}
     rows = db.session.execute(
-        select(LedgerEntry.order_line_id, *_her_part_columns())
+        select(
+            LedgerEntry.order_line_id,
+            *_her_part_columns(),
+            balances.current_available_at(producer_id, LedgerEntry.order_line_id).label(
+                "available_at"
+            ),
+        )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(LedgerEntry.producer_id == producer_id, LedgerEntry.order_line_id.in_(line_ids))
         .group_by(LedgerEntry.order_line_id)
