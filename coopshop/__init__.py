@@ -121,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     import coopshop.shop.invoices  # noqa: F401  (adds the shopper's invoice to the shop blueprint)
     import coopshop.shop.iyzico_callback  # noqa: F401  (iyzico's return to the shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
+    import coopshop.shop.withdrawals  # noqa: F401  (the buyer's withdrawal from her order page)
     import coopshop.webhooks.geliver  # noqa: F401  (adds /webhooks/geliver)
     from coopshop.admin.routes import bp as admin_bp
     from coopshop.api.routes import bp as api_bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coopshop.services.catalog.catalog_admin import MAX_REASON_LENGTH
@@ -58,4 +58,18 @@ class CollectionForm(CategoryForm):
             InputRequired(_REQUIRED),
             NumberRange(min=0, max=10000, message=_l("Sıra 0 ile 10000 arasında olmalı.")),
         ],
+    )
+
+
+class WithdrawalExclusionForm(FlaskForm):
+    """An admin's choice of whether the buyer may withdraw from a product (m.15 exclusions)."""
+
+    withdrawal_exclusion = SelectField(
+        _l("Cayma hakkı"),
+        choices=[
+            ("", _l("Alıcı 14 gün içinde cayabilir")),
+            ("custom_made", _l("Cayma yok: alıcının isteğine göre üretilir")),
+            ("personalised", _l("Cayma yok: kişiye özel hazırlanır")),
+        ],
+        validators=[Optional()],
     )

@@ -109,7 +109,7 @@ def upgrade():
             name=op.f("fk_withdrawal_lines_request_id_withdrawal_requests"), ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_withdrawal_lines")),
-        sa.UniqueConstraint("request_id", "line_id", name=op.f("uq_withdrawal_lines_request_id")),
+        sa.UniqueConstraint("request_id", "line_id", name=op.f("uq_withdrawal_lines_request_id_line_id")),
     )
     with op.batch_alter_table("withdrawal_lines", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_withdrawal_lines_line_id"), ["line_id"], unique=False)

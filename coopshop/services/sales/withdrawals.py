@@ -77,11 +77,18 @@ STATUS_LABELS = {
 }
 
 
-def withdrawal_excluded_reason(line: OrderLine) -> str | None:
-    """Why this line cannot be withdrawn from (its snapshot when sold), or None if it can: for
-    the order page, the withdrawal form and the pre-information form."""
-    reason = _EXCLUSION_REASONS.get(line.withdrawal_exclusion or "")
+def exclusion_reason(code: str | None) -> str | None:
+    """The sentence that says why an exclusion code (models.catalog.WITHDRAWAL_EXCLUSIONS)
+    takes away the right of withdrawal, or None for no exclusion."""
+    reason = _EXCLUSION_REASONS.get(code or "")
     return str(reason) if reason is not None else None
+
+
+def withdrawal_excluded_reason(line: OrderLine) -> str | None:
+    """Why this line cannot be withdrawn from (its snapshot when sold, never the product as it
+    is now), or None if it can: for the order page, the withdrawal form and the
+    pre-information form."""
+    return exclusion_reason(line.withdrawal_exclusion)
 
 
 def exclusion_label(code: str | None) -> str | None:
