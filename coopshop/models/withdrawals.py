@@ -16,9 +16,9 @@ WITHDRAWAL_STATUSES = ("requested", "received", "refunding", "refunded", "reject
 # refund goes out (refunding while a card provider has not answered yet), or staff close it
 # without a refund (rejected: the goods never came back, or she took the request back).
 WITHDRAWAL_TRANSITIONS = {
-    "requested": {"received", "rejected"},
+    "requested": {"received", "refunding", "rejected"},
     "received": {"refunding", "refunded", "rejected"},
-    "refunding": {"refunded", "received"},
+    "refunding": {"refunded", "received", "requested"},
     "refunded": set(),
     "rejected": set(),
 }

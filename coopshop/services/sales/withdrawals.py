@@ -385,7 +385,7 @@ def refund(
         )
         request = get_request(request_id)
         if done.status == "failed":
-            request.status = back_to
+            _transition(request, back_to)  # the provider refused: she is where she was
             return RefundOutcome(request, False, done.error)
         return RefundOutcome(request, request.status == "refunded", done.error)
     chosen = method or refund_flow.methods_for(order)[0]
