@@ -60,9 +60,7 @@ def withdrawal_refund(request_id: int):
         elif done.error:
             flash(_("İade yapılamadı: %(error)s", error=done.error), "danger")
         else:
-            flash(
-                _("İade ödeme sağlayıcısına iletildi; onaylanınca talep kapanır."), "warning"
-            )
+            flash(_("İade ödeme sağlayıcısına iletildi; onaylanınca talep kapanır."), "warning")
     return _back()
 
 

@@ -27,18 +27,14 @@ OPEN_WITHDRAWAL_STATUSES = ("requested", "received", "refunding")
 
 class WithdrawalRequest(Base):
     __tablename__ = "withdrawal_requests"
-    __table_args__ = (
-        CheckConstraint(f"status IN {WITHDRAWAL_STATUSES!r}", name="status_valid"),
-    )
+    __table_args__ = (CheckConstraint(f"status IN {WITHDRAWAL_STATUSES!r}", name="status_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
     reason: Mapped[str] = mapped_column(Text, default="")  # hers, optional (none is needed)
     note: Mapped[str] = mapped_column(Text, default="")  # staff's, shown to her when rejected
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The refund is due within 14 days of her notice (Yönetmelik m.13).
     refund_due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from coopshop.models import utcnow
 from coopshop.money import kurus_text, percent_text
 
 
@@ -29,6 +30,7 @@ def order_status_label(status: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_global(order_status_label)
+    app.add_template_global(utcnow, "now_utc")
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(when, "when")

@@ -26,8 +26,13 @@ from coopshop.services.books import balances, ledger, ledger_check
 from coopshop.services.core.errors import Conflict, Forbidden, ValidationFailed
 from coopshop.services.payouts import batches
 from coopshop.services.sales import withdrawals
-from coopshop.services.sales.orders import LineRequest, NewOrder, PaymentInfo
-from coopshop.services.sales.orders import create_order, mark_paid
+from coopshop.services.sales.orders import (
+    LineRequest,
+    NewOrder,
+    PaymentInfo,
+    create_order,
+    mark_paid,
+)
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered
 from tests.staff_support import BUYER, assert_ledger_holds
 
@@ -61,10 +66,17 @@ def maker(app):
 @pytest.fixture
 def shop(maker):
     """A delivered online order of two scarves and one personalised pendant."""
-    scarf = ProductFactory(title_tr="İpek atkı", price_kurus=120000, vat_bp=2000, stock=5,
-                           makers=[(maker, 10000)])  # fmt: skip
-    pendant = ProductFactory(title_tr="İsimli kolye", price_kurus=50000, vat_bp=2000, stock=5,
-                             makers=[(maker, 10000)], withdrawal_exclusion="personalised")  # fmt: skip
+    scarf = ProductFactory(
+        title_tr="İpek atkı", price_kurus=120000, vat_bp=2000, stock=5, makers=[(maker, 10000)]
+    )
+    pendant = ProductFactory(
+        title_tr="İsimli kolye",
+        price_kurus=50000,
+        vat_bp=2000,
+        stock=5,
+        makers=[(maker, 10000)],
+        withdrawal_exclusion="personalised",
+    )
     buyer = UserFactory(role="customer", email=BUYER.email)
     order = _order([(scarf, 2), (pendant, 1)], customer=buyer)
     delivered(order, DELIVERED_AT)

@@ -71,6 +71,7 @@ class SaleRow:
     earned: int = 0
     refunded: int = 0
     available_at: datetime | None = None
+    delivered_at: datetime | None = None
 
     @property
     def net(self) -> int:
@@ -104,6 +105,7 @@ _LINE_COLUMNS = (
     OrderLine.quantity,
     OrderLine.gross_kurus,
     OrderLineMaker.share_bp,
+    Order.delivered_at,
 )
 
 
@@ -177,6 +179,7 @@ def _rows(producer_id: int, rows) -> list[SaleRow]:
                 earned=earned,
                 refunded=refunded,
                 available_at=available_at,
+                delivered_at=r[10],
             )
         )
     return result
