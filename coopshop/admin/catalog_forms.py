@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coopshop.services.catalog.catalog_admin import MAX_REASON_LENGTH
@@ -67,9 +68,9 @@ class WithdrawalExclusionForm(FlaskForm):
     withdrawal_exclusion = SelectField(
         _l("Cayma hakkı"),
         choices=[
-            ("", _l("Alıcı 14 gün içinde cayabilir")),
-            ("custom_made", _l("Cayma yok: alıcının isteğine göre üretilir")),
-            ("personalised", _l("Cayma yok: kişiye özel hazırlanır")),
+            SelectChoice("", _l("Alıcı 14 gün içinde cayabilir")),
+            SelectChoice("custom_made", _l("Cayma yok: alıcının isteğine göre üretilir")),
+            SelectChoice("personalised", _l("Cayma yok: kişiye özel hazırlanır")),
         ],
         validators=[Optional()],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from coopshop.admin.refund_forms import WithdrawalRefundForm, WithdrawalRejectForm
 from coopshop.admin.routes import bp
@@ -28,7 +29,7 @@ def withdrawal_refund(request_id: int):
     except NotFound:
         abort(404)
     form = WithdrawalRefundForm()
-    form.method.choices = [(m, m) for m in refund_flow.methods_for(order)]
+    form.method.choices = [SelectChoice(m, m) for m in refund_flow.methods_for(order)]
     if not form.validate_on_submit():
         flash(_("Form gönderilemedi; lütfen yeniden deneyin."), "danger")
         return _back()
