@@ -398,3 +398,81 @@ def test_refund_of_a_pending_sale_reduces_pending_not_the_payout(maker):
     assert left_out == []
     assert [(line.producer_id, line.amount_kurus) for line in batch.lines] == [(maker.id, 85000)]
     assert_ledger_holds()
+
+
+def _stripe_stub_routes(stripe_stub, refund_answer):
+    stripe_stub.routes[("GET", "/v1/refunds")] = {
+        "object": "list",
+        "url": "/v1/refunds",
+        "has_more": False,
+        "data": [],
+    }
+    if refund_answer is not None:
+        stripe_stub.routes[("POST", "/v1/refunds")] = refund_answer
+
+
+def _card_order(maker):
+    from coopshop.models import Payment
+
+    scarf = ProductFactory(price_kurus=120000, vat_bp=2000, stock=3, makers=[(maker, 10000)])
+    order = _order([(scarf, 2)], method="stripe")
+    payment = db.session.scalars(select(Payment).where(Payment.order_id == order.id)).one()
+    payment.charge_ref = "ch_stub"
+    delivered(order, DELIVERED_AT)
+    db.session.commit()
+    return order
+
+
+def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
+    from coopshop.services.sales.payments import StripeProvider
+    from tests.stripe_support import WEBHOOK_SECRET
+
+    def answer(record):
+        form = record["form"]
+        return {
+            "id": f"re_stub_{form['metadata[refund_request]']}",
+            "object": "refund",
+            "amount": int(form["amount"]),
+            "charge": form["charge"],
+            "currency": "try",
+            "status": "succeeded",
+            "metadata": {"refund_request": form["metadata[refund_request]"]},
+        }
+
+    _stripe_stub_routes(stripe_stub, answer)
+    provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
+    order = _card_order(maker)
+    request = withdrawals.request_withdrawal(
+        order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
+    )
+    db.session.commit()
+    outcome = withdrawals.refund(request.id, None, provider=provider)
+    db.session.commit()
+    assert outcome.refunded and outcome.request.status == "refunded"
+    posts = [r for r in stripe_stub.requests if r["method"] == "POST"]
+    assert [p["form"]["amount"] for p in posts] == ["120000"]
+    assert (
+        outcome.request.refund.provider_ref
+        == f"re_stub_{posts[0]['form']['metadata[refund_request]']}"
+    )
+    assert outcome.request.refund.amount_kurus == 120000
+    assert_ledger_holds()
+
+
+def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(maker, stripe_stub):
+    from coopshop.services.sales.payments import StripeProvider
+    from tests.stripe_support import WEBHOOK_SECRET
+
+    _stripe_stub_routes(stripe_stub, None)  # no POST route: the stub answers an error
+    provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
+    order = _card_order(maker)
+    request = withdrawals.request_withdrawal(
+        order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
+    )
+    db.session.commit()
+    outcome = withdrawals.refund(request.id, None, provider=provider)
+    db.session.commit()
+    assert not outcome.refunded and outcome.error
+    assert db.session.get(WithdrawalRequest, request.id).status == "requested"
+    assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
+    assert_ledger_holds()

@@ -63,8 +63,9 @@ _KIND_BY_PREFIX = {
     "cash": "expense",
 }
 # A sale or refund has documents (order, refund lines) that must keep agreeing with the ledger:
-# a sale is undone by a refund, not a reversal. A reversal is undone by posting anew.
-_NOT_REVERSIBLE = {"sale", "refund", "reversal"}
+# a sale is undone by a refund, not a reversal. A reversal is undone by posting anew. An
+# availability move follows a delivery or a withdrawal request: it is moved again, not reversed.
+_NOT_REVERSIBLE = {"sale", "refund", "reversal", "availability"}
 
 
 @dataclass(frozen=True)
