@@ -388,7 +388,9 @@ def refund(
             _transition(request, back_to)  # the provider refused: she is where she was
             return RefundOutcome(request, False, done.error)
         return RefundOutcome(request, request.status == "refunded", done.error)
-    chosen = method or refund_flow.methods_for(order)[0]
+    allowed = refund_flow.methods_for(order)
+    # By default the money goes back the way it came (a transfer for a transfer order).
+    chosen = method or (order.payment_method if order.payment_method in allowed else allowed[0])
     refund_flow.refund_offline(order, lines, shipping, reason, chosen, note, actor_id, now=now)
     return RefundOutcome(get_request(request_id), True)
 
