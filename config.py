@@ -190,6 +190,9 @@ class Config:
     DEFAULT_COMMISSION_BP = _env_int("DEFAULT_COMMISSION_BP", 1500)
     RETURN_WINDOW_DAYS = _env_int("RETURN_WINDOW_DAYS", 14)
     OFFLINE_AVAILABLE_DAYS = _env_int("OFFLINE_AVAILABLE_DAYS", 0)
+    # An online sale is payable RETURN_WINDOW_DAYS after delivery; with no delivery recorded,
+    # this many days after payment.
+    MAX_PAYABLE_WAIT_DAYS = _env_int("MAX_PAYABLE_WAIT_DAYS", 45)
     PAYOUT_MINIMUM_KURUS = _env_int("PAYOUT_MINIMUM_KURUS", 10000)
     PAYOUT_TWO_ADMINS = _env_bool("PAYOUT_TWO_ADMINS", True)
     # A member's new IBAN is paid to only this many hours after she asked (or once an admin
@@ -419,6 +422,7 @@ MONEY_RANGES = (
     ("DEFAULT_COMMISSION_BP", 0, 10000),
     ("RETURN_WINDOW_DAYS", 0, 365),
     ("OFFLINE_AVAILABLE_DAYS", 0, 365),
+    ("MAX_PAYABLE_WAIT_DAYS", 1, 365),
     ("PAYOUT_MINIMUM_KURUS", 0, _NO_LIMIT),
     ("SHIPPING_FLAT_KURUS", 0, _NO_LIMIT),
     ("FREE_SHIPPING_THRESHOLD_KURUS", 0, _NO_LIMIT),

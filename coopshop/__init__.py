@@ -117,6 +117,9 @@ def register_invoicing(app: Flask, production: bool) -> None:
 
     app.config["INVOICING_REQUIRE_LEGAL"] = production
     invoicing.install()
+    from coopshop.services.sales import withdrawals
+
+    withdrawals.install()  # a withdrawal's refund, confirmed now or later, resolves it
     if app.config.get("INVOICING_ENABLED"):
         invoicing.settings.adapter(app.config)
 
@@ -129,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     import coopshop.shop.legal  # noqa: F401  (the public legal pages on the shop blueprint)
     import coopshop.shop.privacy  # noqa: F401  (her data, consents and requests: shop blueprint)
     import coopshop.shop.tokens  # noqa: F401  (adds the API token page to the shop blueprint)
+    import coopshop.shop.withdrawals  # noqa: F401  (the buyer's withdrawal from her order page)
     import coopshop.webhooks.geliver  # noqa: F401  (adds /webhooks/geliver)
     from coopshop.admin.routes import bp as admin_bp
     from coopshop.api.routes import bp as api_bp

@@ -149,3 +149,14 @@ def paid_order(
         now=paid_at,
     )
     return order
+
+
+def delivered(order, at, *, settings=None):
+    """Take a paid order through fulfilment to delivered at ``at`` (services.fulfilment), so
+    its makers' shares become payable RETURN_WINDOW_DAYS later. Flushed, not committed."""
+    from coopshop.services.sales import fulfilment
+
+    now = at
+    fulfilment.mark_received([line.id for line in order.lines], None, now=now)
+    fulfilment.mark_shipped(order.id, "TRK1", None, now=now)
+    return fulfilment.mark_delivered(order.id, None, delivered_at=at, settings=settings, now=now)

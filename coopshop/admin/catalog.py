@@ -8,7 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from coopshop.admin.catalog_forms import CategoryForm, CollectionForm, SendBackForm
+from coopshop.admin.catalog_forms import (
+    CategoryForm,
+    CollectionForm,
+    SendBackForm,
+    WithdrawalExclusionForm,
+)
 from coopshop.admin.member_forms import ConfirmForm
 from coopshop.admin.routes import bp
 from coopshop.db import db
@@ -28,8 +33,20 @@ def _render_review(status: int = 200, failed: tuple[int, SendBackForm] | None = 
     forms = {p.id: SendBackForm(prefix=f"p{p.id}", formdata=None) for p in page.items}
     if failed is not None:
         forms[failed[0]] = failed[1]
+    exclusion_forms = {
+        p.id: WithdrawalExclusionForm(
+            prefix=f"w{p.id}", formdata=None, withdrawal_exclusion=p.withdrawal_exclusion or ""
+        )
+        for p in page.items
+    }
     return (
-        render_template("admin/review.html", page=page, forms=forms, confirm=ConfirmForm()),
+        render_template(
+            "admin/review.html",
+            page=page,
+            forms=forms,
+            exclusion_forms=exclusion_forms,
+            confirm=ConfirmForm(),
+        ),
         status,
     )
 
@@ -84,6 +101,27 @@ def review_send_back(product_id: int):
         _("“%(title)s” nedeniyle birlikte üreticilerine geri gönderildi.", title=product.title_tr),
         "success",
     )
+    return _back_to_review()
+
+
+@bp.post("/products/<int:product_id>/withdrawal-exclusion")
+@roles_required("admin")
+def product_withdrawal_exclusion(product_id: int):
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404)
+    form = WithdrawalExclusionForm(prefix=f"w{product.id}")
+    if not form.validate_on_submit():
+        flash(_("Cayma hakkı için listeden bir seçenek seçin."), "danger")
+        return _back_to_review()
+    outcome = attempt(
+        catalog_admin.set_withdrawal_exclusion,
+        product,
+        form.withdrawal_exclusion.data or None,
+        current_user.id,
+    )
+    if outcome.ok:
+        flash(_("“%(title)s” için cayma hakkı kaydedildi.", title=product.title_tr), "success")
     return _back_to_review()
 
 

@@ -82,3 +82,18 @@ class FindOrderForm(FlaskForm):
         _l("Sipariş numarası"),
         validators=[DataRequired(_l("Sipariş numarasını yazın.")), Length(max=20)],
     )
+
+
+class WithdrawalRefundForm(FlaskForm):
+    """Refund a buyer's withdrawal: the amounts follow from her request; an order paid offline
+    says how the money went back."""
+
+    method = SelectField(_l("Para nasıl geri verildi?"), validators=[Optional()])
+    note = StringField(_l("Not (ör. havale referansı)"), validators=[Optional(), Length(max=500)])
+
+
+class WithdrawalRejectForm(FlaskForm):
+    note = TextAreaField(
+        _l("Neden (alıcıya gider)"),
+        validators=[DataRequired(_l("Bir açıklama yazın.")), Length(max=1000)],
+    )

@@ -41,6 +41,7 @@ TRANSACTION_KINDS = {
     "cash_over_short": _l("Kasa farkı"),
     "adjustment": _l("Düzeltme"),
     "reversal": _l("Ters kayıt"),
+    "availability": _l("Ödenebilir olma tarihi"),
 }
 REQUEST_STATUSES = {
     "pending": _l("Bekliyor"),

@@ -16,6 +16,7 @@ from coopshop.db import db
 from coopshop.demo.data import CUSTOMER_FIRST_NAMES, FIRST_NAMES, SURNAMES
 from coopshop.models import CashSession, Order, Product, User
 from coopshop.money import round_half_up
+from coopshop.services.books import ledger
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.legal import seller as seller_service
 from coopshop.services.sales import agreements
@@ -281,6 +282,11 @@ class OrderSimulator:
         age = self.now - paid_at
         if age > timedelta(days=10):
             order.fulfilment_status = "delivered"
+            # As services.sales.fulfilment.mark_delivered records it: the makers' shares of an
+            # online sale become payable RETURN_WINDOW_DAYS after this.
+            order.delivered_at = paid_at + timedelta(days=5)  # (no draw: the demo stays the same)
+            db.session.flush()
+            ledger.post_delivery_availability(order, self.settings, now=order.delivered_at)
         elif age > timedelta(days=3):
             order.fulfilment_status = "shipped"
         if order.fulfilment_status in ("delivered", "shipped"):

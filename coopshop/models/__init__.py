@@ -23,6 +23,7 @@ from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.models.user import ApiToken, IbanChange, ProducerProfile, User
+from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 
 __all__ = [
     "Account",
@@ -64,5 +65,7 @@ __all__ = [
     "StockMovement",
     "User",
     "WebhookEvent",
+    "WithdrawalLine",
+    "WithdrawalRequest",
     "utcnow",
 ]

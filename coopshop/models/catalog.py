@@ -40,6 +40,10 @@ VAT_RATES_BP = (0, 100, 1000, 2000)
 MAKER_CONSENTS = ("invited", "accepted")
 
 
+# Why a product is excluded from withdrawal; None means the buyer may withdraw.
+WITHDRAWAL_EXCLUSIONS = ("custom_made", "personalised")
+
+
 class Collection(Base):
     __tablename__ = "collections"
     __table_args__ = (
@@ -89,6 +93,10 @@ class Product(Base):
             "lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_non_negative"
         ),
         CheckConstraint(f"status IN {PRODUCT_STATUSES!r}", name="status_valid"),
+        CheckConstraint(
+            f"withdrawal_exclusion IS NULL OR withdrawal_exclusion IN {WITHDRAWAL_EXCLUSIONS!r}",
+            name="withdrawal_exclusion_valid",
+        ),
         # Search is "every word is a substring of search_text" (LIKE '%word%'): a B-tree cannot
         # serve that, a trigram GIN index can (PostgreSQL, pg_trgm). On SQLite, which has no
         # substring index, this is a plain index that only keeps the schema the same everywhere.
@@ -114,6 +122,10 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    # Excluded from the buyer's right of withdrawal (Mesafeli Sözleşmeler Yönetmeliği m.15/1-ç):
+    # made to her specifications ("custom_made") or personalised for her ("personalised").
+    # Not the same as made_to_order above, which only says no stock is kept.
+    withdrawal_exclusion: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     review_note: Mapped[str] = mapped_column(Text, default="")
     collection_id: Mapped[int | None] = mapped_column(

@@ -34,6 +34,7 @@ TRANSACTION_KINDS = (
     "cash_over_short",
     "adjustment",
     "reversal",
+    "availability",  # moves a maker's pending share to a new available_at (sums to zero)
 )
 
 

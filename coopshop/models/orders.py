@@ -104,6 +104,9 @@ class Order(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the buyer received it (staff's click or the carrier's event): the withdrawal window
+    # and the makers' availability count from here (services.sales.fulfilment.mark_delivered).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
@@ -127,6 +130,11 @@ class OrderLine(Base):
         CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_range"),
         CheckConstraint("commission_bp >= 0 AND commission_bp <= 10000", name="commission_range"),
         CheckConstraint("stock_short >= 0 AND stock_short <= quantity", name="stock_short_range"),
+        CheckConstraint(
+            "withdrawal_exclusion IS NULL OR withdrawal_exclusion IN "
+            "('custom_made', 'personalised')",
+            name="withdrawal_exclusion_valid",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,6 +155,8 @@ class OrderLine(Base):
     # when the device sold at another one (an admin reviews it). Both stay as the sale happened.
     stock_short: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     list_price_kurus: Mapped[int | None] = mapped_column(BigInteger)
+    # The product's withdrawal exclusion when it was sold (models.catalog.WITHDRAWAL_EXCLUSIONS).
+    withdrawal_exclusion: Mapped[str | None] = mapped_column(String(16))
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

@@ -14,6 +14,7 @@ from coopshop.models import utcnow
 from coopshop.models.orders import CHANNELS
 from coopshop.producer.forms import QuestionForm, SalesFilterForm
 from coopshop.producer.routes import bp, or_404
+from coopshop.services.books import balances
 from coopshop.services.catalog import producer_products
 from coopshop.services.reports import dashboard as dashboard_service
 from coopshop.services.reports import producer_sales, statements
@@ -152,6 +153,7 @@ def statement(period: str):
         first_day=date(year, month, 1),
         kind_label=statements.kind_label,
         generated_at=utcnow(),
+        pending_parts=balances.pending_reasons(profile.id),
     )
 
 

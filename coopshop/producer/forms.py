@@ -89,6 +89,20 @@ class ProductForm(FlaskForm):
             ),
         ],
     )
+    withdrawal_exclusion = SelectField(
+        _l("Cayma hakkı"),
+        choices=[
+            SelectChoice("", _l("Alıcı 14 gün içinde cayabilir")),
+            SelectChoice("custom_made", _l("Cayma yok: alıcının isteğine göre üretilir")),
+            SelectChoice("personalised", _l("Cayma yok: kişiye özel hazırlanır")),
+        ],
+        default="",
+        validators=[Optional()],
+        description=_l(
+            "Yalnız alıcının ölçüsüne, isteğine göre yapılan ya da kişiye özel (isim, yazı) "
+            "hazırlanan ürünlerde cayma hakkı yoktur."
+        ),
+    )
     stock = IntegerField(
         _l("Elinizdeki adet"),
         default=1,

@@ -79,6 +79,7 @@ def _input_from(form: ProductForm, producer_id: int) -> products.ProductInput:
         collection_id=form.collection_id.data,
         made_to_order=bool(form.made_to_order.data),
         lead_time_days=form.lead_time_days.data,
+        withdrawal_exclusion=form.withdrawal_exclusion.data or None,
         stock=form.stock.data or 0,
         makers=_makers_from(form, producer_id),
     )
@@ -111,6 +112,7 @@ def _form_for(product: Product, producer_id: int) -> ProductForm:
             "collection_id": product.collection_id,
             "made_to_order": product.made_to_order,
             "lead_time_days": product.lead_time_days,
+            "withdrawal_exclusion": product.withdrawal_exclusion or "",
             "stock": product.stock,
             "my_share": share_text(mine),
             "co_makers": [

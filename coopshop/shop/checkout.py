@@ -12,12 +12,12 @@ from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.extensions import limiter
-from coopshop.models import Order, OrderLine
+from coopshop.models import Order, OrderLine, Refund, utcnow
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.legal import seller as seller_service
-from coopshop.services.sales import agreements, orders, payments
+from coopshop.services.sales import agreements, orders, payments, withdrawals
 from coopshop.services.sales import checkout as checkout_service
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, PaymentInfo
@@ -45,7 +45,8 @@ def _demo_page_url(order: Order) -> str:
     return url_for("shop.demo_pay", number=order.number, t=order_token(order))
 
 
-def _may_view(order: Order) -> bool:
+def _token_is_valid(order: Order) -> bool:
+    """The request carries this order's signed, unexpired link token."""
     token = request.args.get("t") or request.form.get("t")
     if token:
         max_age = current_app.config["ORDER_LINK_DAYS"] * 24 * 3600
@@ -54,7 +55,11 @@ def _may_view(order: Order) -> bool:
                 return True
         except BadSignature:  # forged or expired (SignatureExpired is a BadSignature)
             pass
-    return _owner_or_staff(order)
+    return False
+
+
+def _may_view(order: Order) -> bool:
+    return _token_is_valid(order) or _owner_or_staff(order)
 
 
 def _owner_or_staff(order: Order) -> bool:
@@ -200,15 +205,35 @@ def order_status(number: str):
     # A GET writes nothing: an order whose time is up shows as expired; `flask orders expire`
     # (cron) and the next checkout give its stock back.
     full = _owner_or_staff(order)
+    from coopshop.shop.withdrawals import WithdrawalForm, is_buyer
+
+    settings = settings_service.current()
+    buyer = is_buyer(order)
+    window_ends = withdrawals.window_ends_at(order, settings)
     return render_template(
         "shop/order.html",
         order=order,
+        refunds=order_refunds(order),
+        withdrawal_requests=withdrawals.requests_for(order.id),
+        withdrawable=withdrawals.withdrawable_units(order) if order.status == "paid" else {},
+        window_ends=window_ends,
+        window_open=buyer and window_ends is not None and utcnow() <= window_ends,
+        withdrawal_form=WithdrawalForm(formdata=None) if buyer else None,
+        excluded_reason=withdrawals.withdrawal_excluded_reason,
+        withdrawal_status=withdrawals.STATUS_LABELS,
         status=checkout_service.status_as_of(order),
         token=request.args.get("t", ""),
         coop_iban=current_app.config["COOP_IBAN"],
         full_address=full,
         buyer_short=_short_name(order.buyer_name),
         agreements=agreements.shown(order, full, _short_name(order.buyer_name)),
+    )
+
+
+def order_refunds(order: Order) -> list[Refund]:
+    """Her order's refunds, oldest first, for the order page ("İade edildi ₺200,00")."""
+    return list(
+        db.session.scalars(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
     )
 
 

@@ -46,3 +46,4 @@ import coopshop.staff.labels  # noqa: E402, F401
 import coopshop.staff.pos  # noqa: E402, F401
 import coopshop.staff.sessions  # noqa: E402, F401
 import coopshop.staff.transfers  # noqa: E402, F401
+import coopshop.staff.withdrawals  # noqa: E402, F401

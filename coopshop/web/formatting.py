@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from coopshop.models import utcnow
 from coopshop.money import kurus_text, percent_text
 from coopshop.services.core import vocabulary
 
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(vocabulary.audit_action, "audit_action_word")
     app.add_template_global(vocabulary.object_type, "object_type_word")
     app.add_template_global(audit_details)
+    app.add_template_global(utcnow, "now_utc")
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(when, "when")

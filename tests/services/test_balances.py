@@ -14,7 +14,7 @@ from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
+from tests.factories import ProducerFactory, ProductFactory, delivered, paid_order
 from tests.sql_counter import count_queries
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
@@ -41,6 +41,7 @@ def scarf(app):
     ayse, fatma = ProducerFactory(), ProducerFactory()
     product = ProductFactory(price_kurus=120000, vat_bp=2000, makers=[(ayse, 6000), (fatma, 4000)])
     order = paid_order([(product, 1)], paid_at=PAID_AT, settings=SETTINGS)
+    delivered(order, PAID_AT, settings=SETTINGS)  # the window counts from delivery
     return order, ayse, fatma
 
 
@@ -67,15 +68,23 @@ def test_before_anything_was_written_the_balance_is_zero(scarf):
     assert balance_service.balance(999_999) == ProducerBalance(999_999)
 
 
-def test_refund_reduces_her_available_balance_at_once(scarf):
+def test_refund_of_a_pending_sale_reduces_pending_not_available(scarf):
     order, ayse, _ = scarf
     when = PAID_AT + 2 * DAY
     refunds.create_refund(order, [(order.lines[0].id, 12000)], now=when)
     b = balance_service.balance(ayse.id, as_of=when)
-    # 12000 back: net 10000, commission 1500, makers 8500 -> ayse 5100
-    assert (b.pending, b.available, b.earned, b.refunded) == (51000, -5100, 51000, 5100)
+    # 12000 back: net 10000, commission 1500, makers 8500 -> ayse 5100, out of her pending
+    assert (b.pending, b.available, b.earned, b.refunded) == (45900, 0, 51000, 5100)
     assert b.balance == 45900
     assert balance_service.balance(ayse.id, as_of=PAID_AT + 14 * DAY).available == 45900
+
+
+def test_refund_of_a_payable_sale_reduces_her_available_balance_at_once(scarf):
+    order, ayse, _ = scarf
+    when = PAID_AT + 20 * DAY
+    refunds.create_refund(order, [(order.lines[0].id, 12000)], now=when)
+    b = balance_service.balance(ayse.id, as_of=when)
+    assert (b.pending, b.available, b.refunded) == (0, 45900, 5100)
 
 
 def test_payouts_failed_payouts_deductions_and_fees(app):
@@ -109,7 +118,8 @@ def test_all_producers_in_one_query(app):
     makers = [ProducerFactory() for _ in range(6)]
     for i, maker in enumerate(makers):
         product = ProductFactory(price_kurus=12000 * (i + 1), vat_bp=2000, makers=[(maker, 10000)])
-        paid_order([(product, 1)], paid_at=PAID_AT, settings=SETTINGS)
+        delivered(paid_order([(product, 1)], paid_at=PAID_AT, settings=SETTINGS), PAID_AT,
+                  settings=SETTINGS)  # fmt: skip
     ledger.post_adjustment(makers[0].id, 100, "Aidat", None, now=PAID_AT)
     db.session.commit()
 
@@ -132,6 +142,7 @@ def test_sale_lines_show_her_share_and_what_was_refunded(app):
     )
     soap = ProductFactory(title_tr="Zeytinyağlı sabun", price_kurus=6000, makers=[(ayse, 10000)])
     first = paid_order([(scarf, 1)], paid_at=PAID_AT, settings=SETTINGS)
+    delivered(first, PAID_AT, settings=SETTINGS)
     second = paid_order([(soap, 2)], channel="bazaar", payment_method="cash",
                         paid_at=PAID_AT + DAY, settings=SETTINGS)  # fmt: skip
     refunds.create_refund(first, [(first.lines[0].id, 60000)])

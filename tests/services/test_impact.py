@@ -137,11 +137,12 @@ def test_paid_out_counts_payout_legs(world, app):
     assert impact(parse("2026")).paid_out == 0
     settings = CoopSettings(payout_two_admins=False, payout_minimum_kurus=1)
     admin = UserFactory(role="admin")
-    # Everything sold before May is payable (the return window has passed): paid on 10 May.
-    batch, _ = payouts.close_period(at(2026, 5, 1), admin.id, settings, now=at(2026, 5, 10, 9))
-    payouts.approve(batch.id, admin.id, settings, now=at(2026, 5, 10, 10))
+    # Everything sold before May is payable by 20 May (no delivery recorded: the longest wait,
+    # 45 days, has passed for the 2 April sale too): paid on 20 May.
+    batch, _ = payouts.close_period(at(2026, 5, 20), admin.id, settings, now=at(2026, 5, 20, 9))
+    payouts.approve(batch.id, admin.id, settings, now=at(2026, 5, 20, 10))
     db.session.commit()
-    # All earnings to 1 May: 8500 × 3 (2025) + 17000 + 4250 + 8500 + 25500.
+    # All earnings to 20 May: 8500 × 3 (2025) + 17000 + 4250 + 8500 + 25500.
     assert impact(parse("2026-05")).paid_out == 25500 + 17000 + 4250 + 8500 + 25500
     assert impact(parse("2026-04")).paid_out == 0
 

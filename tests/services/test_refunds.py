@@ -160,20 +160,24 @@ def test_provider_reference_is_recorded_once(scarf_order):
     assert count(Refund) == 1
 
 
-def test_refund_debits_are_available_at_once(scarf_order):
+def test_refund_debits_carry_the_availability_of_the_credit_they_reverse(scarf_order):
     order, scarf_line, _, (ayse, _, _) = scarf_order
-    when = PAID_AT + timedelta(days=3)  # inside the return window
+    when = PAID_AT + timedelta(days=3)  # still pending (not delivered)
     refunds.create_refund(order, [(scarf_line.id, 12000)], now=when)
+    later = PAID_AT + timedelta(days=50)  # the sale became payable on day 45
+    refunds.create_refund(order, [(scarf_line.id, 12000)], now=later)
     rows = db.session.execute(
         select(LedgerTransaction.kind, LedgerEntry.amount_kurus, LedgerEntry.available_at)
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(LedgerEntry.producer_id == ayse.id)
         .order_by(LedgerEntry.id)
     ).all()
-    # sale credit waits for the return window; the refund debit counts from the refund on
+    # the sale credit waits (no delivery: the longest wait); a refund while it waits reduces
+    # the pending credit (same date), one after it became payable counts from the refund on
     assert rows == [
-        ("sale", -51000, PAID_AT + timedelta(days=14)),
-        ("refund", 5100, when),
+        ("sale", -51000, PAID_AT + timedelta(days=45)),
+        ("refund", 5100, PAID_AT + timedelta(days=45)),
+        ("refund", 5100, later),
     ]
 
 

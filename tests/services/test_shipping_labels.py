@@ -5,12 +5,14 @@ marks the order delivered through fulfilment, exactly once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import OutboxMessage
+from coopshop.models import LedgerTransaction, OutboxMessage
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.services.core.errors import Conflict, InvalidTransition, ValidationFailed
 from coopshop.services.shipping import labels, tracking
@@ -156,6 +158,18 @@ def test_events_apply_once_and_delivered_marks_the_order_delivered_once(geliver_
         assert _track(geliver_app, shipment, code, sub, when, event_id).action == action
     assert (shipment.status, shipment.status_at.hour) == ("delivered", 14)
     assert order.fulfilment_status == "delivered"
+    # Delivered when the carrier says it was, not when we heard: the withdrawal window and the
+    # makers' availability count from there (one availability move, once).
+    assert order.delivered_at == shipment.status_at
+    moves = db.session.scalars(
+        select(LedgerTransaction).where(
+            LedgerTransaction.order_id == order.id, LedgerTransaction.kind == "availability"
+        )
+    ).all()
+    assert len(moves) == 1
+    assert {e.available_at for e in moves[0].entries if e.amount_kurus < 0} == {
+        shipment.status_at + timedelta(days=14)
+    }
     assert audit_actions("fulfilment.delivered") == ["fulfilment.delivered"]
     stored = db.session.scalars(select(ShipmentEvent.provider_event_id).order_by("id")).all()
     assert stored == ["e1", "e3", "e2", "e4"]

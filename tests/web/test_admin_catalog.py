@@ -255,3 +255,22 @@ def test_a_duplicate_category_slug_is_refused(client, admin):
     response = client.post("/admin/categories/new", data={"slug": "seramik", "name_tr": "Çini"})
     assert response.status_code == 400
     assert "Bu kısa ad kullanılıyor." in response.get_data(as_text=True)
+
+
+def test_the_admin_marks_a_product_made_to_the_buyers_specifications(client, admin, shawl):
+    url = f"/admin/products/{shawl.id}/withdrawal-exclusion"
+    assert f'name="w{shawl.id}-withdrawal_exclusion"' in client.get("/admin/review").get_data(
+        as_text=True
+    )
+    response = client.post(url, data={f"w{shawl.id}-withdrawal_exclusion": "custom_made"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Product, shawl.id).withdrawal_exclusion == "custom_made"
+    event = db.session.scalars(select(AuditEvent)).one()
+    assert (event.action, event.data) == (
+        "product.withdrawal_exclusion",
+        {"before": None, "after": "custom_made"},
+    )
+    client.post(url, data={f"w{shawl.id}-withdrawal_exclusion": "bogus"})
+    db.session.expire_all()
+    assert db.session.get(Product, shawl.id).withdrawal_exclusion == "custom_made"

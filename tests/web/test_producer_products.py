@@ -353,3 +353,26 @@ def test_her_active_product_page_shares_the_shop_link_and_the_workshop_installs(
     assert "data-share-url" not in client.get(f"/producer/products/{draft.id}").get_data(
         as_text=True
     )
+
+
+def test_she_marks_a_product_personalised_and_it_shows_on_its_page(client, ayse):
+    product = ProductFactory(price_kurus=25000, makers=[(ayse, 10000)])
+    assert 'name="withdrawal_exclusion"' in client.get(f"/producer/products/{product.id}").get_data(
+        as_text=True
+    )
+    response = client.post(
+        f"/producer/products/{product.id}",
+        data=_edit(product, withdrawal_exclusion="personalised"),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).withdrawal_exclusion == "personalised"
+    html = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert "kişiye özel hazırlandığı için cayma hakkı yoktur" in html
+    # Anything else than the list's choices is refused, the product unchanged.
+    response = client.post(
+        f"/producer/products/{product.id}", data=_edit(product, withdrawal_exclusion="iade yok")
+    )
+    assert response.status_code in (400, 422)
+    db.session.expire_all()
+    assert db.session.get(Product, product.id).withdrawal_exclusion == "personalised"

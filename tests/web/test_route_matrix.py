@@ -43,6 +43,7 @@ PUBLIC = {
     "shop.checkout",
     "shop.order_status",  # its own check: the signed link, the buyer or staff
     "shop.order_invoice",  # the order page's own check (signed link, buyer or staff)
+    "shop.order_withdrawal",  # the buyer only: her account or the signed link (404 otherwise)
     "shop.demo_pay",
     "shop.demo_pay_submit",
     "shop.set_language",
@@ -125,6 +126,9 @@ ADMIN_ONLY = {
     "admin.review",
     "admin.review_approve",
     "admin.review_send_back",
+    "admin.product_withdrawal_exclusion",
+    "admin.withdrawal_refund",
+    "admin.withdrawal_reject",
 }
 DESK_ONLY = {
     "staff.close_session",
@@ -148,6 +152,8 @@ DESK_ONLY = {
     "staff.transfer_cancel",
     "staff.transfer_confirm",
     "staff.transfers_queue",
+    "staff.withdrawal_received",
+    "staff.withdrawals_queue",
 }
 MAKER_ONLY = {
     "producer.earnings",

@@ -22,6 +22,7 @@ from coopshop.models import (
     OrderLineMaker,
     utcnow,
 )
+from coopshop.services.books.ledger import ON_HOLD
 
 # A reversal counts under the kind it reverses (reversing a deduction gives it back).
 _DEDUCTION_KINDS = ("adjustment", "cash_over_short")
@@ -130,6 +131,73 @@ class SaleLine:
         return self.earned - self.refunded
 
 
+# Why money is still pending, as pending_reasons groups it.
+PENDING_REASONS = ("withdrawal", "after_delivery", "awaiting_delivery", "other")
+
+
+@dataclass(frozen=True)
+class PendingPart:
+    """Part of her pending money, why it waits, and when the first of it becomes payable."""
+
+    reason: str  # a PENDING_REASONS code
+    amount: int
+    first_available_at: datetime | None
+
+
+def pending_reasons(producer_id: int, as_of: datetime | None = None) -> list[PendingPart]:
+    """Her pending money split by why it waits: held for a buyer's open withdrawal request, the
+    withdrawal window after delivery, a delivery not yet recorded (online sales), or anything
+    else (a bazaar delay). One grouped query; parts of zero left out."""
+    as_of = as_of or utcnow()
+    reason = case(
+        (LedgerEntry.available_at == ON_HOLD, "withdrawal"),
+        (and_(Order.channel == "online", Order.delivered_at.is_not(None)), "after_delivery"),
+        (Order.channel == "online", "awaiting_delivery"),
+        else_="other",
+    ).label("reason")
+    rows = db.session.execute(
+        select(
+            reason,
+            func.coalesce(func.sum(-LedgerEntry.amount_kurus), 0),
+            func.min(LedgerEntry.available_at),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .outerjoin(Order, Order.id == LedgerTransaction.order_id)
+        .where(
+            LedgerEntry.producer_id == producer_id,
+            LedgerEntry.available_at > as_of,
+            LedgerEntry.created_at <= as_of,
+        )
+        .group_by(reason)
+    )
+    found = {r: (int(amount), first) for r, amount, first in rows}
+    return [
+        PendingPart(r, found[r][0], None if r == "withdrawal" else found[r][1])
+        for r in PENDING_REASONS
+        if r in found and found[r][0] != 0
+    ]
+
+
+def current_available_at(producer_id: int, line_id_column):
+    """A correlated subquery: when her share of a line becomes payable now, the date of the
+    latest credit booked for it (the sale's, or an availability move's)."""
+    entry = aliased(LedgerEntry)
+    txn = aliased(LedgerTransaction)
+    return (
+        select(entry.available_at)
+        .join(txn, txn.id == entry.transaction_id)
+        .where(
+            entry.producer_id == producer_id,
+            entry.order_line_id == line_id_column,
+            entry.amount_kurus < 0,
+            txn.kind.in_(("sale", "availability")),
+        )
+        .order_by(entry.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def sale_lines(producer_id: int, limit: int = 50, offset: int = 0) -> list[SaleLine]:
     """Her sale lines, newest first, with her part, what was refunded of it and when it becomes
     payable: the history behind her balance, one page per query."""
@@ -153,7 +221,7 @@ def sale_lines(producer_id: int, limit: int = 50, offset: int = 0) -> list[SaleL
             func.coalesce(func.sum(case((txn.kind == "refund", amount), else_=0)), 0).label(
                 "refunded"
             ),
-            func.min(case((txn.kind == "sale", LedgerEntry.available_at))).label("available_at"),
+            current_available_at(producer_id, LedgerEntry.order_line_id).label("available_at"),
         )
         .join(txn, txn.id == LedgerEntry.transaction_id)
         .join(OrderLine, OrderLine.id == LedgerEntry.order_line_id)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
@@ -63,8 +63,9 @@ _KIND_BY_PREFIX = {
     "cash": "expense",
 }
 # A sale or refund has documents (order, refund lines) that must keep agreeing with the ledger:
-# a sale is undone by a refund, not a reversal. A reversal is undone by posting anew.
-_NOT_REVERSIBLE = {"sale", "refund", "reversal"}
+# a sale is undone by a refund, not a reversal. A reversal is undone by posting anew. An
+# availability move follows a delivery or a withdrawal request: it is moved again, not reversed.
+_NOT_REVERSIBLE = {"sale", "refund", "reversal", "availability"}
 
 
 @dataclass(frozen=True)
@@ -199,17 +200,118 @@ def post(
     return txn
 
 
+# A maker's share of a line with an open withdrawal request waits here until the request is
+# resolved (move_availability back to a real date); far enough to be never, near enough that
+# Europe/Istanbul time can still show it.
+ON_HOLD = datetime(9000, 1, 1, tzinfo=UTC)
+
+
 def available_at_for(order: Order, settings: CoopSettings) -> datetime:
-    """When a maker's part of this order may be paid out: after the return window online, after
-    the offline delay (usually at once) for bazaar and bank-transfer sales."""
+    """When a maker's part of this order may be paid out, as booked with the sale.
+
+    Online (a distance sale): the longest wait, ``max_payable_wait_days`` after payment; when the
+    order is delivered, post_delivery_availability moves it to the end of the withdrawal window
+    counted from delivery. Bazaar and bank-transfer sales: after the offline delay (usually at
+    once)."""
     if order.paid_at is None:
         raise LedgerError(_l("Sipariş %(number)s ödenmemiş.", number=order.number))
     days = (
-        settings.return_window_days
+        settings.max_payable_wait_days
         if order.channel == "online"
         else settings.offline_available_days
     )
     return order.paid_at + timedelta(days=days)
+
+
+def payable_after_delivery(delivered_at: datetime, settings: CoopSettings) -> datetime:
+    """The end of the buyer's withdrawal window: when a delivered online sale becomes payable."""
+    return delivered_at + timedelta(days=settings.return_window_days)
+
+
+def _positions(order_id: int, line_ids: Iterable[int] | None = None):
+    """Each maker's net position on this order: (line id, producer id, available_at) -> the sum
+    of her entries there (a credit is negative), zeros left out. One grouped query."""
+    query = (
+        select(
+            LedgerEntry.order_line_id,
+            LedgerEntry.producer_id,
+            LedgerEntry.available_at,
+            func.sum(LedgerEntry.amount_kurus),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.order_id == order_id, LedgerEntry.producer_id.is_not(None))
+        .group_by(LedgerEntry.order_line_id, LedgerEntry.producer_id, LedgerEntry.available_at)
+    )
+    if line_ids is not None:
+        query = query.where(LedgerEntry.order_line_id.in_(sorted(set(line_ids))))
+    return {
+        (line_id, producer_id, available_at): int(total)
+        for line_id, producer_id, available_at, total in db.session.execute(query)
+        if int(total) != 0
+    }
+
+
+def move_availability(
+    order: Order,
+    to: datetime,
+    *,
+    memo: str,
+    now: datetime | None = None,
+    line_ids: Iterable[int] | None = None,
+    only: datetime | None = None,
+    actor_id: int | None = None,
+) -> LedgerTransaction | None:
+    """Move the makers' money on ``order`` that is still pending (available after ``now``), or
+    only what waits at ``only``, to become available at ``to``: one 'availability' transaction
+    debiting each position at its old date and crediting it at ``to``, so it sums to zero for
+    every maker and every line. Money already available is left where it is (it may have been
+    paid out). Returns None when there was nothing to move."""
+    now = now or utcnow()
+    legs: list[Leg] = []
+    for (line_id, producer_id, available_at), net in sorted(
+        _positions(order.id, line_ids).items(), key=lambda kv: (kv[0][1], kv[0][0] or 0)
+    ):
+        if available_at is None or available_at == to:
+            continue
+        if only is not None and available_at != only:
+            continue
+        if only is None and (available_at <= now or available_at == ON_HOLD):
+            continue  # already payable, or held for a withdrawal (released by its request)
+        code = producer_account_code(producer_id)
+        legs.append(Leg(code, -net, producer_id, line_id, available_at))
+        legs.append(Leg(code, net, producer_id, line_id, to))
+    if not legs:
+        return None
+    return post("availability", legs, memo=memo, order_id=order.id, actor_id=actor_id, now=now)
+
+
+def post_delivery_availability(
+    order: Order, settings: CoopSettings, now: datetime | None = None
+) -> LedgerTransaction | None:
+    """The order was delivered: its makers' pending shares become payable at the end of the
+    withdrawal window. Online sales only (bazaar and bank-transfer sales keep their date)."""
+    if order.channel != "online" or order.delivered_at is None:
+        return None
+    return move_availability(
+        order,
+        payable_after_delivery(order.delivered_at, settings),
+        memo=f"Teslim edildi {order.number}",
+        now=now,
+    )
+
+
+def refund_available_at(
+    order_id: int, line_ids: Iterable[int], now: datetime
+) -> dict[tuple[int, int], datetime]:
+    """(line id, producer id) -> when a refund debit of her share of that line takes effect: the
+    date her (remaining) credit for it becomes available, or ``now`` if it already has. So a
+    refund of a sale still pending reduces her pending money, not what she may be paid today."""
+    latest: dict[tuple[int, int], datetime] = {}
+    for (line_id, producer_id, available_at), net in _positions(order_id, line_ids).items():
+        if net < 0 and available_at is not None:
+            key = (line_id, producer_id)
+            latest[key] = max(latest.get(key, available_at), available_at)
+    return {key: max(at, now) for key, at in latest.items()}
 
 
 def lines_with_makers(order: Order) -> list[OrderLine]:

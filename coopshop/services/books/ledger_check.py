@@ -7,6 +7,8 @@ description names the transaction, order or producer, so an admin can find it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import groupby
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -23,6 +25,7 @@ from coopshop.models import (
     RefundLine,
 )
 from coopshop.services.books.producer_earnings import expected_from_documents
+from coopshop.services.core import settings as settings_service
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,104 @@ def payouts_within_available() -> list[Violation]:
     return violations
 
 
+def availability_moves() -> list[Violation]:
+    """An 'availability' transaction only moves a maker's money in time: every leg on a
+    producer account, and its legs sum to zero for each maker and each line."""
+    total = func.sum(LedgerEntry.amount_kurus)
+    rows = db.session.execute(
+        select(
+            LedgerTransaction.id,
+            LedgerTransaction.order_id,
+            LedgerEntry.producer_id,
+            LedgerEntry.order_line_id,
+            total,
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.kind == "availability")
+        .group_by(
+            LedgerTransaction.id,
+            LedgerTransaction.order_id,
+            LedgerEntry.producer_id,
+            LedgerEntry.order_line_id,
+        )
+        .having(or_(total != 0, LedgerEntry.producer_id.is_(None)))
+        .order_by(LedgerTransaction.id)
+    )
+    return [
+        Violation(
+            "availability",
+            f"availability transaction #{tid} (order id {order_id}) "
+            + (
+                f"moves {_tl(int(s))} off producers' accounts"
+                if producer_id is None
+                else f"does not sum to zero for producer {producer_id}, line {line_id}: "
+                f"{_tl(int(s))}"
+            ),
+            transaction_id=tid,
+            order_id=order_id,
+            producer_id=producer_id,
+        )
+        for tid, order_id, producer_id, line_id, s in rows
+    ]
+
+
+def online_sales_not_payable_early() -> list[Violation]:
+    """No maker's share of an online sale is available before the buyer's withdrawal window
+    closed (RETURN_WINDOW_DAYS after delivery), or, with no delivery recorded by then, before
+    the longest wait after payment (MAX_PAYABLE_WAIT_DAYS): per order, line and maker, what her
+    entries credit her before that moment nets to no credit at all. Checked with the current
+    settings, streamed one order at a time."""
+    settings = settings_service.current()
+    window = timedelta(days=settings.return_window_days)
+    longest = timedelta(days=settings.max_payable_wait_days)
+    columns = (
+        Order.id,
+        Order.number,
+        Order.paid_at,
+        Order.delivered_at,
+        LedgerEntry.order_line_id,
+        LedgerEntry.producer_id,
+        LedgerEntry.available_at,
+    )
+    rows = db.session.execute(
+        select(*columns, func.sum(LedgerEntry.amount_kurus).label("amount"))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(Order, Order.id == LedgerTransaction.order_id)
+        .where(
+            Order.channel == "online",
+            Order.paid_at.is_not(None),
+            LedgerEntry.producer_id.is_not(None),
+        )
+        .group_by(*columns)
+        .order_by(Order.id, LedgerEntry.order_line_id, LedgerEntry.producer_id)
+        .execution_options(yield_per=5000)
+    )
+    violations = []
+    for (order_id, line_id, producer_id), group in groupby(
+        rows, key=lambda r: (r.id, r.order_line_id, r.producer_id)
+    ):
+        group = list(group)
+        first = group[0]
+        bound = first.paid_at + longest
+        if first.delivered_at is not None:
+            bound = min(bound, first.delivered_at + window)
+        early = sum(
+            int(r.amount) for r in group if r.available_at is not None and r.available_at < bound
+        )
+        if early < 0:
+            violations.append(
+                Violation(
+                    "availability",
+                    f"order {first.number} (id {order_id}), line {line_id}: producer "
+                    f"{producer_id} is credited {_tl(-early)} available before "
+                    f"{bound.isoformat()} (withdrawal window or longest wait)",
+                    order_id=order_id,
+                    producer_id=producer_id,
+                )
+            )
+    return violations
+
+
 CHECKS = (
     unbalanced_transactions,
     misattributed_entries,
@@ -343,6 +444,8 @@ CHECKS = (
     refunds_within_lines,
     producer_balances,
     payouts_within_available,
+    availability_moves,
+    online_sales_not_payable_early,
 )
 
 

@@ -60,6 +60,31 @@ def product_for_review(product_id: int) -> Product | None:
     )
 
 
+def set_withdrawal_exclusion(product: Product, code: str | None, actor_id: int | None) -> Product:
+    """An admin marks a product as excluded from withdrawal (made to the buyer's specifications
+    or personalised) or clears it. Orders already placed keep their lines' snapshot."""
+    from coopshop.models.catalog import WITHDRAWAL_EXCLUSIONS
+
+    code = code or None
+    if code is not None and code not in WITHDRAWAL_EXCLUSIONS:
+        raise ValidationFailed(
+            _l("Cayma hakkı için listeden bir seçenek seçin."), field="withdrawal_exclusion"
+        )
+    before = product.withdrawal_exclusion
+    if before == code:
+        return product
+    product.withdrawal_exclusion = code
+    db.session.flush()
+    audit.record(
+        actor_id,
+        "product.withdrawal_exclusion",
+        product,
+        before=before,
+        after=code,
+    )
+    return product
+
+
 def _in_review(product: Product) -> None:
     if product.status != "in_review":
         raise InvalidTransition(

@@ -29,7 +29,7 @@ from coopshop.models import (
     StockMovement,
     utcnow,
 )
-from coopshop.models.catalog import VAT_RATES_BP
+from coopshop.models.catalog import VAT_RATES_BP, WITHDRAWAL_EXCLUSIONS
 from coopshop.money import BP, MoneyError, parse_kurus, parse_rate_bp, percent_text
 from coopshop.services.catalog.co_makers import (
     require_owner,
@@ -122,6 +122,7 @@ class ProductInput:
     made_to_order: bool = False
     lead_time_days: int | None = None
     stock: int = 0
+    withdrawal_exclusion: str | None = None  # models.catalog.WITHDRAWAL_EXCLUSIONS or None
 
 
 def require_member(producer: ProducerProfile) -> None:
@@ -224,7 +225,13 @@ def _clean(data: ProductInput) -> ProductInput:
     stock = data.stock or 0
     if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
         raise ValidationFailed(_l("Stok 0 ile %(n)d arasında olmalı.", n=MAX_STOCK), field="stock")
+    exclusion = data.withdrawal_exclusion or None
+    if exclusion is not None and exclusion not in WITHDRAWAL_EXCLUSIONS:
+        raise ValidationFailed(
+            _l("Cayma hakkı için listeden bir seçenek seçin."), field="withdrawal_exclusion"
+        )
     return ProductInput(
+        withdrawal_exclusion=exclusion,
         title_tr=title_tr,
         title_en=(data.title_en or "").strip(),
         description_tr=(data.description_tr or "").strip(),
@@ -306,6 +313,7 @@ def create_product(
         collection_id=data.collection_id,
         made_to_order=data.made_to_order,
         lead_time_days=data.lead_time_days,
+        withdrawal_exclusion=data.withdrawal_exclusion,
         stock=data.stock,
         status="draft",
         makers=[_maker_row(producer.id, m, now) for m in data.makers],
@@ -374,6 +382,7 @@ def _current_values(product: Product) -> dict:
         "collection_id": product.collection_id,
         "made_to_order": product.made_to_order,
         "lead_time_days": product.lead_time_days,
+        "withdrawal_exclusion": product.withdrawal_exclusion,
         "makers": {m.producer_id: m.share_bp for m in product.makers},
     }
 
@@ -429,6 +438,7 @@ def update_product(
         "collection_id",
         "made_to_order",
         "lead_time_days",
+        "withdrawal_exclusion",
     ):
         setattr(product, name, getattr(data, name))
     invited = _set_makers(product, data.makers)

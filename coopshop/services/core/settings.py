@@ -22,6 +22,8 @@ class CoopSettings:
     dispatch_days: int = 3  # an in-stock order reaches the carrier within this (the contract)
     iban_hold_hours: int = 48
     coop_iban: str = ""
+    # An online sale with no delivery recorded becomes payable this long after payment.
+    max_payable_wait_days: int = 45
 
 
 def from_config(config) -> CoopSettings:
@@ -39,6 +41,7 @@ def from_config(config) -> CoopSettings:
         dispatch_days=config.get("DISPATCH_DAYS", 3),
         iban_hold_hours=config["IBAN_HOLD_HOURS"],
         coop_iban="".join((config.get("COOP_IBAN") or "").split()).upper(),
+        max_payable_wait_days=config.get("MAX_PAYABLE_WAIT_DAYS", 45),
     )
 
 

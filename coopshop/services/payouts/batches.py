@@ -1,8 +1,11 @@
 """Payouts: close a period into a batch, approve it, export it for the bank, settle its lines.
 
 What a producer can be paid as of a cutoff is her *payable* amount: every credit that had become
-available by the cutoff, less every debit booked so far (a refund, a deduction or an earlier
-payout counts at once, whenever it was booked). One grouped query gives it for all producers.
+available by the cutoff, less every debit booked so far that took effect when it was booked (a
+refund of money already payable, a deduction or an earlier payout counts at once, whenever it
+was booked) and every other debit that had become available by the cutoff (a refund of a sale
+still pending reduces that pending credit, not today's payout). One grouped query gives it for
+all producers.
 
 The ledger moves when a batch is **approved**, the moment the cooperative commits to sending the
 money (the bank file is exported from an approved batch): one 'payout' transaction per line
@@ -96,9 +99,12 @@ def payable(cutoff: datetime, producer_ids: list[int] | None = None) -> dict[int
     """What each producer may be paid as of ``cutoff`` (see the module docstring), in kuruş, in
     one grouped query. Producers whose amount is zero are left out."""
     counts = or_(
-        LedgerEntry.amount_kurus > 0,  # a debit to her account counts whenever it was booked
         LedgerEntry.available_at.is_(None),
         LedgerEntry.available_at <= cutoff,
+        # A debit that took effect when it was booked (a refund of money already payable, a
+        # deduction, a payout) counts whenever it was booked; one that waits with the credit it
+        # reverses (a refund of a sale still pending, an availability move) counts with it.
+        and_(LedgerEntry.amount_kurus > 0, LedgerEntry.available_at <= LedgerEntry.created_at),
     )
     amount = -func.coalesce(func.sum(case((counts, LedgerEntry.amount_kurus), else_=0)), 0)
     query = (

@@ -7,7 +7,7 @@ few queries whether she has sold ten things or ten thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,9 @@ class Dashboard:
     months: list[MonthEarnings]  # oldest first; the last is the current month
     top_products: list[TopProduct]
     latest: list[SaleRow]
+    # Why her pending money waits (balances.pending_reasons): the window after delivery, a
+    # delivery not yet recorded, a buyer's open withdrawal request.
+    pending_parts: list[balances.PendingPart] = field(default_factory=list)
 
     @property
     def this_month(self) -> int:
@@ -185,11 +188,12 @@ def top_products(
 
 
 def dashboard(producer_id: int, now: datetime | None = None) -> Dashboard:
-    """Everything the earnings page shows, in five queries."""
+    """Everything the earnings page shows, in six queries."""
     now = now or utcnow()
     return Dashboard(
         balance=balances.balance(producer_id, as_of=now),
         months=monthly_earnings(producer_id, now),
         top_products=top_products(producer_id, now),
         latest=latest_sales(producer_id, LATEST_SALES),
+        pending_parts=balances.pending_reasons(producer_id, as_of=now),
     )

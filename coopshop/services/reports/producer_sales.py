@@ -27,7 +27,7 @@ from coopshop.models import (
     StatementQuestion,
 )
 from coopshop.models.orders import CHANNELS
-from coopshop.services.books import ledger
+from coopshop.services.books import balances, ledger
 from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import Page, paginate
@@ -65,6 +65,7 @@ class SaleRow:
     earned: int = 0
     refunded: int = 0
     available_at: datetime | None = None
+    delivered_at: datetime | None = None
 
     @property
     def net(self) -> int:
@@ -98,6 +99,7 @@ _LINE_COLUMNS = (
     OrderLine.quantity,
     OrderLine.gross_kurus,
     OrderLineMaker.share_bp,
+    Order.delivered_at,
 )
 
 
@@ -128,7 +130,6 @@ def _her_part_columns():
     return (
         func.coalesce(func.sum(case((kind == "sale", -amount), else_=0)), 0).label("earned"),
         func.coalesce(func.sum(case((kind == "refund", amount), else_=0)), 0).label("refunded"),
-        func.min(case((kind == "sale", LedgerEntry.available_at))).label("available_at"),
     )
 
 
@@ -137,7 +138,13 @@ def _her_parts(producer_id: int, line_ids: list[int]) -> dict[int, tuple[int, in
     if not line_ids:
         return {}
     rows = db.session.execute(
-        select(LedgerEntry.order_line_id, *_her_part_columns())
+        select(
+            LedgerEntry.order_line_id,
+            *_her_part_columns(),
+            balances.current_available_at(producer_id, LedgerEntry.order_line_id).label(
+                "available_at"
+            ),
+        )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
         .where(LedgerEntry.producer_id == producer_id, LedgerEntry.order_line_id.in_(line_ids))
         .group_by(LedgerEntry.order_line_id)
@@ -166,6 +173,7 @@ def _rows(producer_id: int, rows) -> list[SaleRow]:
                 earned=earned,
                 refunded=refunded,
                 available_at=available_at,
+                delivered_at=r[10],
             )
         )
     return result

@@ -42,6 +42,7 @@ KIND_LABELS = {
     "cash_over_short": _l("Kasa farkı"),
     "adjustment": _l("Düzeltme"),
     "reversal": _l("Ters kayıt"),
+    "availability": _l("Ödenebilir olma tarihi"),
 }
 
 
@@ -151,6 +152,9 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
             LedgerEntry.producer_id == producer_id,
             LedgerEntry.created_at >= start,
             LedgerEntry.created_at < end,
+            # An availability move only changes when money becomes payable (its legs sum to
+            # zero for her), not what she is owed: the statement's lines leave it out.
+            LedgerTransaction.kind != "availability",
         )
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
     ).all()

@@ -19,8 +19,11 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, utcnow
 from coopshop.models.orders import FULFILMENT_TRANSITIONS
+from coopshop.services.books import ledger
 from coopshop.services.core import audit, mail
+from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales.orders import lock_order
 
 TRACKING_MAX = 80
@@ -189,9 +192,25 @@ def mark_shipped(
     return order
 
 
-def mark_delivered(order_id: int, actor_id: int | None = None) -> Order:
+def mark_delivered(
+    order_id: int,
+    actor_id: int | None = None,
+    delivered_at: datetime | None = None,
+    settings: CoopSettings | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """Mark a shipped order delivered (staff's click, or the carrier's event with its time as
+    ``delivered_at``) and record when: the buyer's withdrawal window and the makers' payment
+    count from it (ledger.post_delivery_availability, online sales). The one place
+    ``Order.delivered_at`` is set."""
+    now = now or utcnow()
     order = _locked_paid(order_id)
     transition(order, "delivered")
+    # A carrier's time in the future (a clock off) is not believed beyond now.
+    order.delivered_at = min(delivered_at or now, now)
     db.session.flush()
-    audit.record(actor_id, "fulfilment.delivered", order)
+    ledger.post_delivery_availability(order, settings or settings_service.current(), now=now)
+    audit.record(
+        actor_id, "fulfilment.delivered", order, delivered_at=order.delivered_at.isoformat()
+    )
     return order

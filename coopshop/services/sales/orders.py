@@ -221,6 +221,7 @@ def _snapshot(
         commission_bp=commission_bp,
         stock_short=short,
         list_price_kurus=product.price_kurus if unit != product.price_kurus else None,
+        withdrawal_exclusion=product.withdrawal_exclusion,
         makers=[
             OrderLineMaker(producer_id=m.producer_id, share_bp=m.share_bp) for m in product.makers
         ],

@@ -3,7 +3,8 @@
 Each refund is booked by the cumulative rule (coopshop.money.refund_delta): the amount refunded
 so far on a line is allocated with the sale's formula and the previous allocation subtracted, so
 refunding a whole line in any number of steps reverses its sale to the kuruş. A maker's refund
-debit takes effect on her balance at once.
+debit carries the availability of the credit it reverses (ledger.refund_available_at): a refund
+of a sale still pending reduces her pending money; of one already payable, her balance at once.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def create_refund(
     db.session.flush()
 
     taken = makers_refunded(order.id)
+    effective = ledger.refund_available_at(order.id, wanted, now)
     legs = [ledger.Leg(clearing, -total), ledger.Leg(ledger.SHIPPING, shipping_kurus)]
     for line_id in sorted(wanted):
         line = order_lines[line_id]
@@ -170,7 +172,7 @@ def create_refund(
                     part,
                     producer_id=maker.producer_id,
                     order_line_id=line_id,
-                    available_at=now,
+                    available_at=effective.get((line_id, maker.producer_id), now),
                 )
             )
     ledger.post(

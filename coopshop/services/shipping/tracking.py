@@ -113,7 +113,7 @@ def _move_order(shipment: Shipment, before: str) -> None:
     if shipment.status == before:
         return
     if shipment.status == "delivered" and order.fulfilment_status == "shipped":
-        fulfilment.mark_delivered(order.id, None)
+        fulfilment.mark_delivered(order.id, None, delivered_at=shipment.status_at)
     audit.record(None, f"shipping.{shipment.status}", order, provider=shipment.provider)
 
 
