@@ -140,11 +140,20 @@ def cancellable(original: Invoice, order: Order, refund: Refund, now: datetime) 
     return original.issued_at.astimezone(ISTANBUL).date() == now.astimezone(ISTANBUL).date()
 
 
+def we_issue_the_return(original: Invoice) -> bool:
+    """Who documents a return: a consumer (TCKN, or none) cannot invoice, so the cooperative
+    sends an e-Arşiv return invoice (IADE) naming the original; a company (VKN: an e-Fatura
+    user or not) returns goods with its own iade faturası to the cooperative (VUK), so ours is
+    only a record of it for the accountant."""
+    return len(original.buyer_tax_id) == 11
+
+
 def create_for_refund(
     refund: Refund, settings: InvoicingSettings, now: datetime | None = None
 ) -> Invoice | None:
     """The document answering ``refund``: a cancellation of the whole e-Arşiv when the rules
-    allow it, else a return record with the refunded lines. None when the order has no invoice."""
+    allow it, else a return invoice with the refunded lines (sent through the queue, or kept as
+    a record when the buyer issues it: see ``we_issue_the_return``). None without an invoice."""
     now = now or utcnow()
     order = refund.order
     original = sale_invoice(order.id)
@@ -178,7 +187,8 @@ def create_for_refund(
         )
     else:
         totals = build_totals(refund_lines(refund, settings))
-        doc = Invoice(purpose="return", status="recorded", **common, **_snapshot(totals))
+        status = "pending" if we_issue_the_return(original) else "recorded"
+        doc = Invoice(purpose="return", status=status, **common, **_snapshot(totals))
     db.session.add(doc)
     db.session.flush()
     return doc
