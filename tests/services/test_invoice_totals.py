@@ -105,7 +105,7 @@ def test_a_paid_order_with_shipping_and_taksit_is_invoiced_for_what_was_paid(loc
     assert invoice.gross_kurus == order.total_kurus + surcharge
     assert records.invoiced_total(order) == invoice.gross_kurus
     by_name = {}
-    for name, qty, unit, bp, gross, _net, _vat in invoice.lines:
+    for name, _qty, _unit, bp, gross, _net, _vat in invoice.lines:
         by_name.setdefault(name, []).append((bp, gross))
     assert by_name["Kargo"] == [(2000, order.shipping_kurus)]
     # goods + shipping at 20 %: 300,00 + shipping; at 10 %: 100,00 — the 12,34 split by that
