@@ -54,4 +54,5 @@ import coopshop.admin.policy  # noqa: E402, F401
 import coopshop.admin.questions  # noqa: E402, F401
 import coopshop.admin.reconcile  # noqa: E402, F401
 import coopshop.admin.refunds  # noqa: E402, F401
+import coopshop.admin.withholding  # noqa: E402, F401
 import coopshop.admin.reports  # noqa: E402, F401

@@ -17,7 +17,7 @@ from coopshop.models.orders import (
     RefundRequest,
 )
 from coopshop.models.payouts import PayoutBatch, PayoutLine
-from coopshop.models.policy import CommissionRate
+from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.models.user import ApiToken, ProducerProfile, User
@@ -33,6 +33,7 @@ __all__ = [
     "Category",
     "Collection",
     "CommissionRate",
+    "WithholdingRate",
     "Invoice",
     "LedgerEntry",
     "LedgerTransaction",

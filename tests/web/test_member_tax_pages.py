@@ -75,3 +75,28 @@ def test_the_batch_shows_the_withholding_and_the_voucher(client, admin, app, mon
     html = voucher.get_data(as_text=True)
     assert voucher.status_code == 200
     assert TCKN in html and "MUAF-114" in html and "₺833,00" in html and "%2" in html
+
+
+def test_the_admin_schedules_a_withholding_rate(client, admin):
+    page = client.get("/admin/withholding")
+    assert page.status_code == 200 and "WITHHOLDING_EXEMPT_BP" in page.get_data(as_text=True)
+    refused = client.post("/admin/withholding", data={"rate": "abc"})
+    assert refused.status_code == 400
+    assert "Oranı 15 ya da 12,5 gibi yazın." in refused.get_data(as_text=True)
+    past = client.post("/admin/withholding", data={"rate": "2", "effective_from": "2020-01-01"})
+    assert past.status_code == 400
+    assert "Geçmiş bir tarihten başlayan oran girilemez" in past.get_data(as_text=True)
+    saved = client.post(
+        "/admin/withholding",
+        data={"rate": "0", "effective_from": "2099-01-01", "note": "muafiyet"},
+        follow_redirects=True,
+    )
+    html = saved.get_data(as_text=True)
+    assert "Stopaj oranı kaydedildi" in html and "muafiyet" in html
+    from coopshop.models import WithholdingRate
+
+    (rate,) = db.session.scalars(db.select(WithholdingRate)).all()
+    assert rate.rate_bp == 0
+    withdrawn = client.post(f"/admin/withholding/{rate.id}/cancel", follow_redirects=True)
+    assert "Planlanan stopaj oranı geri çekildi." in withdrawn.get_data(as_text=True)
+    assert db.session.scalars(db.select(WithholdingRate)).all() == []

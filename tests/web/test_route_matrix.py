@@ -67,6 +67,8 @@ ADMIN_ONLY = {
     "admin.invoice_retry",
     "admin.member_tax",
     "admin.payout_voucher",
+    "admin.withholding_rates",
+    "admin.withholding_rate_cancel",
     "admin.impact",
     "admin.impact_csv",
     "admin.impact_json",

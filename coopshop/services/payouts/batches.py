@@ -168,7 +168,7 @@ def close_period(
             account_name=(producer.user.name or producer.display_name)[:120],
             status="pending",
         )
-        withholding.apply(line, producer)  # stopaj by her tax status
+        withholding.apply(line, producer, at=cutoff)  # stopaj by her tax status, at the cutoff
         lines.append(line)
     if not lines:
         return None, left_out

@@ -1,0 +1,41 @@
+"""Invoicing, continued (issue 17): the dated withholding (stopaj) rate.
+
+Revision ID: 0260_invoicing_more
+Revises: 0101_invoicing_withholding
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0260_invoicing_more"
+down_revision = "0101_invoicing_withholding"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "withholding_rates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("rate_bp", sa.Integer(), nullable=False),
+        sa.Column("effective_from", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.CheckConstraint(
+            "rate_bp >= 0 AND rate_bp < 10000", name=op.f("ck_withholding_rates_rate_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_withholding_rates_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_withholding_rates")),
+    )
+    op.create_index("ix_withholding_rates_effective_from", "withholding_rates", ["effective_from"])
+
+
+def downgrade():
+    op.drop_index("ix_withholding_rates_effective_from", table_name="withholding_rates")
+    op.drop_table("withholding_rates")
