@@ -15,6 +15,7 @@ from coopshop.admin.routes import bp
 from coopshop.db import db
 from coopshop.models import PayoutLine, ProducerProfile
 from coopshop.services.members import tax_status as tax_service
+from coopshop.services.payouts import member_invoices
 from coopshop.services.payouts.batches import period_label
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
@@ -88,6 +89,44 @@ def payout_voucher(line_id: int):
         profile=profile,
         period=period_label(line.batch),
     )
+
+
+class MemberInvoiceForm(FlaskForm):
+    member_invoice_number = StringField(
+        _l("Üyenin fatura numarası"),
+        validators=[InputRequired(_l("Fatura numarasını yazın.")), Length(max=40)],
+    )
+
+
+@bp.post("/payouts/lines/<int:line_id>/member-invoice")
+@roles_required("admin")
+def payout_member_invoice(line_id: int):
+    from flask_login import current_user
+
+    line = db.session.get(PayoutLine, line_id)
+    if line is None:
+        abort(404)
+    batch_id = line.batch_id
+    form = MemberInvoiceForm(prefix=f"invoice-{line_id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    outcome = attempt(
+        member_invoices.record_invoice_number,
+        line_id,
+        form.member_invoice_number.data,
+        current_user.id,
+    )
+    if outcome.ok:
+        flash(_("Üyenin fatura numarası kaydedildi; satır ödenebilir."), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.app_template_global("member_invoice_form")
+def member_invoice_form(line_id: int) -> MemberInvoiceForm:
+    return MemberInvoiceForm(prefix=f"invoice-{line_id}", formdata=None)
 
 
 @bp.app_template_global("tax_status_label")

@@ -1,4 +1,5 @@
-"""Invoicing, continued (issue 17): the dated withholding (stopaj) rate.
+"""Invoicing, continued (issue 17): the dated withholding (stopaj) rate; a sole trader's own
+invoice number on her payout line.
 
 Revision ID: 0260_invoicing_more
 Revises: 0101_invoicing_withholding
@@ -34,8 +35,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_withholding_rates")),
     )
     op.create_index("ix_withholding_rates_effective_from", "withholding_rates", ["effective_from"])
+    with op.batch_alter_table("payout_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("member_invoice_number", sa.String(length=40), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("payout_lines", schema=None) as batch_op:
+        batch_op.drop_column("member_invoice_number")
     op.drop_index("ix_withholding_rates_effective_from", table_name="withholding_rates")
     op.drop_table("withholding_rates")

@@ -67,6 +67,7 @@ ADMIN_ONLY = {
     "admin.invoice_retry",
     "admin.member_tax",
     "admin.payout_voucher",
+    "admin.payout_member_invoice",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
     "admin.impact",

@@ -47,7 +47,7 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import producer_profile
-from coopshop.services.payouts import withholding
+from coopshop.services.payouts import member_invoices, withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LEFT_OUT_REASONS = ("below_minimum", "negative_balance", "not_active", "no_iban", "invalid_iban")
@@ -316,6 +316,7 @@ def mark_line_paid(
             _l("Başarısız bir satır ödendi olarak işaretlenemez; tutar bakiyeye döndü."),
             line_id=line.id,
         )
+    member_invoices.require_invoice(line)  # a sole trader's line waits for her invoice
     line.status = "paid"
     line.bank_reference = reference
     line.settled_at = now or utcnow()
