@@ -70,6 +70,8 @@ ADMIN_ONLY = {
     "admin.payout_member_invoice",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
+    "admin.withholding_report_page",
+    "admin.withholding_report_csv",
     "admin.impact",
     "admin.impact_csv",
     "admin.impact_json",
