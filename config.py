@@ -241,6 +241,7 @@ class Config:
     INVOICING_MAX_ATTEMPTS = _env_int("INVOICING_MAX_ATTEMPTS", 8)
     # Withholding (stopaj) on payouts to members with an exemption certificate, basis points.
     WITHHOLDING_EXEMPT_BP = _env_int("WITHHOLDING_EXEMPT_BP", 0)
+    EXEMPTION_REMINDER_DAYS = _env_int("EXEMPTION_REMINDER_DAYS", 30)
 
 
 class DevelopmentConfig(Config):

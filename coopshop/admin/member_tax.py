@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from coopshop.admin.routes import bp
 from coopshop.db import db
 from coopshop.models import PayoutLine, ProducerProfile
+from coopshop.services.members import exemption_reminders
 from coopshop.services.members import tax_status as tax_service
 from coopshop.services.payouts import member_invoices
 from coopshop.services.payouts.batches import period_label
@@ -127,6 +128,30 @@ def payout_member_invoice(line_id: int):
 @bp.app_template_global("member_invoice_form")
 def member_invoice_form(line_id: int) -> MemberInvoiceForm:
     return MemberInvoiceForm(prefix=f"invoice-{line_id}", formdata=None)
+
+
+@bp.get("/members/exemptions")
+@roles_required("admin")
+def exemptions_expiring():
+    from coopshop.models import utcnow
+    from coopshop.services.reports.dashboard import LOCAL
+
+    days = request.args.get("days", type=int)
+    status = 200
+    if days is None or not 0 <= days <= 3650:
+        if "days" in request.args:
+            flash(_("Gün sayısını 0 ile 3650 arasında yazın."), "danger")
+            status = 400
+        days = exemption_reminders.window_days()
+    today = utcnow().astimezone(LOCAL).date()
+    return (
+        render_template(
+            "admin/exemptions.html",
+            items=exemption_reminders.expiring(today, days),
+            days=days,
+        ),
+        status,
+    )
 
 
 @bp.app_template_global("tax_status_label")

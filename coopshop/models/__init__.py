@@ -20,7 +20,7 @@ from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
-from coopshop.models.user import ApiToken, ProducerProfile, User
+from coopshop.models.user import ApiToken, ExemptionReminder, ProducerProfile, User
 
 __all__ = [
     "Account",
@@ -45,6 +45,7 @@ __all__ = [
     "PayoutBatch",
     "PayoutLine",
     "ProducerProfile",
+    "ExemptionReminder",
     "Product",
     "ProductImage",
     "ProductMaker",

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
@@ -127,3 +137,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class ExemptionReminder(Base):
+    """One reminder sent for one exemption certificate (its number and expiry): the key makes
+    the reminder once per certificate; a renewed certificate (a new expiry) gets its own."""
+
+    __tablename__ = "exemption_reminders"
+    __table_args__ = (UniqueConstraint("producer_id", "exemption_number", "expires"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="CASCADE"), index=True
+    )
+    exemption_number: Mapped[str] = mapped_column(String(40))
+    expires: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

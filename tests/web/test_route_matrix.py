@@ -68,6 +68,7 @@ ADMIN_ONLY = {
     "admin.member_tax",
     "admin.payout_voucher",
     "admin.payout_member_invoice",
+    "admin.exemptions_expiring",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
     "admin.withholding_report_page",
