@@ -30,11 +30,10 @@ def issue_pending_command(limit: int) -> None:
 def remind_expiring_command(days: int | None) -> None:
     """E-mail members whose exemption certificate expires within the window (once per
     certificate) and list every certificate in it for the admins."""
+    from coopshop.models import utcnow
     from coopshop.services.core import uow
     from coopshop.services.members import exemption_reminders
     from coopshop.services.reports.dashboard import LOCAL
-
-    from coopshop.models import utcnow
 
     days = exemption_reminders.window_days() if days is None else days
     if days < 0:
