@@ -77,7 +77,7 @@ def test_a_renewed_certificate_is_reminded_again(members):
     tax_status.set_tax_status(
         soon.id, tax_status.TaxStatus("exempt", TCKN, "MUAF-1B", TODAY + timedelta(days=20)), None
     )
-    results = dict((i.profile.id, sent) for i, sent in exemption_reminders.remind(TODAY, 30))
+    results = {i.profile.id: sent for i, sent in exemption_reminders.remind(TODAY, 30)}
     db.session.commit()
     assert results[soon.id] is True
     assert db.session.scalars(
