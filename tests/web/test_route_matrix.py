@@ -69,6 +69,8 @@ ADMIN_ONLY = {
     "admin.payout_voucher",
     "admin.payout_member_invoice",
     "admin.exemptions_expiring",
+    "admin.member_income",
+    "admin.member_income_csv",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
     "admin.withholding_report_page",
@@ -157,6 +159,9 @@ MAKER_ONLY = {
     "producer.statement",
     "producer.statement_csv",
     "producer.statements_index",
+    "producer.income_index",
+    "producer.income",
+    "producer.income_csv",
     "producer.to_bring",
 }
 TOKEN_ONLY = {
