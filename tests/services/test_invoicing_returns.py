@@ -12,7 +12,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Invoice
 from coopshop.services.core import uow
-from coopshop.services.invoicing import queue
+from coopshop.services.invoicing import queue, records
 from coopshop.services.sales import refunds
 from tests.factories import ProducerFactory, ProductFactory
 from tests.invoicing_support import COMPANY_VKN, TCKN, buyer, pay
@@ -38,10 +38,11 @@ def _issued_yesterday(items, **kw):
     """A paid order whose invoice was issued the day before (past the cancellation window)."""
     order = pay(items, **kw)
     uow.commit_deferring()  # its after-commit send is dropped: the invoice waits
-    (sale,) = _invoices()
+    sale = records.sale_invoice(order.id)
     yesterday = datetime.now(UTC) - timedelta(days=1)
     assert queue.issue(sale.id, now=yesterday) == "issued"
-    return order, _invoices()[0]
+    db.session.expire_all()
+    return order, records.sale_invoice(order.id)
 
 
 def _sent_returns(standin):
@@ -153,3 +154,37 @@ def test_a_companys_return_is_its_own_invoice_so_ours_is_a_record(nilvera_invoic
     _, ret = _invoices()
     assert (ret.purpose, ret.status, ret.number) == ("return", "recorded", None)
     assert _sent_returns(standin) == []
+
+
+@pytest.mark.postgres
+def test_two_workers_at_once_send_each_return_once(nilvera_invoicing, basket, app):
+    """Two queue runners on PostgreSQL racing over pending returns: each IADE is sent once."""
+    import threading
+
+    standin = nilvera_invoicing
+    orders = []
+    for _ in range(3):
+        order, _sale = _issued_yesterday(basket)
+        orders.append(order)
+    for order in orders:
+        refunds.create_refund(order, [(order.lines[0].id, 1999)], method="cash")
+    uow.commit_deferring()  # the returns wait, pending, for the runners
+    start = threading.Barrier(2)
+    results: list[dict] = []
+
+    def runner():
+        with app.app_context():
+            start.wait()
+            results.append(queue.issue_pending())
+            db.session.remove()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sum(r.get("issued", 0) for r in results) == 3
+    assert len(_sent_returns(standin)) == 3
+    returns = [i for i in _invoices() if i.purpose == "return"]
+    assert [r.status for r in returns] == ["issued"] * 3
+    assert len({r.number for r in returns}) == 3
