@@ -257,8 +257,12 @@ class Config:
     INVOICING_SHIPPING_VAT_BP = _env_int("INVOICING_SHIPPING_VAT_BP", 2000)
     INVOICING_BAZAAR_ALWAYS = _env_bool("INVOICING_BAZAAR_ALWAYS", False)
     INVOICING_MAX_ATTEMPTS = _env_int("INVOICING_MAX_ATTEMPTS", 8)
+    # The (Istanbul) date invoicing was switched on: `ledger check` wants an invoice for every
+    # order paid from then on. Empty: from the first invoiced order.
+    INVOICING_SINCE = os.environ.get("INVOICING_SINCE", "")
     # Withholding (stopaj) on payouts to members with an exemption certificate, basis points.
     WITHHOLDING_EXEMPT_BP = _env_int("WITHHOLDING_EXEMPT_BP", 0)
+    EXEMPTION_REMINDER_DAYS = _env_int("EXEMPTION_REMINDER_DAYS", 30)
 
     # -- The seller's identity (services/legal; README "Legal texts"): in the footer, on every
     # legal page and in every contract. Development shows clearly-sample values; production

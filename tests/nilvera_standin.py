@@ -190,6 +190,14 @@ class NilveraStandin:
             return _error(
                 422, "İŞ KURALI", [("EInvoiceUser", "Alıcı e-Fatura mükellefidir", tax_id)]
             )
+        info = model["InvoiceInfo"]
+        if info.get("InvoiceType") == "IADE":
+            returned = [r.get("InvoiceNumber") for r in info.get("ReturnInvoiceInfo") or []]
+            known = {inv.number for inv in self.invoices.values() if inv.kind == kind}
+            if not returned or not set(returned) <= known:
+                return _error(
+                    422, "İŞ KURALI", [("ReturnInvoiceInfo", "İade edilen fatura yok", returned)]
+                )
         with self._lock:
             if uuid in self.invoices:
                 return _error(409, "ÇAKIŞMA", [("UUIDAlreadySaved", "UUID kayıtlı", uuid)])
@@ -209,7 +217,7 @@ class NilveraStandin:
                 "PayableAmount": float(inv.payable),
                 "ReceiverTaxNumber": inv.model["CustomerInfo"]["TaxNumber"],
                 "ReceiverName": inv.model["CustomerInfo"]["Name"],
-                "InvoiceType": "SATIS",
+                "InvoiceType": inv.model["InvoiceInfo"].get("InvoiceType", "SATIS"),
                 "StatusCode": "succeed",
                 "StatusDetail": "Başarılı",
                 "IsCancel": inv.cancelled,

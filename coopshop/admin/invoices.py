@@ -23,7 +23,7 @@ STATUS_LABELS = {
 PURPOSE_LABELS = {
     "sale": _l("Satış faturası"),
     "cancellation": _l("İptal"),
-    "return": _l("İade kaydı"),
+    "return": _l("İade faturası"),
 }
 
 

@@ -3,7 +3,7 @@ member (routes on the admin blueprint). Only admins."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,7 +14,10 @@ from wtforms.validators import InputRequired, Length, Optional
 from coopshop.admin.routes import bp
 from coopshop.db import db
 from coopshop.models import PayoutLine, ProducerProfile
+from coopshop.services.core.errors import NotFound
+from coopshop.services.members import exemption_reminders
 from coopshop.services.members import tax_status as tax_service
+from coopshop.services.payouts import member_invoices
 from coopshop.services.payouts.batches import period_label
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
@@ -88,6 +91,121 @@ def payout_voucher(line_id: int):
         profile=profile,
         period=period_label(line.batch),
     )
+
+
+class MemberInvoiceForm(FlaskForm):
+    member_invoice_number = StringField(
+        _l("Üyenin fatura numarası"),
+        validators=[InputRequired(_l("Fatura numarasını yazın.")), Length(max=40)],
+    )
+
+
+@bp.post("/payouts/lines/<int:line_id>/member-invoice")
+@roles_required("admin")
+def payout_member_invoice(line_id: int):
+    from flask_login import current_user
+
+    line = db.session.get(PayoutLine, line_id)
+    if line is None:
+        abort(404)
+    batch_id = line.batch_id
+    form = MemberInvoiceForm(prefix=f"invoice-{line_id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+    outcome = attempt(
+        member_invoices.record_invoice_number,
+        line_id,
+        form.member_invoice_number.data,
+        current_user.id,
+    )
+    if outcome.ok:
+        flash(_("Üyenin fatura numarası kaydedildi; satır ödenebilir."), "success")
+    return redirect(url_for("admin.payout_batch", batch_id=batch_id))
+
+
+@bp.app_template_global("member_invoice_form")
+def member_invoice_form(line_id: int) -> MemberInvoiceForm:
+    return MemberInvoiceForm(prefix=f"invoice-{line_id}", formdata=None)
+
+
+@bp.get("/members/exemptions")
+@roles_required("admin")
+def exemptions_expiring():
+    from coopshop.models import utcnow
+    from coopshop.services.reports.dashboard import LOCAL
+
+    days = request.args.get("days", type=int)
+    status = 200
+    if days is None or not 0 <= days <= 3650:
+        if "days" in request.args:
+            flash(_("Gün sayısını 0 ile 3650 arasında yazın."), "danger")
+            status = 400
+        days = exemption_reminders.window_days()
+    today = utcnow().astimezone(LOCAL).date()
+    return (
+        render_template(
+            "admin/exemptions.html",
+            items=exemption_reminders.expiring(today, days),
+            days=days,
+        ),
+        status,
+    )
+
+
+@bp.get("/members/<int:producer_id>/income/<int:year>")
+@roles_required("admin")
+def member_income(producer_id: int, year: int):
+    from coopshop.models import utcnow
+    from coopshop.services.reports import income_summary
+    from coopshop.services.reports.dashboard import LOCAL
+
+    profile = _profile_or_404(producer_id)
+    try:
+        income_summary.check_year(year)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "admin/member_income.html",
+        profile=profile,
+        s=income_summary.summary(profile.id, year),
+        labels=income_summary.labels(),
+        columns=income_summary.COLUMNS,
+        this_year=utcnow().astimezone(LOCAL).year,
+        csv_url=url_for("admin.member_income_csv", producer_id=producer_id, year=year),
+        year_url=lambda y: url_for("admin.member_income", producer_id=producer_id, year=y),
+    )
+
+
+@bp.get("/members/<int:producer_id>/income/<int:year>.csv")
+@roles_required("admin")
+def member_income_csv(producer_id: int, year: int):
+    from coopshop.services.reports import income_summary
+
+    profile = _profile_or_404(producer_id)
+    try:
+        income_summary.check_year(year)
+    except NotFound:
+        abort(404)
+    body = income_summary.summary_csv(income_summary.summary(profile.id, year))
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="gelir-ozeti-{profile.id}-{year}.csv"',
+        },
+    )
+
+
+@bp.app_template_global("income_year")
+def income_year() -> int:
+    from coopshop.models import utcnow
+    from coopshop.services.reports.dashboard import LOCAL
+
+    return utcnow().astimezone(LOCAL).year
 
 
 @bp.app_template_global("tax_status_label")

@@ -58,5 +58,6 @@ import coopshop.admin.policy  # noqa: E402, F401
 import coopshop.admin.questions  # noqa: E402, F401
 import coopshop.admin.reconcile  # noqa: E402, F401
 import coopshop.admin.refunds  # noqa: E402, F401
+import coopshop.admin.withholding  # noqa: E402, F401
 import coopshop.admin.reports  # noqa: E402, F401
 import coopshop.admin.withdrawals  # noqa: E402, F401

@@ -18,11 +18,11 @@ from coopshop.models.orders import (
     RefundRequest,
 )
 from coopshop.models.payouts import PayoutBatch, PayoutLine
-from coopshop.models.policy import CommissionRate
+from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
 from coopshop.models.shipping import Shipment, ShipmentEvent
-from coopshop.models.user import ApiToken, IbanChange, ProducerProfile, User
+from coopshop.models.user import ApiToken, ExemptionReminder, IbanChange, ProducerProfile, User
 from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "ConsentRecord",
     "DataRequest",
     "IbanChange",
+    "WithholdingRate",
     "Invoice",
     "LedgerEntry",
     "LegalDocument",
@@ -53,6 +54,7 @@ __all__ = [
     "PayoutBatch",
     "PayoutLine",
     "ProducerProfile",
+    "ExemptionReminder",
     "Product",
     "ProductImage",
     "ProductMaker",

@@ -96,6 +96,9 @@ class PayoutLine(Base):
     )
     withholding_bp: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     withholding_kurus: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # A registered sole trader invoices the cooperative for her payout: her invoice's number,
+    # entered by an admin; the line cannot be marked paid without it.
+    member_invoice_number: Mapped[str | None] = mapped_column(String(40))
 
     @property
     def net_kurus(self) -> int:

@@ -55,3 +55,25 @@ class CommissionRate(Base):
     def __repr__(self) -> str:
         where = f"{self.scope}:{self.collection_id}"
         return f"<CommissionRate {where} {self.rate_bp} from {self.effective_from}>"
+
+
+class WithholdingRate(Base):
+    """One dated withholding (stopaj) rate for payouts to members with an exemption certificate:
+    a payout uses the row with the latest ``effective_from`` at or before its period's cutoff.
+    Zero is a rate ("nothing kept from this date on")."""
+
+    __tablename__ = "withholding_rates"
+    __table_args__ = (
+        CheckConstraint("rate_bp >= 0 AND rate_bp < 10000", name="rate_range"),
+        Index("ix_withholding_rates_effective_from", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<WithholdingRate {self.rate_bp} from {self.effective_from}>"

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -182,3 +183,19 @@ class IbanChange(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     producer: Mapped[ProducerProfile] = relationship()
+
+
+class ExemptionReminder(Base):
+    """One reminder sent for one exemption certificate (its number and expiry): the key makes
+    the reminder once per certificate; a renewed certificate (a new expiry) gets its own."""
+
+    __tablename__ = "exemption_reminders"
+    __table_args__ = (UniqueConstraint("producer_id", "exemption_number", "expires"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    producer_id: Mapped[int] = mapped_column(
+        ForeignKey("producer_profiles.id", ondelete="CASCADE"), index=True
+    )
+    exemption_number: Mapped[str] = mapped_column(String(40))
+    expires: Mapped[date] = mapped_column(Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

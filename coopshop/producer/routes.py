@@ -91,3 +91,4 @@ import coopshop.producer.products  # noqa: E402, F401
 import coopshop.producer.profile  # noqa: E402, F401
 import coopshop.producer.questions  # noqa: E402, F401
 import coopshop.producer.stock  # noqa: E402, F401
+import coopshop.producer.income  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """Invoices of paid orders through the queue: one per order, issued after commit, the kind
 decided from the integrator's e-Fatura list, retried after failures, never issued twice, never
-changed once issued; refunds answered with a cancellation or a return record."""
+changed once issued; refunds answered with a cancellation, a return invoice or a record."""
 
 from __future__ import annotations
 
@@ -243,14 +243,15 @@ def test_a_whole_refund_on_the_day_cancels_the_earsiv(nilvera_invoicing, basket)
     assert sale.status == "issued"  # the invoice itself is never changed
 
 
-def test_a_partial_refund_is_a_return_record_with_the_refunded_lines(local_invoicing, basket):
+def test_a_partial_refund_is_a_return_invoice_with_the_refunded_lines(local_invoicing, basket):
     order = pay(basket)
     uow.commit()
     scarf_line = order.lines[0]
     refunds.create_refund(order, [(scarf_line.id, 2 * 1999)], reason="Leke", method="cash")
     uow.commit()
     sale, ret = _invoices()
-    assert (ret.purpose, ret.status, ret.original_id) == ("return", "recorded", sale.id)
+    assert (ret.purpose, ret.status, ret.original_id) == ("return", "issued", sale.id)
+    assert ret.number.startswith("TST") and ret.number != sale.number
     assert [ln[:5] for ln in ret.lines] == [[scarf_line.title, 2, 1999, 2000, 3998]]
     assert ret.by_rate == [[2000, 3332, 666]]
 

@@ -75,3 +75,66 @@ def test_the_batch_shows_the_withholding_and_the_voucher(client, admin, app, mon
     html = voucher.get_data(as_text=True)
     assert voucher.status_code == 200
     assert TCKN in html and "MUAF-114" in html and "₺833,00" in html and "%2" in html
+
+
+def test_the_admin_schedules_a_withholding_rate(client, admin):
+    page = client.get("/admin/withholding")
+    assert page.status_code == 200 and "WITHHOLDING_EXEMPT_BP" in page.get_data(as_text=True)
+    refused = client.post("/admin/withholding", data={"rate": "abc"})
+    assert refused.status_code == 400
+    assert "Oranı 15 ya da 12,5 gibi yazın." in refused.get_data(as_text=True)
+    past = client.post("/admin/withholding", data={"rate": "2", "effective_from": "2020-01-01"})
+    assert past.status_code == 400
+    assert "Geçmiş bir tarihten başlayan oran girilemez" in past.get_data(as_text=True)
+    saved = client.post(
+        "/admin/withholding",
+        data={"rate": "0", "effective_from": "2099-01-01", "note": "muafiyet"},
+        follow_redirects=True,
+    )
+    html = saved.get_data(as_text=True)
+    assert "Stopaj oranı kaydedildi" in html and "muafiyet" in html
+    from coopshop.models import WithholdingRate
+
+    (rate,) = db.session.scalars(db.select(WithholdingRate)).all()
+    assert rate.rate_bp == 0
+    withdrawn = client.post(f"/admin/withholding/{rate.id}/cancel", follow_redirects=True)
+    assert "Planlanan stopaj oranı geri çekildi." in withdrawn.get_data(as_text=True)
+    assert db.session.scalars(db.select(WithholdingRate)).all() == []
+
+
+def test_the_batch_asks_for_a_sole_traders_invoice_before_paying_her(client, admin):
+    fatma = producer("Fatma Demir")
+    tax_status.set_tax_status(fatma.id, tax_status.TaxStatus("sole_trader", "1234567890"), None)
+    db.session.commit()
+    sell(fatma)
+    batch, _ = payouts.close_period(OCT_END, None, SETTINGS)
+    payouts.approve(batch.id, actor_id=None, settings=SETTINGS)
+    db.session.commit()
+    (line,) = batch.lines
+    page = client.get(f"/admin/payouts/{batch.id}").get_data(as_text=True)
+    assert "Üyenin faturası gerekir" in page and f"invoice-{line.id}-member_invoice_number" in page
+    early = client.post(
+        f"/admin/payouts/lines/{line.id}/paid", data={f"paid-{line.id}-bank_reference": "EFT-9"}
+    )
+    assert early.status_code == 409
+    assert "faturasının numarasını girin" in early.get_data(as_text=True)
+    empty = client.post(
+        f"/admin/payouts/lines/{line.id}/member-invoice",
+        data={f"invoice-{line.id}-member_invoice_number": ""},
+        follow_redirects=True,
+    )
+    assert "Fatura numarasını yazın." in empty.get_data(as_text=True)
+    saved = client.post(
+        f"/admin/payouts/lines/{line.id}/member-invoice",
+        data={f"invoice-{line.id}-member_invoice_number": "FTM2026000000007"},
+        follow_redirects=True,
+    )
+    assert "FTM2026000000007" in saved.get_data(as_text=True)
+    paid = client.post(
+        f"/admin/payouts/lines/{line.id}/paid",
+        data={f"paid-{line.id}-bank_reference": "EFT-9"},
+        follow_redirects=True,
+    )
+    assert "Ödeme kaydedildi." in paid.get_data(as_text=True)
+    db.session.expire_all()
+    assert (line.status, line.member_invoice_number) == ("paid", "FTM2026000000007")

@@ -452,3 +452,9 @@ CHECKS = (
 def check() -> list[Violation]:
     """Run every check; an empty list means the ledger holds."""
     return _named([violation for run in CHECKS for violation in run()])
+
+
+# Checks against the tax documents (issue 17) live beside this module and join the list here.
+from coopshop.services.books import ledger_check_documents as _documents  # noqa: E402
+
+CHECKS += (_documents.paid_orders_have_invoices, _documents.withholdings_match_payouts)

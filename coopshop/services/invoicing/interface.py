@@ -24,6 +24,8 @@ from typing import Protocol
 from coopshop.money import BP, round_half_up
 
 KINDS = ("earsiv", "efatura")
+# UBL-TR InvoiceTypeCode: a sale, or a return invoice (iade faturası) naming the invoice it returns.
+INVOICE_TYPES = ("SATIS", "IADE")
 # Our own view of an issued invoice's state; adapters map the integrator's codes onto these.
 STATUSES = ("waiting", "issued", "error", "cancelled")
 # GİB's placeholder TCKN for a consumer who gives none (e-Arşiv "nihai tüketici").
@@ -173,6 +175,14 @@ class InternetSale:
 
 
 @dataclass(frozen=True)
+class ReturnOf:
+    """The invoice a return invoice (IADE) answers: its number and issue date."""
+
+    number: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
 class InvoiceDraft:
     """Everything needed to issue one invoice. ``uuid`` is ours (the ETTN), made once per order
     and stored before the first attempt: it is what makes issuing idempotent."""
@@ -185,10 +195,13 @@ class InvoiceDraft:
     order_number: str = ""
     internet_sale: InternetSale | None = None
     notes: tuple[str, ...] = ()
+    returns: ReturnOf | None = None  # set on a return invoice (InvoiceType IADE)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
+        if self.returns is not None and not self.returns.number:
+            raise ValueError("a return invoice names the invoice it returns")
         if self.issued_at.tzinfo is None:
             raise ValueError("issued_at must be timezone-aware")
         if self.kind == "efatura" and not self.buyer.is_company:
@@ -197,6 +210,10 @@ class InvoiceDraft:
     @property
     def lines(self) -> tuple[InvoiceLine, ...]:
         return self.totals.lines
+
+    @property
+    def invoice_type(self) -> str:
+        return "IADE" if self.returns is not None else "SATIS"
 
 
 def make_draft(
@@ -346,6 +363,10 @@ def render_html(record: LocalRecord) -> str:
         for (bp, net), (_, vat) in zip(d.totals.net_by_rate, d.totals.vat_by_rate, strict=True)
     )
     status = "İPTAL / CANCELLED" if record.issued.status == "cancelled" else ""
+    if d.returns is not None:
+        status += (
+            f" İADE / RETURN — {e(d.returns.number)} ({d.returns.issued_at.date().isoformat()})"
+        )
     return (
         '<!doctype html><html lang="tr"><head><meta charset="utf-8">'
         f"<title>{e(record.issued.number)}</title></head><body>"

@@ -22,6 +22,9 @@ Endpoints (Nilvera API v1, Bearer API key; docs: https://developer.nilvera.com):
   https://developer.nilvera.com/api/e-arsiv-api/taslak-faturalar/taslagi-duezenleyip-goenderir
 - Lines: https://developer.nilvera.com/en/nilvera-model/archiveinvoice/invoicelines
   (Index, Name, Quantity, UnitType, Price (net unit price), AllowanceTotal, KDVPercent, KDVTotal)
+- A return invoice is the same Send/Model call with InvoiceInfo.InvoiceType "IADE" and
+  InvoiceInfo.ReturnInvoiceInfo [{"InvoiceNumber", "IssueDate"}] naming the invoice it returns
+  (https://developer.nilvera.com/en/nilvera-model/archiveinvoice/invoiceinfo).
 - GET  /earchive/Invoices?Search=&Page=&PageSize= -> {"Content": [{"UUID", "InvoiceNumber",
   "PayableAmount", "StatusCode" (unknown|waiting|succeed|error), "StatusDetail", "IsCancel", ...}]}
   https://developer.nilvera.com/api/e-arsiv-api/e-arsiv-faturalar/faturalari-listeler ;
@@ -32,8 +35,9 @@ Endpoints (Nilvera API v1, Bearer API key; docs: https://developer.nilvera.com):
   exists in the system"; https://developer.nilvera.com/hata-kodlari
 
 Not checked against Nilvera's pages (from other clients; try on apitest first): the e-Arşiv
-Send/Model page, Check/TaxNumber's row fields, the PDF content type, the cancel call (PUT, no
-body), SendType=ELEKTRONIK / SalesPlatform=NORMAL|INTERNET, the /einvoice/Sale list.
+Send/Model page, Check/TaxNumber's row fields, ReturnInvoiceInfo's field names, the PDF
+content type, the cancel call (PUT, no body), SendType=ELEKTRONIK /
+SalesPlatform=NORMAL|INTERNET, the /einvoice/Sale list.
 """
 
 from __future__ import annotations
@@ -245,7 +249,7 @@ class NilveraAdapter:
         """The EInvoiceDto / ArchiveInvoiceDto for ``draft`` (InvoiceInfo, parties, lines)."""
         info = {
             "UUID": draft.uuid,
-            "InvoiceType": "SATIS",
+            "InvoiceType": draft.invoice_type,
             "InvoiceSerieOrNumber": self._series[draft.kind],
             "IssueDate": _utc(draft.issued_at),
             "CurrencyCode": "TRY",
@@ -255,6 +259,13 @@ class NilveraAdapter:
                 "Value": draft.order_number,
                 "IssueDate": _utc(draft.issued_at),
             }
+        if draft.returns is not None:
+            info["ReturnInvoiceInfo"] = [
+                {
+                    "InvoiceNumber": draft.returns.number,
+                    "IssueDate": _utc(draft.returns.issued_at),
+                }
+            ]
         if draft.kind == "efatura":
             info["InvoiceProfile"] = self._profile
         else:

@@ -32,6 +32,7 @@ from coopshop.services.invoicing.interface import (
     InvoicingError,
     IssuedInvoice,
     LineInput,
+    ReturnOf,
     make_draft,
 )
 from coopshop.services.invoicing.settings import InvoicingSettings
@@ -75,7 +76,13 @@ def due(now: datetime, limit: int = 100) -> list[int]:
     )
 
 
-def _draft(invoice: Invoice, kind: str, now: datetime, settings: InvoicingSettings):
+def _draft(
+    invoice: Invoice,
+    kind: str,
+    now: datetime,
+    settings: InvoicingSettings,
+    returns: ReturnOf | None = None,
+):
     order = invoice.order
     buyer = Buyer(
         name=invoice.buyer_name,
@@ -88,12 +95,19 @@ def _draft(invoice: Invoice, kind: str, now: datetime, settings: InvoicingSettin
         email=invoice.buyer_email,
     )
     internet = None
-    if order.channel in ("online", "bank_transfer") and order.paid_at is not None:
+    if returns is None and order.channel in ("online", "bank_transfer") and order.paid_at:
         method = "KREDIKARTI/BANKAKARTI" if order.channel == "online" else "EFT/HAVALE"
         internet = InternetSale(settings.website or "-", method, order.paid_at)
     lines = [LineInput(name, qty, unit, bp) for name, qty, unit, bp, *_ in invoice.lines]
     return make_draft(
-        invoice.uuid, kind, now, buyer, lines, order_number=order.number, internet_sale=internet
+        invoice.uuid,
+        kind,
+        now,
+        buyer,
+        lines,
+        order_number=order.number,
+        internet_sale=internet,
+        returns=returns,
     )
 
 
@@ -104,6 +118,14 @@ def _call(invoice: Invoice, adapter: InvoiceAdapter, now: datetime, settings) ->
         if original.status != "issued":
             raise InvoicingError("waiting", "the invoice is not issued yet", retryable=True)
         return adapter.cancel(original.uuid, invoice.reason, kind=original.kind)
+    if invoice.purpose == "return":  # an IADE of the same kind, naming the original
+        original = invoice.original
+        if original.status != "issued":
+            raise InvoicingError("waiting", "the invoice is not issued yet", retryable=True)
+        if invoice.kind is None:
+            invoice.kind = original.kind
+        returns = ReturnOf(original.number, original.issued_at)
+        return adapter.issue(_draft(invoice, invoice.kind, now, settings, returns))
     if invoice.kind is None:
         company = len(invoice.buyer_tax_id) == 10
         registered = company and adapter.is_efatura_user(invoice.buyer_tax_id)
@@ -113,7 +135,7 @@ def _call(invoice: Invoice, adapter: InvoiceAdapter, now: datetime, settings) ->
 
 def _record(invoice: Invoice, issued: IssuedInvoice, now: datetime) -> None:
     invoice.status = "issued"
-    if invoice.purpose == "sale":
+    if invoice.purpose in ("sale", "return"):  # a cancellation has no number of its own
         invoice.number = issued.number
     invoice.issued_at = now
     invoice.next_attempt_at = None

@@ -2,8 +2,10 @@
 transaction with their UUID, buyer, lines and totals fixed before any call to the integrator.
 
 Lines, VAT per rate and totals come from the order's line snapshots (interface.build_totals, to
-the kuruş); shipping is its own line at the shipping VAT rate. The gross of a sale's invoice is
-the order's total, and this module refuses to write one that is not.
+the kuruş); shipping is its own line at the shipping VAT rate, and a taksit surcharge (vade
+farkı, part of the VAT base: KDVK art. 24/c) is spread over the order's VAT rates in proportion
+to their gross. The gross of a sale's invoice is what the buyer paid (the order's total plus
+the surcharge), and this module refuses to write one that is not.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import uuid as uuidlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import Invoice, Order, Refund, utcnow
+from coopshop.models import Invoice, Order, Payment, Refund, utcnow
+from coopshop.money import split_largest_remainder
 from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Totals, build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 SHIPPING_LINE = "Kargo"
+SURCHARGE_LINE = "Vade farkı (taksit)"
 ANONYMOUS_BUYER = "Nihai Tüketici"
 
 
@@ -32,14 +36,49 @@ def wants_invoice(order: Order, settings: InvoicingSettings) -> bool:
     return settings.bazaar_always or bool(order.buyer_name.strip() or order.buyer_tax_id)
 
 
-def order_lines(order: Order, settings: InvoicingSettings) -> list[LineInput]:
+def order_lines(
+    order: Order, settings: InvoicingSettings, surcharge_kurus: int = 0
+) -> list[LineInput]:
     lines = [
         LineInput(line.title, line.quantity, line.unit_price_kurus, line.vat_bp)
         for line in order.lines
     ]
     if order.shipping_kurus:
         lines.append(LineInput(SHIPPING_LINE, 1, order.shipping_kurus, settings.shipping_vat_bp))
-    return lines
+    return lines + surcharge_lines(lines, surcharge_kurus)
+
+
+def surcharge_lines(lines: list[LineInput], surcharge_kurus: int) -> list[LineInput]:
+    """The vade farkı as one line per VAT rate, split by the gross at each rate (largest
+    remainder, so the parts add up to the surcharge exactly)."""
+    if surcharge_kurus <= 0:
+        return []
+    gross: dict[int, int] = {}
+    for line in lines:
+        gross[line.vat_bp] = gross.get(line.vat_bp, 0) + line.unit_price_kurus * line.quantity
+    rates = sorted(gross)
+    weights = [gross[bp] for bp in rates]
+    if sum(weights) == 0:
+        weights = [1] * len(rates)
+    parts = split_largest_remainder(surcharge_kurus, weights)
+    return [LineInput(SURCHARGE_LINE, 1, part, bp) for bp, part in zip(rates, parts, strict=True)
+            if part]  # fmt: skip
+
+
+def surcharge_of(order: Order) -> int:
+    """What the buyer paid above the order's total to pay in instalments (iyzico's taksit)."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Payment.surcharge_kurus), 0)).where(
+                Payment.order_id == order.id, Payment.status == "succeeded"
+            )
+        )
+    )
+
+
+def invoiced_total(order: Order) -> int:
+    """The gross a sale invoice of ``order`` must carry: its total and any taksit surcharge."""
+    return order.total_kurus + surcharge_of(order)
 
 
 def sale_invoice(order_id: int) -> Invoice | None:
@@ -95,9 +134,11 @@ def create_for_order(order: Order, settings: InvoicingSettings) -> Invoice:
     existing = sale_invoice(order.id)
     if existing is not None:
         return existing
-    totals = build_totals(order_lines(order, settings))
-    if totals.gross_kurus != order.total_kurus:  # the snapshots and the order disagree
-        raise AssertionError(f"invoice total {totals.gross_kurus} != order {order.total_kurus}")
+    surcharge = surcharge_of(order)
+    totals = build_totals(order_lines(order, settings, surcharge))
+    expected = order.total_kurus + surcharge
+    if totals.gross_kurus != expected:  # the snapshots and the order disagree
+        raise AssertionError(f"invoice total {totals.gross_kurus} != paid {expected}")
     invoice = Invoice(
         uuid=str(uuidlib.uuid4()),
         order_id=order.id,
@@ -140,11 +181,20 @@ def cancellable(original: Invoice, order: Order, refund: Refund, now: datetime) 
     return original.issued_at.astimezone(ISTANBUL).date() == now.astimezone(ISTANBUL).date()
 
 
+def we_issue_the_return(original: Invoice) -> bool:
+    """Who documents a return: a consumer (TCKN, or none) cannot invoice, so the cooperative
+    sends an e-Arşiv return invoice (IADE) naming the original; a company (VKN: an e-Fatura
+    user or not) returns goods with its own iade faturası to the cooperative (VUK), so ours is
+    only a record of it for the accountant."""
+    return len(original.buyer_tax_id) == 11
+
+
 def create_for_refund(
     refund: Refund, settings: InvoicingSettings, now: datetime | None = None
 ) -> Invoice | None:
     """The document answering ``refund``: a cancellation of the whole e-Arşiv when the rules
-    allow it, else a return record with the refunded lines. None when the order has no invoice."""
+    allow it, else a return invoice with the refunded lines (sent through the queue, or kept as
+    a record when the buyer issues it: see ``we_issue_the_return``). None without an invoice."""
     now = now or utcnow()
     order = refund.order
     original = sale_invoice(order.id)
@@ -178,7 +228,8 @@ def create_for_refund(
         )
     else:
         totals = build_totals(refund_lines(refund, settings))
-        doc = Invoice(purpose="return", status="recorded", **common, **_snapshot(totals))
+        status = "pending" if we_issue_the_return(original) else "recorded"
+        doc = Invoice(purpose="return", status=status, **common, **_snapshot(totals))
     db.session.add(doc)
     db.session.flush()
     return doc

@@ -50,7 +50,7 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, producer_profile
-from coopshop.services.payouts import withholding
+from coopshop.services.payouts import member_invoices, withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LEFT_OUT_REASONS = (
@@ -188,7 +188,7 @@ def close_period(
             account_name=(producer.user.name or producer.display_name)[:120],
             status="pending",
         )
-        withholding.apply(line, producer)  # stopaj by her tax status
+        withholding.apply(line, producer, at=cutoff)  # stopaj by her tax status, at the cutoff
         lines.append(line)
     if not lines:
         return None, left_out
@@ -336,6 +336,7 @@ def mark_line_paid(
             _l("Başarısız bir satır ödendi olarak işaretlenemez; tutar bakiyeye döndü."),
             line_id=line.id,
         )
+    member_invoices.require_invoice(line)  # a sole trader's line waits for her invoice
     line.status = "paid"
     line.bank_reference = reference
     line.settled_at = now or utcnow()

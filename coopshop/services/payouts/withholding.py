@@ -2,10 +2,11 @@
 
 A member with an exemption certificate (esnaf muafiyeti, GVK art. 9) sells to the cooperative
 without an invoice of her own: the cooperative issues a gider pusulası for each payout and keeps
-the withholding for the tax office. The rate is a setting in basis points (WITHHOLDING_EXEMPT_BP,
-may be zero); the amount is rounded half up to the kuruş. The payout's one ledger transaction
-takes the whole amount from her balance and splits it: the bank pays the rest, the withholding
-is a liability to the tax office (``tax:withholding``). A payout that comes back reverses both.
+the withholding for the tax office. The rate is the dated policy's (withholding_policy: basis
+points, may be zero) in force at the payout's cutoff; the amount is rounded half up to the
+kuruş. The payout's one ledger transaction takes the whole amount from her balance and splits
+it: the bank pays the rest, the withholding is a liability to the tax office
+(``tax:withholding``). A payout that comes back reverses both.
 """
 
 from __future__ import annotations
@@ -13,21 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import current_app
-
-from coopshop.models import PayoutLine, ProducerProfile
+from coopshop.models import PayoutLine, ProducerProfile, utcnow
 from coopshop.money import BP, kurus_text, round_half_up
 from coopshop.services.books import ledger
+from coopshop.services.payouts import withholding_policy
 
 # The document each status calls for on a payout line.
 DOCUMENT = {"exempt": "gider_pusulasi", "sole_trader": "her_invoice", "other": None}
 
 
-def rate_bp(tax_status: str, config: Mapping | None = None) -> int:
-    config = current_app.config if config is None else config
+def rate_bp(tax_status: str, config: Mapping | None = None, at: datetime | None = None) -> int:
     if tax_status != "exempt":
         return 0
-    return int(config.get("WITHHOLDING_EXEMPT_BP", 0))
+    return withholding_policy.rate_at(at or utcnow(), config)
 
 
 def withholding(amount_kurus: int, bp: int) -> int:
@@ -37,10 +36,16 @@ def withholding(amount_kurus: int, bp: int) -> int:
     return round_half_up(amount_kurus * bp, BP)
 
 
-def apply(line: PayoutLine, producer: ProducerProfile, config: Mapping | None = None) -> None:
-    """Snapshot her tax status on the line and the withholding it calls for."""
+def apply(
+    line: PayoutLine,
+    producer: ProducerProfile,
+    config: Mapping | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Snapshot her tax status on the line and the withholding it calls for at ``at`` (the
+    batch's cutoff)."""
     line.tax_status = producer.tax_status
-    line.withholding_bp = rate_bp(producer.tax_status, config)
+    line.withholding_bp = rate_bp(producer.tax_status, config, at)
     line.withholding_kurus = withholding(line.amount_kurus, line.withholding_bp)
 
 

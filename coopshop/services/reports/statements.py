@@ -3,7 +3,9 @@
 Opening and closing come from services.balances (what was owed to her just before the month and
 at its end), and the month's totals by kind are the difference of the two, so the statement
 adds up by construction: opening + earnings - refunds - payouts - deductions - fees = closing.
-Its lines are her ledger entries of the month; their sum is closing - opening.
+Its lines are her ledger entries of the month; their sum is closing - opening. A payout to a
+member with an exemption certificate is split in the summary into what the bank sent her and
+the withholding (stopaj) kept for the tax office, which the payout's line names with its rate.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from coopshop.db import db
 from coopshop.models import (
+    Account,
     LedgerEntry,
     LedgerTransaction,
     Order,
@@ -25,7 +28,7 @@ from coopshop.models import (
     StatementQuestion,
     utcnow,
 )
-from coopshop.services.books import balances
+from coopshop.services.books import balances, ledger
 from coopshop.services.core.errors import NotFound
 from coopshop.services.reports.dashboard import LOCAL, add_months, local_month, month_start
 from coopshop.spreadsheet import excel_csv, lira, text_cell
@@ -80,6 +83,11 @@ class Statement:
     fees: int
     lines: list[StatementLine]
     questions: dict[int, list[StatementQuestion]]  # by ledger entry id
+    withheld: int = 0  # of paid_out: the stopaj kept for the tax office (gider pusulası)
+
+    @property
+    def paid_to_bank(self) -> int:
+        return self.paid_out - self.withheld
 
     @property
     def other(self) -> int:
@@ -192,7 +200,24 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
         fees=after.fees - before.fees,
         lines=lines,
         questions=_questions_for(producer_id, start, end),
+        withheld=withheld(producer_id, start, end),
     )
+
+
+def withheld(producer_id: int, start: datetime, end: datetime) -> int:
+    """The withholding kept from her payouts with entries in [start, end), net of payouts that
+    came back: minus the tax:withholding legs of the transactions that moved her balance."""
+    hers = select(LedgerEntry.transaction_id).where(
+        LedgerEntry.producer_id == producer_id,
+        LedgerEntry.created_at >= start,
+        LedgerEntry.created_at < end,
+    )
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_kurus), 0))
+        .join(Account, Account.id == LedgerEntry.account_id)
+        .where(Account.code == ledger.WITHHOLDING, LedgerEntry.transaction_id.in_(hers))
+    )
+    return -int(total)
 
 
 def _questions_for(producer_id: int, start: datetime, end: datetime) -> dict[int, list]:
@@ -279,8 +304,14 @@ def summary_rows(st: Statement) -> list[tuple[str, int]]:
         (_("Açılış bakiyesi"), st.opening),
         (_("Kazanç"), st.earned),
         (_("İadeler"), -st.refunded),
-        (_("Ödemeler"), -st.paid_out),
     ]
+    if st.withheld:
+        rows += [
+            (_("Ödemeler (bankaya)"), -st.paid_to_bank),
+            (_("Stopaj (muafiyet belgesi: gider pusulası ile vergi dairesine)"), -st.withheld),
+        ]
+    else:
+        rows.append((_("Ödemeler"), -st.paid_out))
     if st.deductions:
         rows.append((_("Kesinti ve düzeltmeler"), -st.deductions))
     if st.fees:
