@@ -69,7 +69,7 @@ def test_the_batch_shows_the_withholding_and_the_voucher(client, admin, app, mon
     payouts.approve(batch.id, actor_id=None, settings=SETTINGS)
     db.session.commit()
     page = client.get(f"/admin/payouts/{batch.id}").get_data(as_text=True)
-    assert "₺850,00" in page and '−<span class="money">₺17,00</span>' in page
+    assert "₺850,00" in page and '<span class="money">-₺17,00</span>' in page
     assert "₺833,00" in page and "Gider pusulası" in page
     voucher = client.get(f"/admin/payouts/lines/{batch.lines[0].id}/gider-pusulasi")
     html = voucher.get_data(as_text=True)
