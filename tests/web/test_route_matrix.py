@@ -53,6 +53,9 @@ PUBLIC = {
     "api.list_products",
     "api.get_product",
     "api.list_collections",
+    # Static code and the app's name and icons, no data: fetched without cookies by browsers.
+    "staff.offline_manifest",
+    "staff.offline_service_worker",
 }
 ANY_ACCOUNT = {
     "shop.account",
@@ -117,6 +120,11 @@ DESK_ONLY = {
     "staff.label_buy",
     "staff.label_offers",
     "staff.label_pdf",
+    "staff.offline_device",
+    "staff.offline_index",
+    "staff.offline_pos",
+    "staff.offline_state",
+    "staff.offline_ticket",
     "staff.open_session",
     "staff.pos",
     "staff.pos_add",
