@@ -260,8 +260,10 @@ def offline_device(session_id: int):
 
 
 @bp.get("/offline/manifest.webmanifest")
+@roles_required(*STAFF)
 def offline_manifest():
-    """The web app manifest: the point of sale installs as an app that opens on the desk list."""
+    """The web app manifest: the point of sale installs as an app that opens on the desk list.
+    Like every desk address it is for staff only (the page asks for it with its cookies)."""
     manifest = {
         "name": _("Başkent Kadın Girişimi · Pazar kasası"),
         "short_name": _("Pazar kasası"),
@@ -286,6 +288,7 @@ def offline_manifest():
 
 
 @bp.get("/offline/sw.js")
+@roles_required(*STAFF)
 def offline_service_worker():
     """The service worker, from static/js but served under /staff/offline/ so that its scope
     covers the page; never cached by the browser, so a new version is picked up at once."""

@@ -49,7 +49,10 @@ def test_the_page_is_for_the_desk_with_its_manifest_and_no_inline_script(client,
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert '<link rel="manifest" href="/staff/offline/manifest.webmanifest">' in html
+    assert (
+        '<link rel="manifest" href="/staff/offline/manifest.webmanifest" '
+        'crossorigin="use-credentials">'
+    ) in html
     assert "/static/js/pos-offline.js" in html
     # The only script without src is the data block, which a browser never runs (CSP).
     assert re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html) == [
@@ -69,7 +72,12 @@ def test_only_the_desk_sees_the_page_and_its_data(app, client, role):
 
     session = open_desk(staff_user().id)
     log_in_as(client, role)
-    for path in (f"/staff/offline/{session.id}", f"/staff/offline/{session.id}/state"):
+    for path in (
+        f"/staff/offline/{session.id}",
+        f"/staff/offline/{session.id}/state",
+        "/staff/offline/manifest.webmanifest",
+        "/staff/offline/sw.js",
+    ):
         response = client.get(path)
         if role == "guest":
             assert response.status_code == 302 and "/auth/login" in response.location
@@ -80,7 +88,7 @@ def test_only_the_desk_sees_the_page_and_its_data(app, client, role):
     assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
-def test_manifest_and_service_worker_have_their_content_types(client):
+def test_manifest_and_service_worker_have_their_content_types(client, desk):
     manifest = client.get("/staff/offline/manifest.webmanifest")
     assert manifest.status_code == 200
     assert manifest.mimetype == "application/manifest+json"

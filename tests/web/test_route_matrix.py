@@ -53,9 +53,6 @@ PUBLIC = {
     "api.list_products",
     "api.get_product",
     "api.list_collections",
-    # Static code and the app's name and icons, no data: fetched without cookies by browsers.
-    "staff.offline_manifest",
-    "staff.offline_service_worker",
 }
 ANY_ACCOUNT = {
     "shop.account",
@@ -122,7 +119,9 @@ DESK_ONLY = {
     "staff.label_pdf",
     "staff.offline_device",
     "staff.offline_index",
+    "staff.offline_manifest",
     "staff.offline_pos",
+    "staff.offline_service_worker",
     "staff.offline_state",
     "staff.offline_ticket",
     "staff.open_session",
