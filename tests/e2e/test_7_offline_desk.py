@@ -133,7 +133,7 @@ def makers_credited_by_line(shop_db, session_id: int) -> dict[int, int]:
 
 
 def test_offline_five_tickets_survive_a_reload_and_are_booked_once(
-    new_page, shop, shop_db, e2e_root
+    new_page, shop, shop_db, e2e_root, snap
 ):
     piece = shop.facts["piece"]
     first, second = shop.facts["bazaar"][:2]
@@ -163,6 +163,7 @@ def test_offline_five_tickets_survive_a_reload_and_are_booked_once(
     expect(page.locator("#pos-tickets li[data-state='waiting']")).to_have_count(5)
     refs = device_refs(page)
     assert len(set(refs)) == 5
+    snap(page, "pos-offline")
 
     page.context.set_offline(False)
     sync_now(page)
