@@ -71,6 +71,7 @@ def _render_session(session, form=None, preview=None, status=200):
             "staff/session.html",
             summary=summary,
             sales=bazaar.recent_sales(session.id),
+            unsent=[f"{d.label or d.device_id[:8]} ({d.pending})" for d in cash.unsent(session.id)],
             form=form,
             preview=preview,
         ),

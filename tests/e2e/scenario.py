@@ -71,7 +71,28 @@ def _bazaar_codes(exclude: int) -> list[dict]:
         .order_by(Product.id)
         .limit(3)
     ).all()
-    return [{"code": p.code, "price_kurus": p.price_kurus, "title_tr": p.title_tr} for p in rows]
+    return [
+        {"id": p.id, "code": p.code, "price_kurus": p.price_kurus, "title_tr": p.title_tr}
+        for p in rows
+    ]
+
+
+def _last_unit(exclude: set[int]) -> dict:
+    """A piece with one unit left, for two offline desks that both sell it: its maker counted
+    her shelf (the same stock movement her page records)."""
+    product = db.session.scalars(
+        for_sale()
+        .where(Product.made_to_order.is_(False), Product.stock >= 1, Product.id.not_in(exclude))
+        .order_by(Product.id.desc())
+        .limit(1)
+    ).first()
+    maker = product.makers[0].producer
+    if product.stock != 1:
+        own = producer_products.get_own_product(maker.id, product.id)
+        stock_service.adjust(
+            maker, own, 1 - product.stock, "count", "Sayım", actor_id=maker.user_id
+        )
+    return {"id": product.id, "code": product.code, "price_kurus": product.price_kurus}
 
 
 def _applicant() -> dict:
@@ -114,6 +135,7 @@ def main() -> None:
                 "Yeni parti",
                 actor_id=maker.user_id,
             )
+        bazaar = _bazaar_codes(piece.id)
         share = next(m.share_bp for m in piece.makers if m.producer_id == maker.id)
         facts = {
             "maker": {"id": maker.id, "name": maker.display_name, "iban": maker.iban},
@@ -131,7 +153,8 @@ def main() -> None:
                 "makers": [m.share_bp for m in piece.makers],
                 "maker_index": [m.producer_id for m in piece.makers].index(maker.id),
             },
-            "bazaar": _bazaar_codes(piece.id),
+            "bazaar": bazaar,
+            "last_unit": _last_unit({piece.id, *(b["id"] for b in bazaar)}),
             "applicant": _applicant(),
             "shipping_kurus": settings.shipping_flat_kurus,
             "free_shipping_threshold_kurus": settings.free_shipping_threshold_kurus,
