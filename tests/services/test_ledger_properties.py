@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopshop.db import db
-from coopshop.money import BP, allocate, split_largest_remainder
+from coopshop.money import BP, allocate, refund_makers, split_largest_remainder
 from coopshop.services.books import ledger, ledger_check
 from coopshop.services.core.errors import LedgerError
 from coopshop.services.core.settings import CoopSettings
@@ -80,16 +80,37 @@ def _allocation(line, spec: LineSpec, producers, gross: int):
     return parts
 
 
-def _expected(order, specs, producers, refunded: dict[int, int], shipping_back: int, fee):
+def _refunded_parts(spec: LineSpec, producers, gross: int, steps: list[int]) -> Counter:
+    """What the refund steps of a line took back, by docs/design.md: VAT and commission from the
+    cumulative formula; the makers' part of each step split so that no maker is credited by a
+    step nor charged more than her part of the sale (money.refund_makers)."""
+    makers = sorted((producers[i].id, share) for i, share in spec.makers)
+    shares_ = [share for _, share in makers]
+    sale = allocate(gross, spec.vat_bp, spec.commission_bp, shares_)
+    done, taken = 0, [0] * len(makers)
+    after = allocate(0, spec.vat_bp, spec.commission_bp, shares_)
+    for step in steps:
+        done += step
+        after = allocate(done, spec.vat_bp, spec.commission_bp, shares_)
+        taken = list(refund_makers(sum(after.makers), after.makers, taken, sale.makers))
+    parts = Counter({"vat:payable": after.vat, "coop:commission": after.commission})
+    for (producer_id, _), part in zip(makers, taken, strict=True):
+        parts[f"producer:{producer_id}"] += part
+    assert sum(parts.values()) == done
+    return parts
+
+
+def _expected(order, specs, producers, steps: dict[int, list[int]], shipping_back: int, fee):
     """Every account's change since the example began, from the allocation formula alone."""
     clearing = ledger.CLEARING_BY_METHOD[order.payment_method]
+    refunded = sum(sum(s) for s in steps.values())
     expected = Counter()
-    expected[clearing] += order.total_kurus - sum(refunded.values()) - shipping_back
+    expected[clearing] += order.total_kurus - refunded - shipping_back
     expected["coop:shipping"] -= order.shipping_kurus - shipping_back
     for line in order.lines:
         spec = specs[line.product_id]
         kept = _allocation(line, spec, producers, line.gross_kurus)
-        kept.subtract(_allocation(line, spec, producers, refunded.get(line.id, 0)))
+        kept.subtract(_refunded_parts(spec, producers, line.gross_kurus, steps.get(line.id, [])))
         for code, amount in kept.items():
             expected[code] -= amount
     for code, amount in fee.items():
@@ -169,12 +190,13 @@ def test_random_orders_and_refunds_never_drift(
     fee_legs = _fee_legs(order, by_product, producers, fee, spread_fees)
 
     refunded: dict[int, int] = {}
+    steps: dict[int, list[int]] = {}  # each line's refund steps, in order
     shipping_back = 0
 
     def check_state():
         assert unbalanced_transaction_ids() == []
         assert _deltas(before) == _expected(
-            order, by_product, producers, refunded, shipping_back, fee_legs
+            order, by_product, producers, steps, shipping_back, fee_legs
         )
 
     check_state()
@@ -198,6 +220,7 @@ def test_random_orders_and_refunds_never_drift(
         refunds.create_refund(order, request, shipping_kurus=ship)
         for lid, amount in request:
             refunded[lid] = refunded.get(lid, 0) + amount
+            steps.setdefault(lid, []).append(amount)
         shipping_back += ship
         check_state()
 
@@ -205,6 +228,9 @@ def test_random_orders_and_refunds_never_drift(
         shipping_back < order.shipping_kurus
     ):
         refunds.refund_order(order)
+    for ln in order.lines:
+        if refunded.get(ln.id, 0) < ln.gross_kurus:
+            steps.setdefault(ln.id, []).append(ln.gross_kurus - refunded.get(ln.id, 0))
     refunded = {ln.id: ln.gross_kurus for ln in order.lines}
     shipping_back = order.shipping_kurus
     check_state()

@@ -201,6 +201,23 @@ def test_the_stored_contract_is_byte_equal_after_product_price_and_text_edits(cl
     assert "Tamamen yeni bir metin." in html and "₺999,00" in html and "Yeni ad" in html
 
 
+def test_a_personalised_line_says_it_has_no_withdrawal_in_the_form_and_the_contract(client):
+    personal = ProductFactory(
+        title_tr="İsme Özel Oya", price_kurus=40000, stock=3, withdrawal_exclusion="personalised"
+    )
+    plain = ProductFactory(title_tr="Düz Kese", price_kurus=20000, stock=3)
+    _cart(client, {personal.id: 1, plain.id: 1})
+    preview = client.get("/checkout").get_data(as_text=True)
+    assert "kişiye özel hazırlandığı için cayma hakkı yoktur" in preview
+    response = client.post("/checkout", data=FORM)
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    for row in db.session.scalars(select(OrderAgreement)):
+        oya = next(line for line in row.rendered_text.splitlines() if "İsme Özel Oya" in line)
+        kese = next(line for line in row.rendered_text.splitlines() if "Düz Kese" in line)
+        assert "cayma hakkı yoktur" in oya, row.kind
+        assert "cayma hakkı yoktur" not in kese, row.kind
+
+
 def test_the_orm_and_the_database_refuse_to_change_a_stored_agreement(client, product):
     _place(client, product)
     row = db.session.scalars(select(OrderAgreement)).first()

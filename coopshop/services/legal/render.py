@@ -70,6 +70,8 @@ class AgreementLine:
     unit_price_kurus: int
     vat_bp: int
     gross_kurus: int
+    # Why this line has no right of withdrawal (made to her wishes, personalised), or None.
+    excluded_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def render_line(line: AgreementLine, locale: str = "tr") -> str:
         unit=kurus_text(line.unit_price_kurus, locale),
         vat=percent_text(line.vat_bp, locale),
         total=kurus_text(line.gross_kurus, locale),
-    )
+    ) + (" · " + line.excluded_reason if line.excluded_reason else "")
 
 
 def _values(ctx: AgreementContext, locale: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from coopshop.services.legal.render import (
     render_agreement,
 )
 from coopshop.services.legal.seller import SellerIdentity
+from coopshop.services.sales import withdrawals
 
 # The stored, binding text is Turkish (the documents' required language).
 AGREEMENT_LOCALE = "tr"
@@ -126,6 +127,7 @@ def context_for_order(
                     unit_price_kurus=line.unit_price_kurus,
                     vat_bp=line.vat_bp,
                     gross_kurus=line.gross_kurus,
+                    excluded_reason=withdrawals.exclusion_reason(line.withdrawal_exclusion),
                 )
                 for line in order.lines
             ),
@@ -165,6 +167,7 @@ def context_for_cart(
                     unit_price_kurus=line.product.price_kurus,
                     vat_bp=line.product.vat_bp,
                     gross_kurus=line.line_total_kurus,
+                    excluded_reason=withdrawals.exclusion_reason(line.product.withdrawal_exclusion),
                 )
                 for line in summary.lines
             ),
