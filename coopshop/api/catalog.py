@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from coopshop.api.errors import ApiError
@@ -23,6 +22,7 @@ from coopshop.services.books import commission
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import orders
+from coopshop.web.links import external_url
 
 
 def _ref(obj: Collection | Category) -> NamedRef:
@@ -54,9 +54,7 @@ def products_out(products: Sequence[Product]) -> list[ProductOut]:
                 )
                 for m in p.makers
             ],
-            url=url_for(
-                "shop.product", product_id=p.id, slug=catalog.product_slug(p), _external=True
-            ),
+            url=external_url("shop.product", product_id=p.id, slug=catalog.product_slug(p)),
         )
         for p in products
     ]
@@ -128,7 +126,7 @@ def list_collections():
                 name=c.name_tr,
                 name_en=c.name_en or "",
                 description=c.description_tr or "",
-                url=url_for("shop.collection", slug=c.slug, _external=True),
+                url=external_url("shop.collection", slug=c.slug),
             )
             for c in catalog.active_collections()
         ]

@@ -144,7 +144,9 @@ def checkout():
         provider = payments.card_provider(
             current_app.config,
             _demo_page_url,
-            callback_url=url_for("shop.iyzico_callback", _external=True),
+            # From PUBLIC_BASE_URL, never the request's Host (a forged Host would send her
+            # back from iyzico to another site).
+            callback_url=external_url("shop.iyzico_callback"),
             buyer_ip=request.remote_addr,
         )
         req = checkout_service.CheckoutRequest(

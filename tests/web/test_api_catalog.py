@@ -170,3 +170,6 @@ def test_collections_are_the_active_ones_in_order(client):
     assert [c["slug"] for c in items] == ["ipek-yolu", "ankara"]
     assert items[0]["name_en"] == "Silk Road"
     assert items[0]["url"] == "http://localhost/collections/ipek-yolu"
+    # Links come from PUBLIC_BASE_URL, never from the request's Host.
+    forged = client.get("/api/v1/collections", headers={"Host": "evil.example"}).get_json()
+    assert forged["items"][0]["url"] == "http://localhost/collections/ipek-yolu"

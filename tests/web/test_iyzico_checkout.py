@@ -41,10 +41,10 @@ FORM = {
 }
 
 
-def _checkout(client, items: dict[int, int]):
-    with client.session_transaction() as session:
+def _checkout(client, items: dict[int, int], **kw):
+    with client.session_transaction(**kw) as session:
         session[SESSION_KEY] = {str(pid): qty for pid, qty in items.items()}
-    return client.post("/checkout", data=FORM)
+    return client.post("/checkout", data=FORM, **kw)
 
 
 def _products():
@@ -101,6 +101,17 @@ def test_checkout_sends_the_order_to_iyzico_with_exact_prices(iyzico_app, iyzico
     ]
     assert sent["price"] == sent["paidPrice"] == "933.33"
     assert order.total_kurus == 93333
+    assert sent["callbackUrl"] == "http://localhost/checkout/iyzico/callback"
+
+
+def test_the_callback_address_is_the_shops_own_whatever_host_the_request_named(
+    iyzico_app, iyzico_standin
+):
+    client = iyzico_app.test_client()
+    kilim, _soap = _products()
+    response = _checkout(client, {kilim.id: 1}, base_url="http://evil.example")
+    assert response.status_code == 303
+    sent = iyzico_standin.form_request(_token(response))
     assert sent["callbackUrl"] == "http://localhost/checkout/iyzico/callback"
     assert sent["enabledInstallments"] == [1, 2, 3, 6, 9]
     assert sent["buyer"]["name"] == "Ayşe" and sent["buyer"]["surname"] == "Yılmaz"
