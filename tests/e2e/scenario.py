@@ -32,7 +32,7 @@ from coopshop.turkish import search_fold
 
 MAKER_EMAIL = "ayse@example.org"
 SECOND_ADMIN = ("hazine@example.org", "Nuray Erdem")
-STOCK_FOR_JOURNEYS = 12  # two units per viewport, with room to spare
+STOCK_FOR_JOURNEYS = 40  # the journeys of one viewport buy and sell it; room to spare
 
 
 def _maker() -> ProducerProfile:

@@ -178,6 +178,8 @@ def _check(page, endpoint: str, path: str, locale: str, viewport: str) -> list[s
     response = page.goto(path)
     if response is None or response.status >= 400:
         return [f"{where}: HTTP {response.status if response else '?'}"]
+    if "text/html" not in (response.headers.get("content-type") or ""):
+        return []  # a manifest, a service worker, JSON for a page's script: not a page
     seen = page.evaluate(_MEASURE)
     problems = []
     if seen["overflow"] > 1:
