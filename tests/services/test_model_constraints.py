@@ -298,9 +298,22 @@ def _resolve(values: dict, w: World) -> dict:
 @pytest.mark.parametrize("model", sorted({m for _, m, _ in BAD_ROWS}, key=lambda m: m.__name__))
 def test_the_valid_row_goes_in(world, model):
     before = _count(model)
-    db.session.execute(insert(model.__table__).values(**_valid_rows(world)[model]))
+    added = _insert_valid(world, model)
     db.session.commit()
-    assert _count(model) == before + 1
+    assert _count(model) == before + added
+
+
+def _insert_valid(world, model) -> int:
+    """The valid row; a ledger entry comes with its balancing leg, since PostgreSQL refuses a
+    transaction that does not sum to zero at commit (migration 0250). Returns the rows added."""
+    row = _valid_rows(world)[model]
+    db.session.execute(insert(model.__table__).values(**row))
+    if model is not LedgerEntry:
+        return 1
+    db.session.execute(
+        insert(LedgerEntry.__table__).values(**{**row, "amount_kurus": -row["amount_kurus"]})
+    )
+    return 2
 
 
 @pytest.mark.parametrize(
@@ -335,7 +348,7 @@ RESTRICTED_DELETES = [
 def test_the_database_refuses_to_delete_a_referenced_row(world, model, row_id):
     # Make the references that the world does not already have.
     db.session.execute(insert(RefundLine.__table__).values(**_valid_rows(world)[RefundLine]))
-    db.session.execute(insert(LedgerEntry.__table__).values(**_valid_rows(world)[LedgerEntry]))
+    _insert_valid(world, LedgerEntry)
     db.session.commit()
     table = model.__table__
     target = row_id(world)
