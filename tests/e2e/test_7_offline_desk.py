@@ -228,15 +228,15 @@ def test_offline_five_tickets_survive_a_reload_and_are_booked_once(
     for paper in (58, 80):
         item.get_by_role("button", name=f"Yazdır ({paper} mm)").click()
         expect(page.locator("#receipt")).to_contain_text("Sipariş no")
-        # The paper's stylesheet is fetched when it is switched on: wait until it has loaded.
-        page.wait_for_function(
-            """(p) => { const l = document.getElementById('paper-' + p);
-                        return l && !l.disabled && l.sheet && l.sheet.cssRules.length > 0; }""",
-            arg=str(paper),
-        )
-        pdf = page.pdf(prefer_css_page_size=True)
-        box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
-        assert box, "no page size in the PDF"
+        # The paper's stylesheet is fetched when it is switched on: print again until the
+        # page size follows it (bounded: 20 tries, 5 s).
+        for _try in range(20):
+            pdf = page.pdf(prefer_css_page_size=True)
+            box = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+            assert box, "no page size in the PDF"
+            if abs(float(box.group(1)) - paper * MM_TO_PT) < 2:
+                break
+            page.wait_for_timeout(250)
         assert abs(float(box.group(1)) - paper * MM_TO_PT) < 2, (paper, box.group(0))
     assert page.evaluate("() => window.__printed") == 2
 
