@@ -137,24 +137,7 @@ def request_change(
         pending.closed_by_id = actor_id
         db.session.flush()  # one pending row per member (a unique index)
         if iban == profile.iban:
-            audit.record(
-                actor_id,
-                "producer.iban_change_cancelled",
-                pending,
-                producer_id=profile.id,
-                new=masked_iban(pending.new_iban),
-                by="member",
-            )
-            with force_locale(profile.user.locale):
-                _mail(
-                    profile,
-                    _("IBAN değişikliğiniz geri alındı"),
-                    "iban_cancelled",
-                    change=pending,
-                    last4=pending.new_iban[-4:],
-                    in_force=masked_iban(profile.iban),
-                )
-            return pending
+            return _told_cancelled(pending, profile, actor_id, by="member")
     change = IbanChange(
         producer_id=profile.id,
         producer=profile,
@@ -230,15 +213,19 @@ def cancel(change_id: int, actor_id: int, now: datetime | None = None) -> IbanCh
     change.status = "cancelled"
     change.closed_at = now
     change.closed_by_id = actor_id
+    return _told_cancelled(change, change.producer, actor_id, by="admin")
+
+
+def _told_cancelled(change: IbanChange, profile, actor_id: int | None, by: str) -> IbanChange:
+    """A cancelled change, audited and told to her (the IBAN in force stays)."""
     audit.record(
         actor_id,
         "producer.iban_change_cancelled",
         change,
-        producer_id=change.producer_id,
+        producer_id=profile.id,
         new=masked_iban(change.new_iban),
-        by="admin",
+        by=by,
     )
-    profile = change.producer
     with force_locale(profile.user.locale):
         _mail(
             profile,
