@@ -7,7 +7,7 @@ of kuruş and percent text (through Babel; the locale is the caller's, or the cu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -153,6 +153,62 @@ def split_largest_remainder(total: int, weights: Sequence[int], tie_offset: int 
     return [sign * p for p in parts]
 
 
+def vat_split(gross: int, vat_bp: int) -> tuple[int, int]:
+    """(net, VAT) of a gross amount (VAT included) at ``vat_bp``: docs/design.md's
+    ``net = round(G * 10000 / (10000 + v))`` half-up, ``vat = G - net``.
+
+    The one place the project splits a gross: order lines (``allocate``), shipping and the taksit
+    surcharge in the ledger, and every invoice line, so the books and the invoices agree.
+    A negative gross splits as the negative of its magnitude (a reversal of a split)."""
+    if type(gross) is not int:
+        raise TypeError("gross must be an integer number of kuruş")
+    if not 0 <= vat_bp <= BP:
+        raise ValueError("VAT rate must be between 0 and 10,000 basis points")
+    net = round_half_up(gross * BP, BP + vat_bp)
+    return net, gross - net
+
+
+def cumulative_split(before: int, amount: int, vat_bp: int) -> tuple[int, int]:
+    """(net, VAT) of refunding ``amount`` after ``before`` was refunded already, by the
+    cumulative rule: split(before + amount) - split(before). Steps that add up to the whole
+    reverse its split to the kuruş."""
+    net_after, vat_after = vat_split(before + amount, vat_bp)
+    net_before, vat_before = vat_split(before, vat_bp)
+    return net_after - net_before, vat_after - vat_before
+
+
+def spread_by_rate(amount: int, gross_by_rate: Mapping[int, int]) -> dict[int, int]:
+    """``amount`` spread over VAT rates in proportion to the gross at each rate (largest
+    remainder, ties to the lower rate), the parts adding up exactly; rates with no gross share
+    equally when all are zero. How a taksit surcharge (vade farkı, VAT at the rate of the supply
+    it finances) divides among an order's rates, on the invoice and in the ledger alike."""
+    rates = sorted(gross_by_rate)
+    if not rates:
+        raise ValueError("no VAT rates to spread over")
+    weights = [gross_by_rate[bp] for bp in rates]
+    if sum(weights) == 0:
+        weights = [1] * len(rates)
+    return dict(zip(rates, split_largest_remainder(amount, weights), strict=True))
+
+
+def spread_steps(
+    gross_by_rate: Mapping[int, int], before: int, amount: int
+) -> dict[int, tuple[int, int, int]]:
+    """Per VAT rate, (gross, net, VAT) of ``amount`` of a spread amount (a taksit surcharge)
+    after ``before`` of it was taken already: the cumulative amount is spread and split, the
+    previous cumulative subtracted (``spread_by_rate``, ``cumulative_split``). With
+    ``before == 0`` it is the spread itself, each part split on its own."""
+    if amount < 0 or before < 0:
+        raise ValueError("amounts must not be negative")
+    after = spread_by_rate(before + amount, gross_by_rate)
+    prev = spread_by_rate(before, gross_by_rate) if before else dict.fromkeys(after, 0)
+    steps = {}
+    for bp in sorted(after):
+        gross = after[bp] - prev[bp]
+        steps[bp] = (gross, *cumulative_split(prev[bp], gross, bp))
+    return steps
+
+
 @dataclass(frozen=True)
 class Allocation:
     """How a gross amount (VAT included) divides: VAT, the cooperative's cut, each maker's part."""
@@ -187,8 +243,7 @@ def allocate(
         raise ValueError("rates must be between 0 and 10,000 basis points")
     if sum(shares_bp) != BP:
         raise ValueError("makers' shares must add up to 10,000 basis points")
-    net = round_half_up(gross * BP, BP + vat_bp)
-    vat = gross - net
+    net, vat = vat_split(gross, vat_bp)
     commission = round_half_up(net * commission_bp, BP)
     makers = tuple(split_largest_remainder(net - commission, shares_bp, tie_offset))
     return Allocation(gross=gross, net=net, vat=vat, commission=commission, makers=makers)

@@ -29,6 +29,7 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.money import allocate, split_largest_remainder
+from coopshop.services.books import vat_extras
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -353,7 +354,7 @@ def _has_sale(order_id: int) -> bool:
 def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTransaction:
     """Book a paid order: the clearing account receives the total; per line, VAT, commission and
     each maker's share are credited (makers' credits wait until ``available_at``); shipping goes
-    to the cooperative. Posting a second sale for the same order raises LedgerError."""
+    to the cooperative, its VAT to vat:payable (books.vat_extras). Posting a second sale for the same order raises LedgerError."""
     settings = settings or settings_service.current()
     if order.status != "paid":
         raise LedgerError(_l("Sipariş %(number)s ödenmemiş.", number=order.number))
@@ -378,7 +379,8 @@ def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTrans
                     available_at=available_at,
                 )
             )
-    legs.append(Leg(SHIPPING, -order.shipping_kurus))
+    shipping_net, shipping_vat = vat_extras.shipping_split(order, 0, order.shipping_kurus)
+    legs += [Leg(SHIPPING, -shipping_net), Leg(VAT, -shipping_vat)]
     return post(
         "sale",
         legs,
@@ -414,8 +416,10 @@ def post_fee(
     The fee is dated with the payment unless ``now`` is given: it belongs to that sale.
 
     ``surcharge_kurus`` is what a shopper paid above the order total to pay in instalments
-    (iyzico's taksit): it reached the clearing account and is the cooperative's income
-    (coop:instalments); the processor's part of it is inside ``fee_kurus``. Same transaction.
+    (iyzico's taksit): it reached the clearing account; its net is the cooperative's income
+    (coop:instalments) and its VAT goes to vat:payable, spread over the order's VAT rates as
+    the invoice does (books.vat_extras); the processor's part of it is inside ``fee_kurus``.
+    Same transaction.
     """
     settings = settings or settings_service.current()
     if type(fee_kurus) is not int or fee_kurus < 0:
@@ -441,7 +445,8 @@ def post_fee(
     clearing = clearing_account_code(order.payment_method)
     legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
     if surcharge_kurus:
-        legs += [Leg(clearing, surcharge_kurus), Leg(INSTALMENTS, -surcharge_kurus)]
+        net, vat = vat_extras.surcharge_split(order, 0, surcharge_kurus)
+        legs += [Leg(clearing, surcharge_kurus), Leg(INSTALMENTS, -net), Leg(VAT, -vat)]
     if settings.fees_spread_to_makers and fee_kurus:
         parts = makers_parts(order)
         producer_ids = sorted(parts)
@@ -461,6 +466,31 @@ def post_fee(
         payment_id=payment.id,
         now=now or payment.created_at,
     )
+
+
+def waive_fee(
+    payment: Payment, actor_id: int | None, now: datetime | None = None
+) -> LedgerTransaction | None:
+    """The processor gave its fee back (iyzico keeps none when it cancels a payment the same
+    day): the payment's fee transaction is reversed and, as the surcharge did reach us and goes
+    back with the refund, the surcharge alone is booked again, dated like the first. Nothing
+    when no fee was booked."""
+    reversed_ids = select(LedgerTransaction.reverses_id).where(
+        LedgerTransaction.reverses_id.is_not(None)
+    )
+    fee_txn = db.session.scalar(
+        select(LedgerTransaction).where(
+            LedgerTransaction.payment_id == payment.id,
+            LedgerTransaction.kind == "fee",
+            LedgerTransaction.id.not_in(reversed_ids),
+        )
+    )
+    if fee_txn is None or not payment.fee_kurus:
+        return None
+    reversal = reverse(fee_txn.id, actor_id, f"Ödeme ücreti iade edildi {payment.order.number}", now)
+    if payment.surcharge_kurus:
+        post_fee(payment, 0, now=fee_txn.created_at, surcharge_kurus=payment.surcharge_kurus)
+    return reversal
 
 
 def post_adjustment(

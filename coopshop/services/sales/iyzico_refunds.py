@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, RefundRequest, utcnow
+from coopshop.services.books import ledger
 from coopshop.services.sales import iyzico
 from coopshop.services.sales import refunds as refund_service
 
@@ -90,8 +91,7 @@ def send(
         except iyzico.ProviderError as exc:
             log.info("iyzico refused to cancel %s (%s): refunding per item", order.number, exc)
         else:
-            ref = f"iyzico-cancel-{cancel.payment_id}"
-            return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+            return _book_cancel(request, payment, f"iyzico-cancel-{cancel.payment_id}", actor_id, now)
     done = dict(request.provider_parts or {})
     for txn_id, amount in parts:
         if txn_id in done:
@@ -112,6 +112,24 @@ def send(
         db.session.flush()
     ref = f"iyzico-{request.idempotency_key}"
     return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+
+
+def _book_cancel(
+    request: RefundRequest, payment: Payment, ref: str, actor_id: int | None, now: datetime
+) -> RefundRequest:
+    """A cancel voids the payment: the buyer gets all she paid back, the taksit surcharge
+    included, and iyzico keeps no commission (docs: cancel is free of charge, refunds are not).
+    So the refund gives back the surcharge too, and the fee booked with the payment is waived
+    (ledger.waive_fee: reversed, the surcharge booked again on its own so the refund can take
+    it back), leaving clearing:iyzico, coop:instalments and vat:payable where they started."""
+    from coopshop.services.sales import refund_flow
+
+    done = refund_flow.complete(
+        request.id, _as_refund(ref, request), actor_id, now, surcharge_kurus=payment.surcharge_kurus
+    )
+    if done.status == "succeeded":
+        ledger.waive_fee(payment, actor_id, now)
+    return done
 
 
 def _as_refund(ref: str, request: RefundRequest) -> dict:

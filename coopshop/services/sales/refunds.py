@@ -17,9 +17,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from coopshop.db import db
-from coopshop.models import LedgerEntry, LedgerTransaction, Order, Refund, RefundLine, utcnow
+from coopshop.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    Payment,
+    Refund,
+    RefundLine,
+    utcnow,
+)
 from coopshop.money import refund_delta
-from coopshop.services.books import ledger
+from coopshop.services.books import ledger, vat_extras
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -83,8 +91,10 @@ def create_refund(
     provider_ref: str | None = None,
     settings: CoopSettings | None = None,
     now: datetime | None = None,
+    surcharge_kurus: int = 0,
 ) -> Refund:
-    """Refund ``lines`` ([(order line id, amount in kuruş), ...]) and ``shipping_kurus``.
+    """Refund ``lines`` ([(order line id, amount in kuruş), ...]), ``shipping_kurus`` and
+    ``surcharge_kurus`` of the taksit surcharge (an iyzico cancel gives it all back).
 
     ``method`` is "original" (back the way it was paid) or a payment method ("cash" at a
     bazaar desk, "bank_transfer", ...): it picks the clearing account the money leaves from.
@@ -97,8 +107,10 @@ def create_refund(
         raise ValidationFailed(_l("Geçersiz iade yöntemi."), field="method")
     if type(shipping_kurus) is not int or shipping_kurus < 0:
         raise ValidationFailed(_l("Kargo iadesi negatif olamaz."), field="shipping")
+    if type(surcharge_kurus) is not int or surcharge_kurus < 0:
+        raise ValidationFailed(_l("Taksit farkı negatif olamaz."), field="surcharge")
     wanted = _merge(lines)
-    if not wanted and shipping_kurus == 0:
+    if not wanted and shipping_kurus == 0 and surcharge_kurus == 0:
         raise ValidationFailed(_l("İade tutarı sıfırdan büyük olmalı."), field="amount")
     # One refund at a time per order (a row lock on PostgreSQL), so two clerks cannot both
     # refund the last of a line.
@@ -129,15 +141,22 @@ def create_refund(
             _l("Kargo iadesi ödenen kargo tutarını aşıyor."),
             remaining_kurus=order.shipping_kurus - shipping_before,
         )
+    _, surcharge_before = vat_extras.extras_refunded_before(order.id)
+    if surcharge_before + surcharge_kurus > surcharge_paid(order.id):
+        raise LedgerError(
+            _l("Taksit farkı iadesi ödenen taksit farkını aşıyor."),
+            remaining_kurus=surcharge_paid(order.id) - surcharge_before,
+        )
 
     clearing = ledger.clearing_account_code(
         order.payment_method if method == "original" else method
     )
-    total = sum(wanted.values()) + shipping_kurus
+    total = sum(wanted.values()) + shipping_kurus + surcharge_kurus
     refund = Refund(
         order_id=order.id,
         amount_kurus=total,
         shipping_kurus=shipping_kurus,
+        surcharge_kurus=surcharge_kurus,
         reason=(reason or "").strip(),
         method=method,
         provider_ref=provider_ref,
@@ -150,7 +169,8 @@ def create_refund(
 
     taken = makers_refunded(order.id)
     effective = ledger.refund_available_at(order.id, wanted, now)
-    legs = [ledger.Leg(clearing, -total), ledger.Leg(ledger.SHIPPING, shipping_kurus)]
+    legs = [ledger.Leg(clearing, -total), *_extras_legs(order, shipping_before, shipping_kurus,
+            surcharge_before, surcharge_kurus)]  # fmt: skip
     for line_id in sorted(wanted):
         line = order_lines[line_id]
         makers = sorted(line.makers, key=lambda m: m.producer_id)
@@ -186,6 +206,31 @@ def create_refund(
     )
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
+
+
+def _extras_legs(
+    order: Order, shipping_before: int, shipping: int, surcharge_before: int, surcharge: int
+) -> list[ledger.Leg]:
+    """Shipping and surcharge given back: net from their revenue, VAT from vat:payable, each by
+    the cumulative rule (books.vat_extras, as the return invoice computes it)."""
+    ship_net, ship_vat = vat_extras.shipping_split(order, shipping_before, shipping)
+    sur_net, sur_vat = vat_extras.surcharge_split(order, surcharge_before, surcharge)
+    return [
+        ledger.Leg(ledger.SHIPPING, ship_net),
+        ledger.Leg(ledger.INSTALMENTS, sur_net),
+        ledger.Leg(ledger.VAT, ship_vat + sur_vat),
+    ]
+
+
+def surcharge_paid(order_id: int) -> int:
+    """The taksit surcharge the order's succeeded payments took."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Payment.surcharge_kurus), 0)).where(
+                Payment.order_id == order_id, Payment.status == "succeeded"
+            )
+        )
+    )
 
 
 def makers_refunded(order_id: int) -> dict[tuple[int, int], int]:

@@ -1,0 +1,71 @@
+"""The VAT in what an order charges besides its lines: shipping and the taksit surcharge.
+
+Shipping is a supply of its own at the order's snapshotted ``shipping_vat_bp``; the surcharge
+(vade farkı, KDVK art. 24/c: part of the VAT base of the supply it finances) is spread over the
+order's VAT rates in proportion to the gross at each rate, shipping included. Both split by
+``money.vat_split``; refunds of either take back by the cumulative rule, like a line's. The
+ledger (post_sale, post_fee, refunds) and the invoices (services.invoicing.records) call these
+same functions, so vat:payable and the invoices agree to the kuruş.
+
+An order booked before this rule (``Order.legacy_vat_booking``, migration 0270) keeps its
+booking: shipping whole to coop:shipping, the surcharge whole to coop:instalments, and so do its
+refunds; ledger_check_vat explains its difference with the invoice as exactly this VAT.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from coopshop.db import db
+from coopshop.models import Order, OrderLine, Refund
+from coopshop.money import cumulative_split, spread_steps
+
+
+def gross_by_rate(order: Order) -> dict[int, int]:
+    """The order's gross per VAT rate: its lines and its shipping (what a surcharge spreads on)."""
+    gross: dict[int, int] = {}
+    for vat_bp, amount in db.session.execute(
+        select(OrderLine.vat_bp, func.sum(OrderLine.gross_kurus))
+        .where(OrderLine.order_id == order.id)
+        .group_by(OrderLine.vat_bp)
+    ):
+        gross[vat_bp] = int(amount)
+    if order.shipping_kurus:
+        bp = order.shipping_vat_bp
+        gross[bp] = gross.get(bp, 0) + order.shipping_kurus
+    return gross or {order.shipping_vat_bp: 0}
+
+
+def shipping_split(order: Order, before: int, amount: int) -> tuple[int, int]:
+    """(net, VAT) of ``amount`` of the order's shipping after ``before`` of it (0 for the sale,
+    what earlier refunds gave back for a refund)."""
+    if order.legacy_vat_booking:
+        return amount, 0
+    return cumulative_split(before, amount, order.shipping_vat_bp)
+
+
+def surcharge_steps(order: Order, before: int, amount: int) -> dict[int, tuple[int, int, int]]:
+    """Per VAT rate, (gross, net, VAT) of ``amount`` of the surcharge after ``before``."""
+    return spread_steps(gross_by_rate(order), before, amount)
+
+
+def surcharge_split(order: Order, before: int, amount: int) -> tuple[int, int]:
+    """(net, VAT) of ``amount`` of the order's taksit surcharge after ``before`` of it."""
+    if amount == 0:
+        return 0, 0
+    if order.legacy_vat_booking:
+        return amount, 0
+    steps = surcharge_steps(order, before, amount).values()
+    return sum(net for _, net, _ in steps), sum(vat for _, _, vat in steps)
+
+
+def extras_refunded_before(order_id: int, refund_id: int | None = None) -> tuple[int, int]:
+    """(shipping, surcharge) the order's refunds gave back before ``refund_id`` (all if None)."""
+    query = select(
+        func.coalesce(func.sum(Refund.shipping_kurus), 0),
+        func.coalesce(func.sum(Refund.surcharge_kurus), 0),
+    ).where(Refund.order_id == order_id)
+    if refund_id is not None:
+        query = query.where(Refund.id < refund_id)
+    shipping, surcharge = db.session.execute(query).one()
+    return int(shipping), int(surcharge)
