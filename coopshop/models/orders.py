@@ -108,9 +108,7 @@ class Order(Base):
     # Booked before shipping and the taksit surcharge carried their VAT (migration 0270): its
     # ledger keeps that booking (append-only); ledger check explains the difference with the
     # invoice as exactly that VAT (ledger_check_vat), and its refunds are booked the same way.
-    legacy_vat_booking: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    legacy_vat_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     total_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_reference: Mapped[str | None] = mapped_column(String(255))
     tracking_number: Mapped[str | None] = mapped_column(String(80))

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order, Payment, Product
+from coopshop.money import vat_split
 from coopshop.services.books import ledger_check
 from coopshop.services.sales import iyzico
 from coopshop.shop.cart import SESSION_KEY
@@ -174,7 +175,14 @@ def test_taksit_surcharge_and_fee_are_booked_exactly(iyzico_app, iyzico_standin)
     books = balances()
     # What iyzico will pay out: what she paid, less what iyzico kept.
     assert books["clearing:iyzico"] == result.paid_price_kurus - result.iyzi_commission_kurus
-    assert books["coop:instalments"] == -surcharge
+    # the surcharge's net is the cooperative's, its VAT (at the kilim's rate) is payable
+    net, vat = vat_split(surcharge, kilim.vat_bp)
+    assert books["coop:instalments"] == -net
+    assert (
+        books["vat:payable"]
+        == -(vat_split(48750, kilim.vat_bp)[1] + vat)
+        - vat_split(order.shipping_kurus, order.shipping_vat_bp)[1]
+    )
     assert ledger_check.check() == []
 
 

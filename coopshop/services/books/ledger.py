@@ -26,6 +26,7 @@ from coopshop.models import (
     OrderLine,
     Payment,
     ProducerProfile,
+    Refund,
     utcnow,
 )
 from coopshop.money import allocate, split_largest_remainder
@@ -354,7 +355,8 @@ def _has_sale(order_id: int) -> bool:
 def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTransaction:
     """Book a paid order: the clearing account receives the total; per line, VAT, commission and
     each maker's share are credited (makers' credits wait until ``available_at``); shipping goes
-    to the cooperative, its VAT to vat:payable (books.vat_extras). Posting a second sale for the same order raises LedgerError."""
+    to the cooperative, its VAT to vat:payable (books.vat_extras). Posting a second sale for
+    the same order raises LedgerError."""
     settings = settings or settings_service.current()
     if order.status != "paid":
         raise LedgerError(_l("Sipariş %(number)s ödenmemiş.", number=order.number))
@@ -468,6 +470,26 @@ def post_fee(
     )
 
 
+def post_surcharge_refund(
+    refund: Refund, clearing: str, before: int, actor_id: int | None, now: datetime
+) -> LedgerTransaction:
+    """Give back ``refund.surcharge_kurus`` of the taksit surcharge (``before`` of it went back
+    already): from coop:instalments its net, from vat:payable its VAT, by the cumulative rule
+    (books.vat_extras). A ``fee`` transaction carrying the refund's id, as the surcharge came in
+    with the payment's fee."""
+    order = refund.order
+    net, vat = vat_extras.surcharge_split(order, before, refund.surcharge_kurus)
+    return post(
+        "fee",
+        [Leg(clearing, -refund.surcharge_kurus), Leg(INSTALMENTS, net), Leg(VAT, vat)],
+        memo=f"Taksit farkı iadesi {order.number}",
+        order_id=order.id,
+        refund_id=refund.id,
+        actor_id=actor_id,
+        now=now,
+    )
+
+
 def waive_fee(
     payment: Payment, actor_id: int | None, now: datetime | None = None
 ) -> LedgerTransaction | None:
@@ -487,7 +509,9 @@ def waive_fee(
     )
     if fee_txn is None or not payment.fee_kurus:
         return None
-    reversal = reverse(fee_txn.id, actor_id, f"Ödeme ücreti iade edildi {payment.order.number}", now)
+    reversal = reverse(
+        fee_txn.id, actor_id, f"Ödeme ücreti iade edildi {payment.order.number}", now
+    )
     if payment.surcharge_kurus:
         post_fee(payment, 0, now=fee_txn.created_at, surcharge_kurus=payment.surcharge_kurus)
     return reversal

@@ -17,19 +17,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import Order, OrderLine, Refund
+from coopshop.models import Order, Refund
 from coopshop.money import cumulative_split, spread_steps
 
 
 def gross_by_rate(order: Order) -> dict[int, int]:
     """The order's gross per VAT rate: its lines and its shipping (what a surcharge spreads on)."""
     gross: dict[int, int] = {}
-    for vat_bp, amount in db.session.execute(
-        select(OrderLine.vat_bp, func.sum(OrderLine.gross_kurus))
-        .where(OrderLine.order_id == order.id)
-        .group_by(OrderLine.vat_bp)
-    ):
-        gross[vat_bp] = int(amount)
+    for line in order.lines:
+        gross[line.vat_bp] = gross.get(line.vat_bp, 0) + line.gross_kurus
     if order.shipping_kurus:
         bp = order.shipping_vat_bp
         gross[bp] = gross.get(bp, 0) + order.shipping_kurus

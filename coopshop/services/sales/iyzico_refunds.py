@@ -91,7 +91,9 @@ def send(
         except iyzico.ProviderError as exc:
             log.info("iyzico refused to cancel %s (%s): refunding per item", order.number, exc)
         else:
-            return _book_cancel(request, payment, f"iyzico-cancel-{cancel.payment_id}", actor_id, now)
+            return _book_cancel(
+                request, payment, f"iyzico-cancel-{cancel.payment_id}", actor_id, now
+            )
     done = dict(request.provider_parts or {})
     for txn_id, amount in parts:
         if txn_id in done:

@@ -169,8 +169,12 @@ def create_refund(
 
     taken = makers_refunded(order.id)
     effective = ledger.refund_available_at(order.id, wanted, now)
-    legs = [ledger.Leg(clearing, -total), *_extras_legs(order, shipping_before, shipping_kurus,
-            surcharge_before, surcharge_kurus)]  # fmt: skip
+    # The surcharge goes back in a transaction of its own (ledger.post_surcharge_refund), as it
+    # came in with the fee: sale and refund transactions stay the goods and the shipping.
+    legs = [
+        ledger.Leg(clearing, -(total - surcharge_kurus)),
+        *_shipping_legs(order, shipping_before, shipping_kurus),
+    ]
     for line_id in sorted(wanted):
         line = order_lines[line_id]
         makers = sorted(line.makers, key=lambda m: m.producer_id)
@@ -203,23 +207,19 @@ def create_refund(
         refund_id=refund.id,
         actor_id=actor_id,
         now=now,
+        allow_empty=True,  # a refund of the surcharge alone
     )
+    if surcharge_kurus:
+        ledger.post_surcharge_refund(refund, clearing, surcharge_before, actor_id, now)
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
 
 
-def _extras_legs(
-    order: Order, shipping_before: int, shipping: int, surcharge_before: int, surcharge: int
-) -> list[ledger.Leg]:
-    """Shipping and surcharge given back: net from their revenue, VAT from vat:payable, each by
-    the cumulative rule (books.vat_extras, as the return invoice computes it)."""
-    ship_net, ship_vat = vat_extras.shipping_split(order, shipping_before, shipping)
-    sur_net, sur_vat = vat_extras.surcharge_split(order, surcharge_before, surcharge)
-    return [
-        ledger.Leg(ledger.SHIPPING, ship_net),
-        ledger.Leg(ledger.INSTALMENTS, sur_net),
-        ledger.Leg(ledger.VAT, ship_vat + sur_vat),
-    ]
+def _shipping_legs(order: Order, before: int, amount: int) -> list[ledger.Leg]:
+    """Shipping given back: net from coop:shipping, VAT from vat:payable, by the cumulative
+    rule (books.vat_extras, as the return invoice computes it)."""
+    net, vat = vat_extras.shipping_split(order, before, amount)
+    return [ledger.Leg(ledger.SHIPPING, net), ledger.Leg(ledger.VAT, vat)]
 
 
 def surcharge_paid(order_id: int) -> int:
