@@ -107,9 +107,10 @@ def _expected(order, specs, producers, steps: dict[int, list[int]], shipping_bac
     expected = Counter()
     expected[clearing] += order.total_kurus - refunded - shipping_back
     # shipping at its VAT rate, given back by the cumulative rule (money.cumulative_split)
-    kept_net, kept_vat = vat_split(order.shipping_kurus - shipping_back, order.shipping_vat_bp)
-    expected["coop:shipping"] -= kept_net
-    expected["vat:payable"] -= kept_vat
+    sold_net, sold_vat = vat_split(order.shipping_kurus, order.shipping_vat_bp)
+    back_net, back_vat = vat_split(shipping_back, order.shipping_vat_bp)
+    expected["coop:shipping"] -= sold_net - back_net
+    expected["vat:payable"] -= sold_vat - back_vat
     for line in order.lines:
         spec = specs[line.product_id]
         kept = _allocation(line, spec, producers, line.gross_kurus)

@@ -175,13 +175,14 @@ def test_taksit_surcharge_and_fee_are_booked_exactly(iyzico_app, iyzico_standin)
     books = balances()
     # What iyzico will pay out: what she paid, less what iyzico kept.
     assert books["clearing:iyzico"] == result.paid_price_kurus - result.iyzi_commission_kurus
-    # the surcharge's net is the cooperative's, its VAT (at the kilim's rate) is payable
-    net, vat = vat_split(surcharge, kilim.vat_bp)
+    # the surcharge's net is the cooperative's, its VAT is payable: the kilim and the
+    # shipping are both at 20 %, so all of it is at 20 %
+    assert kilim.vat_bp == order.shipping_vat_bp == 2000
+    net, vat = vat_split(surcharge, 2000)
     assert books["coop:instalments"] == -net
-    assert (
-        books["vat:payable"]
-        == -(vat_split(48750, kilim.vat_bp)[1] + vat)
-        - vat_split(order.shipping_kurus, order.shipping_vat_bp)[1]
+    goods = order.total_kurus - order.shipping_kurus
+    assert books["vat:payable"] == -(
+        vat_split(goods, 2000)[1] + vat_split(order.shipping_kurus, 2000)[1] + vat
     )
     assert ledger_check.check() == []
 

@@ -239,7 +239,8 @@ def refunds_within_lines() -> list[Violation]:
         .outerjoin(credit, credit.c.refund_id == Refund.id)
         .where(
             or_(
-                func.coalesce(credit.c.n, 0) != 1,
+                func.coalesce(credit.c.n, 0) > 1,
+                and_(func.coalesce(credit.c.n, 0) == 0, goods_and_shipping > 0),
                 func.coalesce(credit.c.credit, 0) != -goods_and_shipping,
             )
         )
