@@ -461,3 +461,7 @@ def check() -> list[Violation]:
 from coopshop.services.books import ledger_check_documents as _documents  # noqa: E402
 
 CHECKS += (_documents.paid_orders_have_invoices, _documents.withholdings_match_payouts)
+
+from coopshop.services.books import ledger_check_vat as _vat  # noqa: E402
+
+CHECKS += (_vat.invoices_match_vat,)

@@ -20,6 +20,12 @@ from coopshop.db import db
 from coopshop.models import Order, Refund
 from coopshop.money import cumulative_split, spread_steps
 
+# The names of the invoice lines for shipping and the surcharge (services.invoicing.records
+# writes them; ledger_check_vat reads them back to explain an order booked before this rule).
+SHIPPING_LINE = "Kargo"
+SURCHARGE_LINE = "Vade farkı (taksit)"
+EXTRA_LINES = (SHIPPING_LINE, SURCHARGE_LINE)
+
 
 def gross_by_rate(order: Order) -> dict[int, int]:
     """The order's gross per VAT rate: its lines and its shipping (what a surcharge spreads on)."""

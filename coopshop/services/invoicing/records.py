@@ -25,8 +25,8 @@ from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Tota
 from coopshop.services.invoicing.settings import InvoicingSettings
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-SHIPPING_LINE = "Kargo"
-SURCHARGE_LINE = "Vade farkı (taksit)"
+SHIPPING_LINE = vat_extras.SHIPPING_LINE
+SURCHARGE_LINE = vat_extras.SURCHARGE_LINE
 ANONYMOUS_BUYER = "Nihai Tüketici"
 
 
