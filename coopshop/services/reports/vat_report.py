@@ -167,7 +167,7 @@ def _number_the_rest(differences: list[OrderDifference]) -> None:
     if not missing:
         return
     rows = db.session.execute(select(Order.id, Order.number).where(Order.id.in_(missing)))
-    numbers = {order_id: number for order_id, number in rows}
+    numbers = dict(rows.tuples().all())
     for i, d in enumerate(differences):
         if not d.number:
             differences[i] = OrderDifference(
