@@ -26,7 +26,6 @@ from coopshop.models import (
     OrderLine,
     Payment,
     ProducerProfile,
-    Refund,
     utcnow,
 )
 from coopshop.money import allocate, split_largest_remainder
@@ -468,53 +467,6 @@ def post_fee(
         payment_id=payment.id,
         now=now or payment.created_at,
     )
-
-
-def post_surcharge_refund(
-    refund: Refund, clearing: str, before: int, actor_id: int | None, now: datetime
-) -> LedgerTransaction:
-    """Give back ``refund.surcharge_kurus`` of the taksit surcharge (``before`` of it went back
-    already): from coop:instalments its net, from vat:payable its VAT, by the cumulative rule
-    (books.vat_extras). A ``fee`` transaction carrying the refund's id, as the surcharge came in
-    with the payment's fee."""
-    order = refund.order
-    net, vat = vat_extras.surcharge_split(order, before, refund.surcharge_kurus)
-    return post(
-        "fee",
-        [Leg(clearing, -refund.surcharge_kurus), Leg(INSTALMENTS, net), Leg(VAT, vat)],
-        memo=f"Taksit farkı iadesi {order.number}",
-        order_id=order.id,
-        refund_id=refund.id,
-        actor_id=actor_id,
-        now=now,
-    )
-
-
-def waive_fee(
-    payment: Payment, actor_id: int | None, now: datetime | None = None
-) -> LedgerTransaction | None:
-    """The processor gave its fee back (iyzico keeps none when it cancels a payment the same
-    day): the payment's fee transaction is reversed and, as the surcharge did reach us and goes
-    back with the refund, the surcharge alone is booked again, dated like the first. Nothing
-    when no fee was booked."""
-    reversed_ids = select(LedgerTransaction.reverses_id).where(
-        LedgerTransaction.reverses_id.is_not(None)
-    )
-    fee_txn = db.session.scalar(
-        select(LedgerTransaction).where(
-            LedgerTransaction.payment_id == payment.id,
-            LedgerTransaction.kind == "fee",
-            LedgerTransaction.id.not_in(reversed_ids),
-        )
-    )
-    if fee_txn is None or not payment.fee_kurus:
-        return None
-    reversal = reverse(
-        fee_txn.id, actor_id, f"Ödeme ücreti iade edildi {payment.order.number}", now
-    )
-    if payment.surcharge_kurus:
-        post_fee(payment, 0, now=fee_txn.created_at, surcharge_kurus=payment.surcharge_kurus)
-    return reversal
 
 
 def post_adjustment(

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, RefundRequest, utcnow
-from coopshop.services.books import ledger
+from coopshop.services.books import surcharge_postings
 from coopshop.services.sales import iyzico
 from coopshop.services.sales import refunds as refund_service
 
@@ -120,17 +120,18 @@ def _book_cancel(
     request: RefundRequest, payment: Payment, ref: str, actor_id: int | None, now: datetime
 ) -> RefundRequest:
     """A cancel voids the payment: the buyer gets all she paid back, the taksit surcharge
-    included, and iyzico keeps no commission (docs: cancel is free of charge, refunds are not).
-    So the refund gives back the surcharge too, and the fee booked with the payment is waived
-    (ledger.waive_fee: reversed, the surcharge booked again on its own so the refund can take
-    it back), leaving clearing:iyzico, coop:instalments and vat:payable where they started."""
+    included, and iyzico keeps no commission on a payment that never reached the bank's end of
+    day (see the README on what iyzico's pages say). So the refund gives back the surcharge
+    too, and the fee booked with the payment is waived (surcharge_postings.waive_fee: reversed,
+    the surcharge booked again on its own so the refund can take it back), leaving
+    clearing:iyzico, fees:payment, coop:instalments and vat:payable where they started."""
     from coopshop.services.sales import refund_flow
 
     done = refund_flow.complete(
         request.id, _as_refund(ref, request), actor_id, now, surcharge_kurus=payment.surcharge_kurus
     )
     if done.status == "succeeded":
-        ledger.waive_fee(payment, actor_id, now)
+        surcharge_postings.waive_fee(payment, actor_id, now)
     return done
 
 

@@ -27,7 +27,7 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.money import refund_delta
-from coopshop.services.books import ledger, vat_extras
+from coopshop.services.books import ledger, surcharge_postings, vat_extras
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -169,8 +169,8 @@ def create_refund(
 
     taken = makers_refunded(order.id)
     effective = ledger.refund_available_at(order.id, wanted, now)
-    # The surcharge goes back in a transaction of its own (ledger.post_surcharge_refund), as it
-    # came in with the fee: sale and refund transactions stay the goods and the shipping.
+    # The surcharge goes back in a transaction of its own (surcharge_postings), as it came in
+    # with the fee: sale and refund transactions stay the goods and the shipping.
     legs = [
         ledger.Leg(clearing, -(total - surcharge_kurus)),
         *_shipping_legs(order, shipping_before, shipping_kurus),
@@ -210,7 +210,7 @@ def create_refund(
         allow_empty=True,  # a refund of the surcharge alone
     )
     if surcharge_kurus:
-        ledger.post_surcharge_refund(refund, clearing, surcharge_before, actor_id, now)
+        surcharge_postings.post_surcharge_refund(refund, clearing, surcharge_before, actor_id, now)
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
 
