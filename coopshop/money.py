@@ -191,22 +191,33 @@ def spread_by_rate(amount: int, gross_by_rate: Mapping[int, int]) -> dict[int, i
     return dict(zip(rates, split_largest_remainder(amount, weights), strict=True))
 
 
-def spread_steps(
-    gross_by_rate: Mapping[int, int], before: int, amount: int
+def spread_step(
+    gross_by_rate: Mapping[int, int], total: int, earlier: Sequence[int], amount: int
 ) -> dict[int, tuple[int, int, int]]:
-    """Per VAT rate, (gross, net, VAT) of ``amount`` of a spread amount (a taksit surcharge)
-    after ``before`` of it was taken already: the cumulative amount is spread and split, the
-    previous cumulative subtracted (``spread_by_rate``, ``cumulative_split``). With
-    ``before == 0`` it is the spread itself, each part split on its own."""
-    if amount < 0 or before < 0:
-        raise ValueError("amounts must not be negative")
-    after = spread_by_rate(before + amount, gross_by_rate)
-    prev = spread_by_rate(before, gross_by_rate) if before else dict.fromkeys(after, 0)
-    steps = {}
-    for bp in sorted(after):
-        gross = after[bp] - prev[bp]
-        steps[bp] = (gross, *cumulative_split(prev[bp], gross, bp))
-    return steps
+    """Per VAT rate, (gross, net, VAT) of taking ``amount`` of a ``total`` spread over the rates
+    (a taksit surcharge: ``spread_by_rate``) after the ``earlier`` steps took theirs.
+
+    Each step is spread over what is left at each rate (largest remainder), so no step is ever
+    negative at a rate (spreading cumulative totals afresh can be: the Alabama paradox) and the
+    steps that add up to the total take each rate's part exactly; its VAT is taken by the
+    cumulative rule at each rate (``cumulative_split``). The sale itself is the one step
+    ``spread_step(g, S, [], S)``: the spread, each part split on its own."""
+    left = spread_by_rate(total, gross_by_rate)
+    rates = sorted(left)
+    taken = dict.fromkeys(rates, 0)
+    result: dict[int, tuple[int, int, int]] = {}
+    for step in [*earlier, amount]:  # the last one's parts are the answer
+        if step < 0 or step > sum(left.values()):
+            raise ValueError("a step must be between nothing and what is left")
+        parts = dict.fromkeys(rates, 0)
+        if step:
+            split = split_largest_remainder(step, [left[bp] for bp in rates])
+            parts = dict(zip(rates, split, strict=True))
+        result = {bp: (parts[bp], *cumulative_split(taken[bp], parts[bp], bp)) for bp in rates}
+        for bp in rates:
+            taken[bp] += parts[bp]
+            left[bp] -= parts[bp]
+    return result
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import Account, Invoice, LedgerEntry, LedgerTransaction, Order
-from coopshop.money import cumulative_split, spread_by_rate, spread_steps, vat_split
+from coopshop.money import cumulative_split, spread_by_rate, spread_step, vat_split
 from coopshop.services.books import ledger, ledger_check, ledger_check_vat
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.invoicing import records
@@ -90,12 +90,38 @@ def test_the_split_is_the_design_formula_and_the_invoice_line_uses_it():
     assert sum(steps) == 1250
     # the surcharge spread by gross per rate, parts adding up; steps add up to the spread
     assert spread_by_rate(1000, {2000: 3000, 1000: 1000}) == {1000: 250, 2000: 750}
-    first = spread_steps({2000: 3000, 1000: 1000}, 0, 333)
-    rest = spread_steps({2000: 3000, 1000: 1000}, 333, 667)
+    first = spread_step({2000: 3000, 1000: 1000}, 1000, [], 333)
+    rest = spread_step({2000: 3000, 1000: 1000}, 1000, [333], 667)
     for bp in (1000, 2000):
         whole = spread_by_rate(1000, {2000: 3000, 1000: 1000})[bp]
         assert first[bp][0] + rest[bp][0] == whole
         assert first[bp][2] + rest[bp][2] == vat_split(whole, bp)[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    gross=st.dictionaries(st.sampled_from(RATES), st.integers(0, 10**6), min_size=1),
+    total=st.integers(0, 10**5),
+    cuts=st.lists(st.integers(1, 10**5), max_size=6),
+)
+def test_surcharge_steps_are_never_negative_at_a_rate_and_add_up_to_the_spread(gross, total, cuts):
+    """Spreading each cumulative amount afresh can take a kuruş back from a rate (the Alabama
+    paradox of largest remainder); a step spread over what is left never does."""
+    steps, left = [], total
+    for cut in cuts:
+        if cut <= left:
+            steps.append(cut)
+            left -= cut
+    steps.append(left)
+    taken = dict.fromkeys(gross, 0)
+    vat = dict.fromkeys(gross, 0)
+    for i, step in enumerate(steps):
+        for bp, (part, net, part_vat) in spread_step(gross, total, steps[:i], step).items():
+            assert part >= 0 and net + part_vat == part
+            taken[bp] += part
+            vat[bp] += part_vat
+    assert taken == spread_by_rate(total, gross)
+    assert vat == {bp: vat_split(part, bp)[1] for bp, part in taken.items()}
 
 
 def test_shipping_and_surcharge_post_net_to_the_coop_and_vat_to_vat_payable(local_invoicing):

@@ -446,7 +446,7 @@ def post_fee(
     clearing = clearing_account_code(order.payment_method)
     legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
     if surcharge_kurus:
-        net, vat = vat_extras.surcharge_split(order, 0, surcharge_kurus)
+        net, vat = vat_extras.surcharge_split(order, surcharge_kurus, [], surcharge_kurus)
         legs += [Leg(clearing, surcharge_kurus), Leg(INSTALMENTS, -net), Leg(VAT, -vat)]
     if settings.fees_spread_to_makers and fee_kurus:
         parts = makers_parts(order)

@@ -15,14 +15,16 @@ from coopshop.services.books.ledger import INSTALMENTS, VAT, Leg, post, post_fee
 
 
 def post_surcharge_refund(
-    refund: Refund, clearing: str, before: int, actor_id: int | None, now: datetime
+    refund: Refund, clearing: str, actor_id: int | None, now: datetime
 ) -> LedgerTransaction:
-    """Give back ``refund.surcharge_kurus`` of the taksit surcharge (``before`` of it went back
-    already): from coop:instalments its net, from vat:payable its VAT, by the cumulative rule
-    (books.vat_extras). A ``fee`` transaction carrying the refund's id, as the surcharge came in
-    with the payment's fee."""
+    """Give back ``refund.surcharge_kurus`` of the taksit surcharge, after what earlier refunds
+    gave back: from coop:instalments its net, from vat:payable its VAT, each rate's by the
+    cumulative rule (books.vat_extras). A ``fee`` transaction carrying the refund's id, as the
+    surcharge came in with the payment's fee."""
     order = refund.order
-    net, vat = vat_extras.surcharge_split(order, before, refund.surcharge_kurus)
+    earlier = vat_extras.surcharge_refunds_before(order.id, refund.id)
+    total = vat_extras.surcharge_paid(order.id)
+    net, vat = vat_extras.surcharge_split(order, total, earlier, refund.surcharge_kurus)
     return post(
         "fee",
         [Leg(clearing, -refund.surcharge_kurus), Leg(INSTALMENTS, net), Leg(VAT, vat)],

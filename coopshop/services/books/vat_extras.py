@@ -17,8 +17,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import Order, Refund
-from coopshop.money import cumulative_split, spread_steps
+from coopshop.models import Order, Payment, Refund
+from coopshop.money import cumulative_split, spread_step
 
 # The names of the invoice lines for shipping and the surcharge (services.invoicing.records
 # writes them; ledger_check_vat reads them back to explain an order booked before this rule).
@@ -46,19 +46,45 @@ def shipping_split(order: Order, before: int, amount: int) -> tuple[int, int]:
     return cumulative_split(before, amount, order.shipping_vat_bp)
 
 
-def surcharge_steps(order: Order, before: int, amount: int) -> dict[int, tuple[int, int, int]]:
-    """Per VAT rate, (gross, net, VAT) of ``amount`` of the surcharge after ``before``."""
-    return spread_steps(gross_by_rate(order), before, amount)
+def surcharge_steps(
+    order: Order, total: int, earlier: list[int], amount: int
+) -> dict[int, tuple[int, int, int]]:
+    """Per VAT rate, (gross, net, VAT) of ``amount`` of the order's ``total`` surcharge after
+    the ``earlier`` refunds of it (money.spread_step; the sale is ``(S, [], S)``)."""
+    return spread_step(gross_by_rate(order), total, earlier, amount)
 
 
-def surcharge_split(order: Order, before: int, amount: int) -> tuple[int, int]:
-    """(net, VAT) of ``amount`` of the order's taksit surcharge after ``before`` of it."""
+def surcharge_split(order: Order, total: int, earlier: list[int], amount: int) -> tuple[int, int]:
+    """(net, VAT) of ``amount`` of the order's taksit surcharge (see ``surcharge_steps``)."""
     if amount == 0:
         return 0, 0
     if order.legacy_vat_booking:
         return amount, 0
-    steps = surcharge_steps(order, before, amount).values()
+    steps = surcharge_steps(order, total, earlier, amount).values()
     return sum(net for _, net, _ in steps), sum(vat for _, _, vat in steps)
+
+
+def surcharge_paid(order_id: int) -> int:
+    """The taksit surcharge the order's succeeded payments took."""
+    return int(
+        db.session.scalar(
+            select(func.coalesce(func.sum(Payment.surcharge_kurus), 0)).where(
+                Payment.order_id == order_id, Payment.status == "succeeded"
+            )
+        )
+    )
+
+
+def surcharge_refunds_before(order_id: int, refund_id: int | None = None) -> list[int]:
+    """The surcharge each earlier refund of the order gave back, in the order they were made."""
+    query = (
+        select(Refund.surcharge_kurus)
+        .where(Refund.order_id == order_id, Refund.surcharge_kurus > 0)
+        .order_by(Refund.id)
+    )
+    if refund_id is not None:
+        query = query.where(Refund.id < refund_id)
+    return [int(amount) for amount in db.session.scalars(query)]
 
 
 def extras_refunded_before(order_id: int, refund_id: int | None = None) -> tuple[int, int]:

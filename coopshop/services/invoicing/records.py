@@ -51,18 +51,18 @@ def order_lines(
     ]
     if order.shipping_kurus:
         lines.append(LineInput(SHIPPING_LINE, 1, order.shipping_kurus, order.shipping_vat_bp))
-    return lines + surcharge_lines(order, 0, surcharge_kurus)
+    return lines + surcharge_lines(order, surcharge_kurus, [], surcharge_kurus)
 
 
-def surcharge_lines(order: Order, before: int, surcharge_kurus: int) -> list[LineInput]:
+def surcharge_lines(order: Order, total: int, earlier: list[int], amount: int) -> list[LineInput]:
     """The vade farkı as one line per VAT rate, split by the order's gross at each rate
-    (largest remainder, so the parts add up to the surcharge exactly); a return's lines take
-    back by the cumulative rule, with the VAT the ledger books."""
-    if surcharge_kurus <= 0:
+    (largest remainder, so the parts add up exactly); a return's lines take back from what is
+    left at each rate, with the VAT the ledger books (books.vat_extras)."""
+    if amount <= 0:
         return []
-    steps = vat_extras.surcharge_steps(order, before, surcharge_kurus)
+    steps = vat_extras.surcharge_steps(order, total, earlier, amount)
     return [
-        LineInput(SURCHARGE_LINE, 1, gross, bp, vat_kurus=vat if before else None)
+        LineInput(SURCHARGE_LINE, 1, gross, bp, vat_kurus=vat)
         for bp, (gross, _net, vat) in steps.items()
         if gross
     ]
@@ -174,11 +174,13 @@ def refund_lines(refund: Refund, settings: InvoicingSettings | None = None) -> l
             lines.append(LineInput(line.title, rl.amount_kurus // unit, unit, line.vat_bp, vat))
         else:
             lines.append(LineInput(line.title, 1, rl.amount_kurus, line.vat_bp, vat))
-    shipping_before, surcharge_before = vat_extras.extras_refunded_before(order.id, refund.id)
+    shipping_before, _ = vat_extras.extras_refunded_before(order.id, refund.id)
     if refund.shipping_kurus:
         _, vat = cumulative_split(shipping_before, refund.shipping_kurus, order.shipping_vat_bp)
         lines.append(LineInput(SHIPPING_LINE, 1, refund.shipping_kurus, order.shipping_vat_bp, vat))
-    return lines + surcharge_lines(order, surcharge_before, refund.surcharge_kurus)
+    earlier = vat_extras.surcharge_refunds_before(order.id, refund.id)
+    paid = vat_extras.surcharge_paid(order.id)
+    return lines + surcharge_lines(order, paid, earlier, refund.surcharge_kurus)
 
 
 def _refunded_before(refund: Refund) -> dict[int, int]:

@@ -21,7 +21,6 @@ from coopshop.models import (
     LedgerEntry,
     LedgerTransaction,
     Order,
-    Payment,
     Refund,
     RefundLine,
     utcnow,
@@ -142,10 +141,11 @@ def create_refund(
             remaining_kurus=order.shipping_kurus - shipping_before,
         )
     _, surcharge_before = vat_extras.extras_refunded_before(order.id)
-    if surcharge_before + surcharge_kurus > surcharge_paid(order.id):
+    surcharge_paid = vat_extras.surcharge_paid(order.id)
+    if surcharge_before + surcharge_kurus > surcharge_paid:
         raise LedgerError(
             _l("Taksit farkı iadesi ödenen taksit farkını aşıyor."),
-            remaining_kurus=surcharge_paid(order.id) - surcharge_before,
+            remaining_kurus=surcharge_paid - surcharge_before,
         )
 
     clearing = ledger.clearing_account_code(
@@ -210,7 +210,7 @@ def create_refund(
         allow_empty=True,  # a refund of the surcharge alone
     )
     if surcharge_kurus:
-        surcharge_postings.post_surcharge_refund(refund, clearing, surcharge_before, actor_id, now)
+        surcharge_postings.post_surcharge_refund(refund, clearing, actor_id, now)
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
 
@@ -220,17 +220,6 @@ def _shipping_legs(order: Order, before: int, amount: int) -> list[ledger.Leg]:
     rule (books.vat_extras, as the return invoice computes it)."""
     net, vat = vat_extras.shipping_split(order, before, amount)
     return [ledger.Leg(ledger.SHIPPING, net), ledger.Leg(ledger.VAT, vat)]
-
-
-def surcharge_paid(order_id: int) -> int:
-    """The taksit surcharge the order's succeeded payments took."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Payment.surcharge_kurus), 0)).where(
-                Payment.order_id == order_id, Payment.status == "succeeded"
-            )
-        )
-    )
 
 
 def makers_refunded(order_id: int) -> dict[tuple[int, int], int]:
