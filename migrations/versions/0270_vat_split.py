@@ -20,22 +20,28 @@ branch_labels = None
 depends_on = None
 
 
+# Added in place, without the batch mode's copy of the table (which SQLite cannot do once other
+# tables point at these rows): SQLite takes a CHECK inside ADD COLUMN, PostgreSQL a named one.
+_COLUMNS = (
+    ("orders", "shipping_vat_bp INTEGER DEFAULT 2000 NOT NULL",
+     "ck_orders_shipping_vat_range", "shipping_vat_bp >= 0 AND shipping_vat_bp <= 10000"),
+    ("refunds", "surcharge_kurus BIGINT DEFAULT 0 NOT NULL",
+     "ck_refunds_surcharge_non_negative", "surcharge_kurus >= 0"),
+)  # fmt: skip
+
+
 def upgrade():
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("shipping_vat_bp", sa.Integer(), server_default=sa.text("2000"), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("legacy_vat_booking", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.create_check_constraint(
-            "shipping_vat_range", sa.text("shipping_vat_bp >= 0 AND shipping_vat_bp <= 10000")
-        )
-    with op.batch_alter_table("refunds", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("surcharge_kurus", sa.BigInteger(), server_default=sa.text("0"), nullable=False)
-        )
-        batch_op.create_check_constraint("surcharge_non_negative", sa.text("surcharge_kurus >= 0"))
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for table, column, name, check in _COLUMNS:
+        if sqlite:
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column} CONSTRAINT {name} CHECK ({check})")
+        else:
+            op.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            op.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({check})")
+    op.add_column(
+        "orders",
+        sa.Column("legacy_vat_booking", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     op.execute(
         "UPDATE orders SET legacy_vat_booking = true WHERE id IN "
         "(SELECT order_id FROM ledger_transactions WHERE kind = 'sale' AND order_id IS NOT NULL)"
