@@ -14,8 +14,8 @@ from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, delivered, paid_order
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, delivered, paid_order
+from tests.support.sql_counter import count_queries
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)

@@ -22,7 +22,7 @@ from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, PaymentInfo
-from tests.factories import ProducerFactory, ProductFactory
+from tests.support.factories import ProducerFactory, ProductFactory
 
 BUYER = Buyer(
     name="Selin Aksoy",

@@ -35,9 +35,15 @@ from coopshop.services.members import data_requests, signin, users
 from coopshop.services.members.erasure import ERASED_NAME, erased_email
 from coopshop.services.payouts import batches
 from coopshop.services.sales.agreements import Acceptance
-from tests.data_request_support import customer, data_json, delivered_order, totals, unzip
-from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.staff_support import audit_actions
+from tests.support.data_request_support import customer, data_json, delivered_order, totals, unzip
+from tests.support.factories import (
+    PASSWORD,
+    ProducerFactory,
+    ProductFactory,
+    UserFactory,
+    paid_order,
+)
+from tests.support.staff_support import audit_actions
 
 APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 
@@ -201,7 +207,7 @@ def test_erasure_waits_while_an_order_is_still_on_its_way(two_customers):
     from coopshop.services.core import settings as settings_service
     from coopshop.services.sales import checkout
     from coopshop.services.sales.orders import PaymentInfo
-    from tests.data_request_support import buyer_of
+    from tests.support.data_request_support import buyer_of
 
     order = checkout.place_order(
         checkout.CheckoutRequest(

@@ -28,7 +28,7 @@ from coopshop.money import BP
 from coopshop.services.core.errors import Conflict
 from coopshop.services.members import users as user_service
 from tests.conftest import reset_database
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 NOW = datetime(2025, 6, 15, 9, 0, tzinfo=UTC)
 SMALL = {"producers": 10, "products": 30, "orders": 40}

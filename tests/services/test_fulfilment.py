@@ -12,9 +12,9 @@ from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.sales import fulfilment
 from coopshop.services.sales.orders import Buyer, LineRequest
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.sql_counter import count_queries
-from tests.staff_support import (
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import (
     BUYER,
     assert_ledger_holds,
     audit_actions,
@@ -86,7 +86,7 @@ def test_received_shipped_delivered(order):
 
 def test_the_shipped_mail_follows_the_customers_language(app):
     from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     customer = UserFactory(locale="en", email="jane@example.org")
     order = create_order(

@@ -16,9 +16,9 @@ from coopshop.services.payouts import batches as payouts
 from coopshop.services.reports import income_summary
 from coopshop.services.reports.dashboard import month_start
 from coopshop.services.sales import refunds
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import OCT_10, OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 MAR_3 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 OCT_12 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from coopshop.services.core import uow
 from coopshop.services.invoicing import records
 from coopshop.services.invoicing.interface import build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import buyer
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import buyer
 
 RATES = [100, 1000, 2000]
 

@@ -16,8 +16,8 @@ from coopshop.services.books.ledger import Leg
 from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales.orders import effective_commission_bp
-from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances, count, entries_of
+from tests.support.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances, count, entries_of
 
 SETTINGS = CoopSettings(default_commission_bp=1500, return_window_days=14, offline_available_days=0)
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from coopshop.services.books import ledger, ledger_check
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import zero_sum_check_off
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import zero_sum_check_off
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 SETTINGS = CoopSettings(fees_spread_to_makers=True)

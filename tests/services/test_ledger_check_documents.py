@@ -15,9 +15,9 @@ from coopshop.services.books.ledger_check import check
 from coopshop.services.core import uow
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import TCKN, buyer, pay
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import TCKN, buyer, pay
 
 
 def _rules(rule):

@@ -12,8 +12,8 @@ from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import member_invoices
-from tests.invoicing_support import COMPANY_VKN
 from tests.services.test_payouts import IBAN_FATMA, OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import COMPANY_VKN
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.ledger_support import entries_of
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.ledger_support import entries_of
 
 SETTINGS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=False)
 TWO_ADMINS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=True)

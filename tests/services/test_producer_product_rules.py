@@ -16,8 +16,13 @@ from coopshop.services.catalog import product_photos
 from coopshop.services.catalog.producer_products import MakerShare, ProductInput
 from coopshop.services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from coopshop.services.sales import sale_preview
-from tests.factories import CategoryFactory, CollectionFactory, ProducerFactory, ProductFactory
-from tests.producer_support import picture
+from tests.support.factories import (
+    CategoryFactory,
+    CollectionFactory,
+    ProducerFactory,
+    ProductFactory,
+)
+from tests.support.producer_support import picture
 
 
 @pytest.mark.parametrize(

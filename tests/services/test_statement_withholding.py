@@ -16,8 +16,8 @@ from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.reports import statements
 from coopshop.services.reports.dashboard import local_month
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import TCKN
 
 
 @pytest.fixture

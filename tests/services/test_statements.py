@@ -15,8 +15,8 @@ from coopshop.services.core.errors import NotFound
 from coopshop.services.reports import statements
 from coopshop.services.reports.dashboard import month_start
 from coopshop.services.sales import refunds
-from tests.factories import paid_order
-from tests.producer_support import SETTINGS, payout, two_members
+from tests.support.factories import paid_order
+from tests.support.producer_support import SETTINGS, payout, two_members
 
 MARCH = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 # 22:30 UTC on 31 March is 01:30 on 1 April in Istanbul: an April entry.

@@ -20,7 +20,7 @@ from coopshop.services.books import balances, ledger, ledger_check
 from coopshop.services.core.errors import DomainError
 from coopshop.services.payouts import batches
 from coopshop.services.sales import refunds, withdrawals
-from tests.factories import ProducerFactory, ProductFactory, delivered, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, delivered, paid_order
 
 PAID_AT = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 ACTIONS = ("deliver", "refund", "withdraw_refund", "withdraw_reject", "payout", "wait")

@@ -33,8 +33,8 @@ from coopshop.services.sales.orders import (
     create_order,
     mark_paid,
 )
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered
-from tests.staff_support import BUYER, assert_ledger_holds
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, delivered
+from tests.support.staff_support import BUYER, assert_ledger_holds
 
 PAID_AT = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 DELIVERED_AT = PAID_AT + timedelta(days=3)
@@ -425,7 +425,7 @@ def _card_order(maker):
 
 def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
     from coopshop.services.sales.payments import StripeProvider
-    from tests.stripe_support import WEBHOOK_SECRET
+    from tests.support.stripe_support import WEBHOOK_SECRET
 
     def answer(record):
         form = record["form"]
@@ -461,7 +461,7 @@ def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
 
 def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(maker, stripe_stub):
     from coopshop.services.sales.payments import StripeProvider
-    from tests.stripe_support import WEBHOOK_SECRET
+    from tests.support.stripe_support import WEBHOOK_SECRET
 
     _stripe_stub_routes(stripe_stub, None)  # no POST route: the stub answers an error
     provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)

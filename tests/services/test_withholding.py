@@ -19,9 +19,9 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export, withholding
-from tests.invoicing_support import TCKN
-from tests.ledger_support import balances, entries_of
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import TCKN
+from tests.support.ledger_support import balances, entries_of
 
 EXEMPT = tax_status.TaxStatus("exempt", TCKN, "MUAF-2026-114", date(2027, 6, 30))
 

@@ -12,9 +12,9 @@ from coopshop.db import db
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.reports import withholding_report
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import IBAN_FATMA, OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 NOV_5 = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 NOV_20 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
 from coopshop.services.books import ledger, ledger_check
-from tests.factories import (
+from tests.support.factories import (
     PASSWORD,
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     UserFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 # Every admin page of issue 7's members, catalog and policy parts: (method, path). Ids in the
 # paths exist in the fixture below (member 1, product 1, collection 1, category 1, rate 1,

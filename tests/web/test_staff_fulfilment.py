@@ -16,9 +16,9 @@ from coopshop.services.sales.orders import (
     create_order,
     mark_paid,
 )
-from tests.factories import ProducerFactory, ProductFactory
-from tests.sql_counter import count_queries
-from tests.staff_support import BUYER, assert_ledger_holds, audit_actions, staff_user
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import BUYER, assert_ledger_holds, audit_actions, staff_user
 
 
 @pytest.fixture

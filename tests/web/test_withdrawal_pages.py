@@ -20,8 +20,8 @@ from coopshop.services.sales.orders import (
     mark_paid,
 )
 from coopshop.shop.checkout import order_token
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered
-from tests.staff_support import BUYER, assert_ledger_holds
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, delivered
+from tests.support.staff_support import BUYER, assert_ledger_holds
 
 
 def _html(response) -> str:

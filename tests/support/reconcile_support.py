@@ -24,7 +24,7 @@ from coopshop.services.sales.orders import (
     mark_paid,
 )
 from coopshop.services.sales.payments import StripeProvider
-from tests.stripe_support import WEBHOOK_SECRET
+from tests.support.stripe_support import WEBHOOK_SECRET
 
 
 class LocalstripeProxy:

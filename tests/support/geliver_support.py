@@ -551,8 +551,8 @@ def packed_order(*products, buyer=None):
         create_order,
         mark_paid,
     )
-    from tests.factories import ProductFactory
-    from tests.staff_support import BUYER
+    from tests.support.factories import ProductFactory
+    from tests.support.staff_support import BUYER
 
     order = create_order(
         NewOrder(

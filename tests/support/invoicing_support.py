@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nilvera_standin import STANDIN_KEY
+from tests.support.nilvera_standin import STANDIN_KEY
 
 COMPANY_VKN = "1234567890"  # a valid VKN (check digit 0)
 OTHER_VKN = "1234567904"
