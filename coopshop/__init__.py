@@ -117,9 +117,9 @@ def register_invoicing(app: Flask, production: bool) -> None:
 
     app.config["INVOICING_REQUIRE_LEGAL"] = production
     invoicing.install()
-    from coopshop.services.sales import withdrawals
+    from coopshop.services.sales import withdrawal_steps
 
-    withdrawals.install()  # a withdrawal's refund, confirmed now or later, resolves it
+    withdrawal_steps.install()  # a withdrawal's refund, confirmed now or later, resolves it
     if app.config.get("INVOICING_ENABLED"):
         invoicing.settings.adapter(app.config)
 

@@ -24,7 +24,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopshop.services.catalog.producer_products import MAX_LEAD_TIME_DAYS, MAX_MAKERS, MAX_STOCK
+from coopshop.services.catalog.product_input import MAX_LEAD_TIME_DAYS, MAX_MAKERS, MAX_STOCK
 from coopshop.services.catalog.stock import CHOOSABLE_REASONS, MAX_DELTA, MAX_NOTE, REASON_LABELS
 
 _REQUIRED = _l("Bu alan zorunlu.")

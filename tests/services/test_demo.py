@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
+from coopshop.demo import accounts
 from coopshop.demo import seed as demo
 from coopshop.models import (
     CashSession,
@@ -107,7 +108,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     _check_consistency(app)
 
     for login in summary.logins:
-        user = user_service.authenticate(login.email, demo.DEMO_PASSWORD)
+        user = user_service.authenticate(login.email, summary.DEMO_PASSWORD)
         assert user is not None and user.role == login.role, login.email
     assert user_service.authenticate("admin@example.org", "wrong-password") is None
 
@@ -119,7 +120,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     other = db.session.scalar(
         select(User).where(User.role == "producer", User.email != "ayse@example.org").limit(1)
     )
-    assert user_service.authenticate(other.email, demo.DEMO_PASSWORD) is None
+    assert user_service.authenticate(other.email, summary.DEMO_PASSWORD) is None
 
 
 def test_full_seed_through_the_cli(app):
@@ -276,9 +277,9 @@ def test_refused_where_demo_payments_are_off(app, monkeypatch):
 
 def test_turkish_iban_check_digits():
     # The IBAN registry's example for Turkey.
-    assert demo.turkish_iban("00061", "0519786457841326") == "TR330006100519786457841326"
+    assert accounts.turkish_iban("00061", "0519786457841326") == "TR330006100519786457841326"
     for account in ("0000000000000001", "9999999999999999", "1234567890123456"):
-        iban = demo.turkish_iban("00062", account)
+        iban = accounts.turkish_iban("00062", account)
         assert IBAN(iban).validate()
 
 

@@ -25,7 +25,8 @@ from tests.support.staff_support import (
 
 
 def _online_order(*products):
-    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import NewOrder, create_order
 
     order = create_order(
         NewOrder(
@@ -85,7 +86,8 @@ def test_received_shipped_delivered(order):
 
 
 def test_the_shipped_mail_follows_the_customers_language(app):
-    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import NewOrder, create_order
     from tests.support.factories import UserFactory
 
     customer = UserFactory(locale="en", email="jane@example.org")

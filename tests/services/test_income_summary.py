@@ -13,6 +13,7 @@ from coopshop.models import Account, LedgerEntry, LedgerTransaction
 from coopshop.services.books import deductions
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 from coopshop.services.reports import income_summary
 from coopshop.services.reports.dashboard import month_start
 from coopshop.services.sales import refunds
@@ -45,7 +46,7 @@ def year(app, monkeypatch):
     db.session.commit()
     batch, _ = payouts.close_period(OCT_END, None, SETTINGS)
     payouts.approve(batch.id, actor_id=None, settings=SETTINGS, now=NOV_5)
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-1", actor_id=None, now=NOV_7)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-1", actor_id=None, now=NOV_7)
     db.session.commit()
     return ayse
 

@@ -19,13 +19,8 @@ from coopshop.models import Payment
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import reconcile
 from coopshop.services.sales import refund_flow, refunds
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 from coopshop.services.sales.payments import StripeProvider
 from tests.support.factories import ProductFactory
 from tests.support.reconcile_support import listing, paid_intent, proxied_stripe, stripe_paid_order
