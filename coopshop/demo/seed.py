@@ -192,6 +192,7 @@ class _Seeder:
         while True:
             yield from coloured
 
+    # Long on purpose: one product's demo fields drawn in one pass, in a fixed order, so a seed repeats.
     def products(self, count: int) -> list[Product]:
         rng = self.rng
         active = [p for p in self.producers if p.membership_status == "active"]
@@ -304,6 +305,7 @@ class _Seeder:
         return line, il, ilce, f"{postal}{rng.randint(100, 999)}"
 
 
+# Long on purpose: the demo's steps in their order, each told through progress.
 def seed(
     seed: int = 2024,
     *,

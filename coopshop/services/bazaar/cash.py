@@ -236,6 +236,7 @@ def unsent(session_id: int) -> list[PosDevice]:
     )
 
 
+# Long on purpose: every refusal comes before the close, then the one over/short posting.
 def close_session(
     session_id: int,
     counted_kurus: int,

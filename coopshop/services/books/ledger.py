@@ -124,6 +124,7 @@ def get_account(code: str) -> Account:
     return get_accounts([code])[code]
 
 
+# Long on purpose: every check comes before the one write, in one place.
 def post(
     kind: str,
     legs: Sequence[Leg],

@@ -181,6 +181,7 @@ def sales_match_orders() -> list[Violation]:
     return violations
 
 
+# Long on purpose: three aggregate queries of one rule, each with its own message.
 def refunds_within_lines() -> list[Violation]:
     """No line refunded beyond its gross, no shipping beyond what was charged, and each refund
     booked once with the refund's amount leaving the clearing account."""

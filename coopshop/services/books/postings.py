@@ -189,6 +189,7 @@ def makers_parts(order: Order) -> dict[int, int]:
     return parts
 
 
+# Long on purpose: the fee, the makers' pro-rata part of it and the surcharge are one transaction.
 def post_fee(
     payment: Payment,
     fee_kurus: int,

@@ -126,6 +126,35 @@ def open_draft() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.status == "draft"))
 
 
+def _left_out_reason(
+    amount: int, producer: ProducerProfile, settings: CoopSettings, *, iban_on_hold: bool
+) -> str | None:
+    """Why a producer with ``amount`` payable is not in the batch (LEFT_OUT_REASONS), or None."""
+    if amount < 0:
+        return "negative_balance"
+    if amount < settings.payout_minimum_kurus:
+        return "below_minimum"
+    if producer.membership_status != "active":
+        return "not_active"
+    reason = _iban_problem(producer.iban)
+    if reason == "no_iban" and iban_on_hold:
+        return "iban_on_hold"
+    return reason
+
+
+def _producers(ids) -> dict[int, ProducerProfile]:
+    return {
+        p.id: p
+        for p in db.session.scalars(
+            select(ProducerProfile)
+            .where(ProducerProfile.id.in_(list(ids)))
+            .options(selectinload(ProducerProfile.user))
+        )
+    }
+
+
+# Long on purpose: one pass decides each producer's line or reason left out, then the batch is
+# written once.
 def close_period(
     cutoff: datetime,
     actor_id: int | None,
@@ -155,29 +184,12 @@ def close_period(
     amounts = payable(cutoff)
     iban_changes.settle_due(now, list(amounts))
     held = iban_changes.on_hold(list(amounts), now)
-    producers = {
-        p.id: p
-        for p in db.session.scalars(
-            select(ProducerProfile)
-            .where(ProducerProfile.id.in_(list(amounts)))
-            .options(selectinload(ProducerProfile.user))
-        )
-    }
+    producers = _producers(amounts)
     lines: list[PayoutLine] = []
     left_out: list[LeftOut] = []
     for producer_id in sorted(amounts):
         amount, producer = amounts[producer_id], producers[producer_id]
-        reason = None
-        if amount < 0:
-            reason = "negative_balance"
-        elif amount < settings.payout_minimum_kurus:
-            reason = "below_minimum"
-        elif producer.membership_status != "active":
-            reason = "not_active"
-        else:
-            reason = _iban_problem(producer.iban)
-            if reason == "no_iban" and producer_id in held:
-                reason = "iban_on_hold"
+        reason = _left_out_reason(amount, producer, settings, iban_on_hold=producer_id in held)
         if reason is not None:
             left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
             continue

@@ -82,6 +82,8 @@ def _add(found: list[Mismatch], kind: str, description, refs: dict) -> None:
     found.append(Mismatch(kind, str(description), refs))
 
 
+# Long on purpose: one batched pass over the period's charges; each kind of mismatch is its own
+# message.
 def _charges(api: _Stripe, found: list[Mismatch]) -> tuple[set[str], set[str], int]:
     """Each succeeded charge of the period against the paid order it belongs to."""
     charges = [c for c in api.list(api.v1.charges) if c.get("status") == "succeeded"]
@@ -215,6 +217,8 @@ def _orders(api: _Stripe, start, end, charge_ids, intent_ids, found: list[Mismat
     return len(rows)
 
 
+# Long on purpose: one batched pass over the period's refunds; each kind of mismatch is its own
+# message.
 def _refunds(api: _Stripe, start, end, found: list[Mismatch]) -> int:
     at_stripe = [
         r for r in api.list(api.v1.refunds) if r.get("status") in (None, "succeeded", "pending")

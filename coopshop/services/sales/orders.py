@@ -272,6 +272,7 @@ def release_stock(product_id: int, quantity: int) -> None:
     )
 
 
+# Long on purpose: the order's snapshot is one constructor call naming every buyer field.
 def create_order(
     new: NewOrder, settings: CoopSettings | None = None, now: datetime | None = None
 ) -> Order:

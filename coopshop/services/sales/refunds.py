@@ -73,6 +73,8 @@ def _merge(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
     return merged
 
 
+# Long on purpose: every refusal comes before the one write (nothing half-booked); the legs are in
+# postings.post_refund.
 def create_refund(
     order: Order,
     lines: Sequence[tuple[int, int]],

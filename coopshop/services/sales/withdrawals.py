@@ -164,6 +164,8 @@ def requests_for(order_id: int) -> list[WithdrawalRequest]:
 # --- her request -------------------------------------------------------------------------------
 
 
+# Long on purpose: each legal refusal (window, exclusion, units) has its own message before the one
+# write.
 def request_withdrawal(
     order: Order,
     wanted: Mapping[int, int],
