@@ -192,7 +192,8 @@ class _Seeder:
         while True:
             yield from coloured
 
-    # Long on purpose: one product's demo fields drawn in one pass, in a fixed order, so a seed repeats.
+    # Long on purpose: one product's demo fields drawn in one pass, in a fixed order, so a
+    # seed repeats.
     def products(self, count: int) -> list[Product]:
         rng = self.rng
         active = [p for p in self.producers if p.membership_status == "active"]
