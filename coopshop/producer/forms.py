@@ -1,5 +1,5 @@
 """Forms of the producer's workspace. Amounts are typed as text and read by the services
-(producer_products.parse_price), so "1.250" and "1250,00" both work and errors say how to write
+(product_input.parse_price), so "1.250" and "1250,00" both work and errors say how to write
 them."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""A member's own products: create, edit, send to review, archive (photos are in
-services.product_photos, the sale preview in services.sale_preview).
+"""A member's own products: create, edit, send to review, archive (her lists and one of hers by
+id are in own_products, checking what she typed in product_input, photos in product_photos, the
+sale preview in sales.sale_preview).
 
 Only active members change products, and only the product's owner (the member who listed it)
 edits it: co-makers are invited with their share, and accept or decline it (services.co_makers);

@@ -104,7 +104,7 @@ _LINE_COLUMNS = (
 
 
 def _her_lines(producer_id: int, filters: SalesFilter | None = None):
-    """Her paid lines: every paid order is in the ledger (services.orders.mark_paid)."""
+    """Her paid lines: every paid order is in the ledger (sales.order_states.mark_paid)."""
     filters = filters or SalesFilter()
     query = (
         select(*_LINE_COLUMNS)
