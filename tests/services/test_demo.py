@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.demo import accounts
 from coopshop.demo import seed as demo
+from coopshop.demo.summary import DEMO_PASSWORD
 from coopshop.models import (
     CashSession,
     LedgerEntry,
@@ -108,7 +109,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     _check_consistency(app)
 
     for login in summary.logins:
-        user = user_service.authenticate(login.email, summary.DEMO_PASSWORD)
+        user = user_service.authenticate(login.email, DEMO_PASSWORD)
         assert user is not None and user.role == login.role, login.email
     assert user_service.authenticate("admin@example.org", "wrong-password") is None
 
@@ -120,7 +121,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     other = db.session.scalar(
         select(User).where(User.role == "producer", User.email != "ayse@example.org").limit(1)
     )
-    assert user_service.authenticate(other.email, summary.DEMO_PASSWORD) is None
+    assert user_service.authenticate(other.email, DEMO_PASSWORD) is None
 
 
 def test_full_seed_through_the_cli(app):
