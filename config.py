@@ -179,6 +179,9 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "coopshop")
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_AFTER_RESPONSE = True  # without Redis: after the answer has gone, not before
+    # `flask outbox prune` (cron, daily) deletes finished jobs and sent mail older than this:
+    # a sent message's body holds names, addresses and reset links, kept only as long as useful.
+    OUTBOX_KEEP_DAYS = _env_int("OUTBOX_KEEP_DAYS", 30)
 
     # Rate limits: Redis when REDIS_URL is set, memory otherwise.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
@@ -435,6 +438,7 @@ MONEY_RANGES = (
     ("ORDER_LINK_DAYS", 1, 3650),
     ("DISPATCH_DAYS", 1, 30),
     ("IBAN_HOLD_HOURS", 0, 24 * 30),
+    ("OUTBOX_KEEP_DAYS", 1, 3650),
 )
 
 
