@@ -1,6 +1,6 @@
 """The background side: ``flask --app wsgi worker`` (an RQ worker over REDIS_URL that runs the
-outbox's jobs) and ``flask --app wsgi outbox status|drain|retry|prune`` (what waits, what gave up; the
-sweep that runs due jobs without Redis, from cron; a person's retry)."""
+outbox's jobs) and ``flask --app wsgi outbox status|drain|retry|prune`` (what waits, what gave
+up; the sweep that runs due jobs without Redis, from cron; a person's retry; the daily prune)."""
 
 from __future__ import annotations
 
