@@ -62,8 +62,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     # Before any route is added: <int:...> in every blueprint means an id the database can hold.
     app.url_map.converters["int"] = DatabaseIntConverter
-    register_extensions(app)
+    # Before the extensions: CSRF protection reads the form in its own before_request, and a
+    # form read before this limit is set would be read up to MAX_CONTENT_LENGTH (16 MB).
     app.before_request(limit_body_without_files)
+    register_extensions(app)
     app.before_request(refuse_nul_bytes)
     register_blueprints(app)
     register_template_helpers(app)
