@@ -12,19 +12,14 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import Account, Invoice, LedgerEntry, LedgerTransaction, Order
 from coopshop.money import cumulative_split, spread_by_rate, spread_step, vat_split
-from coopshop.services.books import ledger, ledger_check, ledger_check_vat
+from coopshop.services.books import ledger, ledger_check, ledger_check_vat, postings
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.invoicing import records
 from coopshop.services.sales import refunds
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import buyer
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import buyer
 
 RATES = [100, 1000, 2000]
 SETTINGS = CoopSettings(free_shipping_threshold_kurus=10**9, shipping_flat_kurus=7999)
@@ -201,8 +196,8 @@ def _book_as_before_0270(order: Order, surcharge: int) -> None:
     """Book a paid order as the ledger did before migration 0270: shipping whole to
     coop:shipping, the surcharge whole to coop:instalments (its invoice already shows VAT)."""
     legs = [ledger.Leg(ledger.clearing_account_code(order.payment_method), order.total_kurus)]
-    for line in ledger.lines_with_makers(order):
-        alloc, producer_ids = ledger.allocate_line(line)
+    for line in postings.lines_with_makers(order):
+        alloc, producer_ids = postings.allocate_line(line)
         legs.append(ledger.Leg(ledger.VAT, -alloc.vat, order_line_id=line.id))
         legs.append(ledger.Leg(ledger.COMMISSION, -alloc.commission, order_line_id=line.id))
         for producer_id, part in zip(producer_ids, alloc.makers, strict=True):
@@ -227,8 +222,8 @@ def test_an_order_booked_before_the_split_is_explained_not_flagged(local_invoici
         settings=SETTINGS,
     )  # fmt: skip
     order.legacy_vat_booking = True
-    monkeypatch.setattr(ledger, "post_sale", lambda *a, **kw: None)
-    monkeypatch.setattr(ledger, "post_fee", lambda *a, **kw: None)
+    monkeypatch.setattr(postings, "post_sale", lambda *a, **kw: None)
+    monkeypatch.setattr(postings, "post_fee", lambda *a, **kw: None)
     mark_paid(order, PaymentInfo("iyzico", order.total_kurus, installments=3, surcharge_kurus=900),
               settings=SETTINGS)  # fmt: skip
     monkeypatch.undo()

@@ -10,8 +10,8 @@ from coopshop.money import vat_split
 from coopshop.services.books import ledger
 from coopshop.services.reports import vat_report
 from coopshop.services.sales import refunds
-from tests.factories import ProductFactory, UserFactory
-from tests.invoicing_support import buyer, pay
+from tests.support.factories import ProductFactory, UserFactory
+from tests.support.invoicing_support import buyer, pay
 
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

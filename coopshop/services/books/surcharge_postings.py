@@ -1,4 +1,4 @@
-"""Postings of the taksit surcharge beyond the payment's own (ledger.post_fee): giving it back
+"""Postings of the taksit surcharge beyond the payment's own (postings.post_fee): giving it back
 with a refund, and a processor's fee waived when iyzico cancels a payment the same day.
 Through ledger.post, like every posting."""
 
@@ -11,7 +11,8 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, Payment, Refund
 from coopshop.services.books import vat_extras
-from coopshop.services.books.ledger import INSTALMENTS, VAT, Leg, post, post_fee, reverse
+from coopshop.services.books.ledger import Leg, post, reverse
+from coopshop.services.books.postings import post_fee
 
 
 def post_surcharge_refund(
@@ -24,10 +25,10 @@ def post_surcharge_refund(
     order = refund.order
     earlier = vat_extras.surcharge_refunds_before(order.id, refund.id)
     total = vat_extras.surcharge_paid(order.id)
-    net, vat = vat_extras.surcharge_split(order, total, earlier, refund.surcharge_kurus)
+    legs = vat_extras.surcharge_legs(order, total, earlier, refund.surcharge_kurus, sign=1)
     return post(
         "fee",
-        [Leg(clearing, -refund.surcharge_kurus), Leg(INSTALMENTS, net), Leg(VAT, vat)],
+        [Leg(clearing, -refund.surcharge_kurus), *legs],
         memo=f"Taksit farkı iadesi {order.number}",
         order_id=order.id,
         refund_id=refund.id,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund
 from coopshop.money import cumulative_split, spread_step
+from coopshop.services.books.ledger import INSTALMENTS, SHIPPING, VAT, Leg
 
 # The names of the invoice lines for shipping and the surcharge (services.invoicing.records
 # writes them; ledger_check_vat reads them back to explain an order booked before this rule).
@@ -62,6 +63,21 @@ def surcharge_split(order: Order, total: int, earlier: list[int], amount: int) -
         return amount, 0
     steps = surcharge_steps(order, total, earlier, amount).values()
     return sum(net for _, net, _ in steps), sum(vat for _, _, vat in steps)
+
+
+def shipping_legs(order: Order, before: int, amount: int, *, sign: int) -> list[Leg]:
+    """The legs of ``amount`` of shipping: net on coop:shipping, VAT on vat:payable; ``sign``
+    -1 credits them (the sale), +1 debits them (a refund)."""
+    net, vat = shipping_split(order, before, amount)
+    return [Leg(SHIPPING, sign * net), Leg(VAT, sign * vat)]
+
+
+def surcharge_legs(
+    order: Order, total: int, earlier: list[int], amount: int, *, sign: int
+) -> list[Leg]:
+    """The legs of ``amount`` of the surcharge: net on coop:instalments, VAT on vat:payable."""
+    net, vat = surcharge_split(order, total, earlier, amount)
+    return [Leg(INSTALMENTS, sign * net), Leg(VAT, sign * vat)]
 
 
 def surcharge_paid(order_id: int) -> int:
