@@ -141,9 +141,8 @@ def _has_sale(order_id: int) -> bool:
 
 def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTransaction:
     """Book a paid order: the clearing account receives the total; per line, VAT, commission and
-    each maker's share are credited (makers' credits wait until ``available_at``); shipping goes
-    to the cooperative, its VAT to vat:payable (books.vat_extras). Posting a second sale for
-    the same order raises LedgerError."""
+    each maker's share are credited (makers' credits wait until ``available_at``); shipping's
+    net and VAT (vat_extras) to the cooperative and vat:payable. A second sale raises."""
     settings = settings or settings_service.current()
     if order.status != "paid":
         raise LedgerError(_l("Sipariş %(number)s ödenmemiş.", number=order.number))
@@ -232,8 +231,7 @@ def post_fee(
     clearing = clearing_account_code(order.payment_method)
     legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
     if surcharge_kurus:
-        legs.append(Leg(clearing, surcharge_kurus))
-        legs += vat_extras.surcharge_legs(order, surcharge_kurus, [], surcharge_kurus, sign=-1)
+        legs += vat_extras.sale_surcharge_legs(order, clearing, surcharge_kurus)
     if settings.fees_spread_to_makers and fee_kurus:
         parts = makers_parts(order)
         producer_ids = sorted(parts)
@@ -303,8 +301,8 @@ def post_refund(
 ) -> LedgerTransaction:
     """A refund step: the money leaves ``clearing``; VAT, commission and each maker's part come
     back by money.refund_delta from what earlier refunds took (``before`` per line, and per
-    maker as booked); each maker's debit carries the availability of the credit it reverses.
-    Shipping after ``shipping_before`` (vat_extras); the surcharge goes in surcharge_postings."""
+    maker as booked), shipping after ``shipping_before`` (vat_extras; the surcharge: see
+    surcharge_postings); each maker's debit carries the availability of the credit it reverses."""
     taken = makers_refunded(order.id)
     effective = refund_available_at(order.id, wanted, now)
     legs = [Leg(clearing, -(refund.amount_kurus - refund.surcharge_kurus))]

@@ -80,6 +80,12 @@ def surcharge_legs(
     return [Leg(INSTALMENTS, sign * net), Leg(VAT, sign * vat)]
 
 
+def sale_surcharge_legs(order: Order, clearing: str, amount: int) -> list[Leg]:
+    """The legs of the surcharge a payment took: ``clearing`` received it, its net and VAT are
+    credited (the whole of it, nothing given back before)."""
+    return [Leg(clearing, amount), *surcharge_legs(order, amount, [], amount, sign=-1)]
+
+
 def surcharge_paid(order_id: int) -> int:
     """The taksit surcharge the order's succeeded payments took."""
     return int(
