@@ -254,6 +254,7 @@ def request_withdrawal(
         lines={str(k): v for k, v in sorted(chosen.items())},
     )
     _mail(request, "requested")
+    hooks.emit("withdrawal.requested", request)
     return request
 
 
