@@ -107,14 +107,15 @@ class GeliverMore:
         """The price of this box: the `carrier`'s when it is listed, else the cheapest."""
         data = self._call(
             "price list",
-            self._client.list_prices,
-            paramType="parcel",
-            length=str(parcel.length_cm),
-            width=str(parcel.width_cm),
-            height=str(parcel.height_cm),
-            weight=parcel.weight_kg,
-            distanceUnit="cm",
-            massUnit="kg",
+            lambda: self._client.list_prices(
+                paramType="parcel",
+                length=str(parcel.length_cm),
+                width=str(parcel.width_cm),
+                height=str(parcel.height_cm),
+                weight=parcel.weight_kg,
+                distanceUnit="cm",
+                massUnit="kg",
+            ),
         )
         items = _price_items(data)
         prices = []
