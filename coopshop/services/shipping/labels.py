@@ -152,7 +152,11 @@ def buy(
         label = adapter.buy_label(offer, tracking_number=request.tracking_number)
     except ShippingError as exc:
         raise shipping_error(exc) from exc
-    if existing is not None and label.provider_ref == existing.provider_ref:
+    if (
+        existing is not None
+        and adapter.name != "manual"
+        and label.provider_ref == existing.provider_ref
+    ):
         # The provider gave back the label we cancelled: it did not take the cancellation.
         raise Conflict(
             _l("Kargo aracısı iptal edilen etiketi yeniden verdi; yöneticiye haber verin.")

@@ -45,9 +45,7 @@ MESSAGES = {
     "NOT_FOUND": _l("Gönderi kargo aracısında bulunamadı."),
     "OFFER_NOT_FOUND": _l("Seçilen teklif artık geçerli değil; teklifleri yeniden alın."),
     "OFFER_ALREADY_ACCEPTED": _l("Bu gönderinin etiketi zaten alınmış."),
-    "ADDRESS_NOT_FOUND": _l(
-        "Gönderici adresi kargo aracısında bulunamadı; yöneticiye haber verin."
-    ),
+    "ADDRESS_NOT_FOUND": _l("Gönderici adresi kargo aracısında yok; yöneticiye haber verin."),
     "VALIDATION": _ADDRESS,
 }
 _BY_WORD = (
