@@ -33,6 +33,7 @@ from coopshop.services.core import hooks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import shipping_price
 
 # Letters and digits that cannot be mistaken for each other when read aloud or hand-written.
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -76,6 +77,8 @@ class NewOrder:
     created_by_id: int | None = None
     cash_session_id: int | None = None
     charge_shipping: bool = False
+    # The aggregator's price for the parcel, asked before the order's transaction (checkout).
+    shipping_quote_kurus: int | None = None
     # A sale that already happened (an offline ticket: the goods left the table): what stock
     # there is is taken and the rest is recorded on the line as short, instead of refusing.
     already_sold: bool = False
@@ -116,10 +119,27 @@ def effective_commission_bp(
     return rates.default_or(default_bp)
 
 
-def shipping_for(subtotal_kurus: int, settings: CoopSettings) -> int:
-    if subtotal_kurus >= settings.free_shipping_threshold_kurus:
-        return 0
-    return settings.shipping_flat_kurus
+def shipping_for(
+    subtotal_kurus: int,
+    settings: CoopSettings,
+    *,
+    province: str = "",
+    item_count: int | None = None,
+    quote_kurus: int | None = None,
+) -> int:
+    """The buyer's shipping (services.sales.shipping_price says how). Without `item_count` the
+    flat fee or free, as before; with it the rate table too."""
+    box = None
+    if item_count is not None:
+        box = shipping_price.cart_box(item_count, settings_service.shipping_config())
+    return shipping_price.shipping_price(
+        subtotal_kurus,
+        settings.shipping_flat_kurus,
+        settings.free_shipping_threshold_kurus,
+        province=province,
+        box=box,
+        quote_kurus=quote_kurus,
+    )
 
 
 def _load_products(requests: Sequence[LineRequest]) -> dict:
@@ -340,7 +360,17 @@ def create_order(
         order.lines.append(line)
         subtotal += line.gross_kurus
     order.subtotal_kurus = subtotal
-    order.shipping_kurus = shipping_for(subtotal, settings) if new.charge_shipping else 0
+    order.shipping_kurus = (
+        shipping_for(
+            subtotal,
+            settings,
+            province=new.buyer.il,
+            item_count=sum(line.quantity for line in order.lines),
+            quote_kurus=new.shipping_quote_kurus,
+        )
+        if new.charge_shipping
+        else 0
+    )
     order.total_kurus = subtotal + order.shipping_kurus
     db.session.add(order)
     db.session.flush()
