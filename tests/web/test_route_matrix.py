@@ -75,6 +75,8 @@ ANY_ACCOUNT = {
     "auth.change_password",
 }
 ADMIN_ONLY = {
+    "admin.shipping_rates",
+    "admin.shipping_rate_remove",
     "admin.iban_changes_page",
     "admin.iban_change_confirm",
     "admin.iban_change_cancel",
