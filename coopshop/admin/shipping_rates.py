@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange
 
 from coopshop.admin.member_forms import ConfirmForm
@@ -26,8 +27,8 @@ _FIELDS = {"province": "province", "max_desi": "max_desi", "price": "price"}
 class RateForm(FlaskForm):
     province = SelectField(
         _l("İl"),
-        choices=[("", _l("Türkiye geneli (kendi fiyatı olmayan iller)"))]
-        + [(p, p) for p in PROVINCES],
+        choices=[SelectChoice("", _l("Türkiye geneli (kendi fiyatı olmayan iller)"))]
+        + [SelectChoice(p, p) for p in PROVINCES],
         validate_choice=True,
     )
     max_desi = WholeNumberField(
