@@ -132,9 +132,7 @@ def test_the_order_charges_the_invoice_shows_and_the_ledger_books_one_price(app)
     )
     assert booked == -4900
     lines = records.order_lines(order, invoicing_settings.from_config(current_app.config))
-    assert [line.unit_price_kurus for line in lines if line.name == records.SHIPPING_LINE] == [
-        4900
-    ]
+    assert [line.unit_price_kurus for line in lines if line.name == records.SHIPPING_LINE] == [4900]
 
 
 def test_seven_items_cost_the_bigger_band(app):
