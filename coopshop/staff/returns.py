@@ -8,7 +8,7 @@ agreement); the buyer is e-mailed. The label PDF prints from here.
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from coopshop.db import db
-from coopshop.models import Order
+from coopshop.models import Order, utcnow
 from coopshop.services.shipping import labels, returns
 from coopshop.services.shipping.base import ShippingError
 from coopshop.services.shipping.carriers import CARRIERS
@@ -120,6 +120,13 @@ def label_cancel(order_id: int):
     else:
         flash(outcome.error.message, "warning")
     return redirect(url_for("staff.fulfilment_queue"))
+
+
+@bp.get("/fulfilment/handover")
+@roles_required(*STAFF)
+def label_handover():
+    """Printable: the labelled parcels the carriers have not collected yet, by carrier."""
+    return render_template("staff/handover.html", by_carrier=labels.handover(), now=utcnow())
 
 
 @bp.app_template_global("return_code_form")

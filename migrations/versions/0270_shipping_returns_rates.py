@@ -1,4 +1,5 @@
-"""return labels, shipping rates, cancelled labels
+"""Shipping (issue 18): return shipments of withdrawals, the admin's shipping rate table, and
+cancelled labels (shipments.cancelled_at).
 
 Revision ID: 0270_shipping_returns_rates
 Revises: 0260_invoicing_more

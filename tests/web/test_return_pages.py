@@ -118,12 +118,16 @@ def test_only_staff_make_returns(client, login, app):
 def test_staff_cancel_a_label_before_pickup(client, login, geliver_app):
     order = _labelled()
     login(staff_user())
+    handover = _html(client.get("/staff/fulfilment/handover"))
+    assert "Aras Kargo" in handover and order.number in handover
+    assert order.shipment.tracking_number in handover
     page = _html(client.get("/staff/fulfilment"))
     assert "Etiketi iptal et (kargo almadan önce)" in page
     done = _html(client.post(f"/staff/fulfilment/{order.id}/label/cancel", follow_redirects=True))
     assert f"Sipariş {order.number}: etiket iptal edildi" in done
     db.session.expire_all()
     assert db.session.get(Order, order.id).fulfilment_status == "received"
+    assert order.number not in _html(client.get("/staff/fulfilment/handover"))
     again = _html(client.post(f"/staff/fulfilment/{order.id}/label/cancel", follow_redirects=True))
     assert "iptal edilecek etiketi yok" in again
 

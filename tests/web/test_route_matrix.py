@@ -151,6 +151,7 @@ DESK_ONLY = {
     "staff.label_batch",
     "staff.label_buy",
     "staff.label_cancel",
+    "staff.label_handover",
     "staff.label_offers",
     "staff.label_pdf",
     "staff.offline_device",

@@ -297,6 +297,26 @@ def cancel(order_id: int, adapter: ShippingAdapter, actor_id: int | None) -> Shi
     return shipment
 
 
+def handover() -> dict[str, list[Shipment]]:
+    """Parcels with a live label that no carrier has scanned yet, by carrier, oldest first:
+    the list to hand over at the branch or to the courier. Geliver's API (SDK 0.4.0) has no
+    pickup request, so the collection itself is arranged with each carrier."""
+    rows = db.session.scalars(
+        select(Shipment)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Shipment.cancelled_at.is_(None),
+            Shipment.status == "created",
+            Order.fulfilment_status.in_(("received", "shipped")),
+        )
+        .order_by(Shipment.carrier, Shipment.created_at, Shipment.id)
+    )
+    by_carrier: dict[str, list[Shipment]] = {}
+    for row in rows:
+        by_carrier.setdefault(row.carrier_name, []).append(row)
+    return by_carrier
+
+
 def packed_by(day: date) -> list[int]:
     """Orders packed (every item received) by the end of `day` (Istanbul) and still without a
     label, the oldest payment first: what the batch labels."""
