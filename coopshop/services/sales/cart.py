@@ -20,7 +20,8 @@ from coopshop.models import Product, ProductMaker
 from coopshop.services.catalog.listing import is_for_sale
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales.orders import MAX_QUANTITY, shipping_for
+from coopshop.services.sales.orders import MAX_QUANTITY
+from coopshop.services.sales.shipping_price import shipping_for
 
 # The cart lives in a signed cookie (about 4 KB): a bound on distinct products keeps it there.
 MAX_LINES = 50

@@ -33,7 +33,7 @@ from coopshop.services.core import hooks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import shipping_price
+from coopshop.services.sales.shipping_price import shipping_for
 
 # Letters and digits that cannot be mistaken for each other when read aloud or hand-written.
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -117,29 +117,6 @@ def effective_commission_bp(
     if collection_bp is not None:
         return collection_bp
     return rates.default_or(default_bp)
-
-
-def shipping_for(
-    subtotal_kurus: int,
-    settings: CoopSettings,
-    *,
-    province: str = "",
-    item_count: int | None = None,
-    quote_kurus: int | None = None,
-) -> int:
-    """The buyer's shipping (services.sales.shipping_price says how). Without `item_count` the
-    flat fee or free, as before; with it the rate table too."""
-    box = None
-    if item_count is not None:
-        box = shipping_price.cart_box(item_count, settings_service.shipping_config())
-    return shipping_price.shipping_price(
-        subtotal_kurus,
-        settings.shipping_flat_kurus,
-        settings.free_shipping_threshold_kurus,
-        province=province,
-        box=box,
-        quote_kurus=quote_kurus,
-    )
 
 
 def _load_products(requests: Sequence[LineRequest]) -> dict:

@@ -27,6 +27,8 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models.shipping import ShippingRate
+from coopshop.services.core import settings as settings_service
+from coopshop.services.core.settings import CoopSettings
 
 VOLUMETRIC_DIVISOR = 3000  # cm³ per desi
 
@@ -101,3 +103,26 @@ def shipping_price(
         return flat_kurus
     rate = rate_for(province, box.desi)
     return flat_kurus if rate is None else rate
+
+
+def shipping_for(
+    subtotal_kurus: int,
+    settings: CoopSettings,
+    *,
+    province: str = "",
+    item_count: int | None = None,
+    quote_kurus: int | None = None,
+) -> int:
+    """The buyer's shipping (services.sales.shipping_price says how). Without `item_count` the
+    flat fee or free, as before; with it the rate table too."""
+    box = None
+    if item_count is not None:
+        box = cart_box(item_count, settings_service.shipping_config())
+    return shipping_price(
+        subtotal_kurus,
+        settings.shipping_flat_kurus,
+        settings.free_shipping_threshold_kurus,
+        province=province,
+        box=box,
+        quote_kurus=quote_kurus,
+    )
