@@ -95,7 +95,11 @@ def test_staff_label_an_order_and_the_shopper_tracks_it(new_page, shop, standin)
     expect(pdf_link).to_be_visible()
     pdf = desk.request.get(pdf_link.get_attribute("href"))
     assert pdf.ok and pdf.body().startswith(b"%PDF-")
-    (shipment,) = [s for s in standin.shipments.values() if s["acceptedOfferID"]]
+    (shipment,) = [
+        s
+        for s in standin.shipments.values()
+        if s["acceptedOfferID"] and s["order"]["orderNumber"] == number
+    ]
     tracking = shipment["trackingNumber"]
     expect(card).to_contain_text(tracking)
 
