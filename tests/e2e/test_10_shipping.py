@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import BIN, ROOT, Shop, _free_port, _server_env, _wait_healthy
 from tests.e2e.test_1_shopper import buy_piece
-from tests.geliver_support import SENDER_SETTINGS, running
+from tests.support.geliver_support import SENDER_SETTINGS, running
 
 pytestmark = pytest.mark.e2e
 

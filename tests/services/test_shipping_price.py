@@ -16,13 +16,13 @@ from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.invoicing import records
 from coopshop.services.invoicing import settings as invoicing_settings
 from coopshop.services.sales import cart, checkout, shipping_price
-from coopshop.services.sales.orders import PaymentInfo
+from coopshop.services.sales.order_states import PaymentInfo
 from coopshop.services.shipping import pricing, rates
 from coopshop.services.shipping.carriers import ManualAdapter
 from coopshop.services.shipping.geliver import GeliverAdapter
-from tests.factories import ProducerFactory, ProductFactory
 from tests.services.test_checkout import BUYER, _request
-from tests.staff_support import audit_actions
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.staff_support import audit_actions
 
 FLAT, THRESHOLD = 7500, 150000
 BOX = shipping_price.Box(1000, 30, 20, 10)  # 6000 cm³ = 2 desi, 1 kg

@@ -16,14 +16,14 @@ from coopshop.db import db
 from coopshop.models import OutboxMessage, WithdrawalRequest
 from coopshop.models.shipping import ReturnShipment, Shipment
 from coopshop.services.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
-from coopshop.services.sales import withdrawals
+from coopshop.services.sales import withdrawal_steps, withdrawals
 from coopshop.services.shipping import labels, returns, tracking
 from coopshop.services.shipping.base import Parcel, ShippingError
 from coopshop.services.shipping.carriers import ManualAdapter
 from coopshop.services.shipping.messages import shipping_error
 from coopshop.web import shipping as shipping_web
-from tests.geliver_support import LABEL_PDF, packed_order
-from tests.staff_support import audit_actions
+from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.staff_support import audit_actions
 
 PARCEL = Parcel(weight_g=1250, length_cm=30, width_cm=20, height_cm=10)
 
@@ -114,7 +114,7 @@ def test_the_desk_first_then_the_carrier_changes_nothing_more(geliver_app):
     order = _labelled()
     request = _withdraw(order)
     row = _return(request)
-    withdrawals.mark_received(request.id, None)
+    withdrawal_steps.mark_received(request.id, None)
     db.session.commit()
     when = _iso(datetime.now(UTC) - timedelta(minutes=5))
     assert _track_return(geliver_app, row, "DELIVERED", "delivered", when, "d1") == "changed"
@@ -164,7 +164,7 @@ def test_an_order_sent_by_hand_needs_a_typed_return_code(geliver_app):
 def test_a_closed_request_gets_no_return(geliver_app):
     order = _labelled()
     request = _withdraw(order)
-    withdrawals.reject(request.id, "Vazgeçti", None)
+    withdrawal_steps.reject(request.id, "Vazgeçti", None)
     db.session.commit()
     with pytest.raises(InvalidTransition):
         _return(request)

@@ -19,9 +19,9 @@ from coopshop.services.shipping import labels
 from coopshop.services.shipping.base import Parcel
 from coopshop.shop.checkout import order_token
 from coopshop.web import shipping as shipping_web
-from tests.factories import ProductFactory, UserFactory
-from tests.geliver_support import LABEL_PDF, packed_order
-from tests.staff_support import staff_user
+from tests.support.factories import ProductFactory, UserFactory
+from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.staff_support import staff_user
 
 JSON = {"Content-Type": "application/json"}
 

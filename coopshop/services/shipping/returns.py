@@ -5,7 +5,7 @@ made when she asks): through the aggregator, as the return of the order's own sh
 hand (the carrier and the return code of the cooperative's agreement with it). She sees the
 carrier, the code and the tracking link on her order page and in an e-mail. The carrier's
 "delivered" event for the return marks the request's goods received through
-services.sales.withdrawals.mark_received, the step the desk takes by hand, once.
+services.sales.withdrawal_steps.mark_received, the step the desk takes by hand, once.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from coopshop.models import WithdrawalRequest, utcnow
 from coopshop.models.shipping import ReturnShipment
 from coopshop.services.core import audit, hooks, mail
 from coopshop.services.core.errors import DomainError, InvalidTransition, ValidationFailed
-from coopshop.services.sales import withdrawals
-from coopshop.services.sales.orders import lock_order
+from coopshop.services.sales import withdrawal_steps
+from coopshop.services.sales.order_states import lock_order
 from coopshop.services.shipping.base import (
     TERMINAL_STATUSES,
     Label,
@@ -74,7 +74,7 @@ def returns_for(withdrawal_ids: list[int]) -> dict[int, ReturnShipment]:
 
 
 def _open_request(withdrawal_id: int) -> WithdrawalRequest:
-    request = withdrawals.get_request(withdrawal_id)
+    request = withdrawal_steps.get_request(withdrawal_id)
     lock_order(request.order_id)  # one return per request, even for two clicks at once
     db.session.refresh(request)
     if request.status != "requested":
@@ -257,7 +257,7 @@ def record_return_event(row: ReturnShipment, event: TrackingEvent, now: datetime
     audit.record(None, f"shipping.return_{row.status}", request, order=row.order.number)
     if row.status == "delivered" and request.status == "requested":
         now = now or utcnow()
-        withdrawals.mark_received(request.id, None, now=min(event.occurred_at, now))
+        withdrawal_steps.mark_received(request.id, None, now=min(event.occurred_at, now))
     return row.status, True
 
 
