@@ -7,15 +7,15 @@ whole to coop:shipping and their surcharge whole to coop:instalments. Their rate
 default 2000 (the INVOICING_SHIPPING_VAT_BP default their invoices used; an invoice keeps its
 own snapshot of the rate in any case).
 
-Revision ID: 0270_vat_split
-Revises: 0260_invoicing_more
+Revision ID: 0280_vat_split
+Revises: 0270_shipping_returns_rates
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0270_vat_split"
-down_revision = "0260_invoicing_more"
+revision = "0280_vat_split"
+down_revision = "0270_shipping_returns_rates"
 branch_labels = None
 depends_on = None
 
