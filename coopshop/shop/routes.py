@@ -13,6 +13,7 @@ from coopshop.services.catalog import listing as catalog
 from coopshop.services.core import uow
 from coopshop.services.members import consents
 from coopshop.services.sales import cart as cart_service
+from coopshop.shop import taksit
 
 bp = Blueprint("shop", __name__)
 
@@ -67,7 +68,10 @@ def product(product_id: int, slug: str | None = None):
     if slug is not None and slug != catalog.product_slug(found):
         return redirect(product_url(found), 301)
     return render_template(
-        "shop/product.html", product=found, max_quantity=cart_service.max_addable(found)
+        "shop/product.html",
+        product=found,
+        max_quantity=cart_service.max_addable(found),
+        taksit=taksit.tables_for(found.price_kurus),
     )
 
 
