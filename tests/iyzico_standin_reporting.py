@@ -71,6 +71,17 @@ class ReportingMixin:
                 (day if row["paymentId"] == payment_id else d, row) for d, row in self._log
             ]
 
+    def forget_refunds(self, payment_id: str) -> None:
+        """iyzico has no record of this payment's refunds (a refund booked only on our side)."""
+        with self._lock:
+            self._log = [
+                (d, row)
+                for d, row in self._log
+                if not (row["paymentId"] == payment_id and row["transactionType"] != "PAYMENT")
+            ]
+            for txn in self._forms[self._payments[payment_id]].items:
+                txn.refunds.clear()
+
     # -- handlers (called by handle_api under no lock)
 
     def _installment(self, body: dict, base: dict) -> tuple[int, dict]:
