@@ -189,3 +189,14 @@ def test_cli_says_when_iyzico_cannot_be_read(iyzico_app, iyzico_standin):
 
     assert result.exit_code == 2
     assert "okunamadı: iyzico error 1000: Sistem hatası" in result.output
+
+
+def test_a_same_day_cancel_reconciles_with_its_request(client, login, iyzico_app, iyzico_standin):
+    (order,) = _orders(iyzico_app, iyzico_standin, 1, installment=3)
+    login(UserFactory(role="admin"))
+    _refund(client, order, scope="order", include_shipping="y")
+    assert iyzico_standin.requests_to(iyzico.CANCEL_PATH)
+
+    report = reconcile_iyzico.run(iyzico_standin.client(), *_today())
+
+    assert report.mismatches == [] and report.counts["refunds"] == 1
