@@ -191,6 +191,10 @@ class IyzicoStandin(ReportingMixin):
         self._ca.configure_trust(context)
         return context
 
+    def write_ca(self, path) -> None:
+        """The CA's certificate as PEM, for a process that trusts it through SSL_CERT_FILE."""
+        self._ca.cert_pem.write_to_path(str(path))
+
     def client(self, timeout: float = 5.0, **kwargs) -> iyzico.IyzicoClient:
         return iyzico.IyzicoClient(
             kwargs.pop("api_key", self.api_key),

@@ -16,7 +16,7 @@ import subprocess
 import pytest
 from playwright.sync_api import expect
 
-from coopshop.services.sales.iyzico import kurus_to_price
+from coopshop.services.sales.iyzico import RETRIEVE_PATH, kurus_to_price
 from tests.e2e.conftest import (
     BIN,
     ROOT,
@@ -52,7 +52,7 @@ def iyzico_shop(viewport, demo_template, e2e_root, iyzico_api):
     shutil.copyfile(template / "shop.db", tmp / "shop.db")
     shutil.copytree(template / "uploads", tmp / "uploads")
     ca = tmp / "iyzico-ca.pem"
-    iyzico_api._ca.cert_pem.write_to_path(str(ca))
+    iyzico_api.write_ca(ca)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = _server_env(tmp) | {
@@ -129,7 +129,7 @@ def test_guest_pays_by_card_in_three_instalments_through_iyzico(browser, iyzico_
         number = re.fullmatch(r"Sipariş (\S+)", page.get_by_role("heading", level=1).inner_text())
         assert number, page.get_by_role("heading", level=1).inner_text()
         expect(page.locator("tfoot tr.fw-semibold td").last).to_have_text(lira(total))
-        retrieved = [r for r in iyzico_api.requests if r.path.endswith("/auth/ecom/detail")]
+        retrieved = iyzico_api.requests_to(RETRIEVE_PATH)
         assert retrieved and all(r.auth_ok for r in retrieved)
     finally:
         context.close()
