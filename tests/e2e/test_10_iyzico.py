@@ -28,7 +28,7 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.support import kurus, lira
 from tests.e2e.test_1_shopper import BUYER
-from tests.iyzico_standin import IyzicoStandin
+from tests.support.iyzico_standin import IyzicoStandin
 
 pytestmark = pytest.mark.e2e
 ORDER_PATH = r"/orders/[A-Z0-9-]+\?t="

@@ -13,8 +13,8 @@ from coopshop.db import db
 from coopshop.models import Payment, RefundRequest, utcnow
 from coopshop.services.payouts import reconcile, reconcile_iyzico
 from coopshop.services.sales import iyzico
-from tests.factories import ProductFactory, UserFactory
-from tests.iyzico_support import iyzico_paid_order
+from tests.support.factories import ProductFactory, UserFactory
+from tests.support.iyzico_support import iyzico_paid_order
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples:DeprecationWarning"

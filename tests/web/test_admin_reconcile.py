@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coopshop.db import db
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
 
 
 def _today() -> str:
@@ -114,7 +114,7 @@ def test_iyzico_is_reconciled_from_its_reporting_service(client, login, iyzico_a
     from sqlalchemy import select
 
     from coopshop.models import Payment
-    from tests.iyzico_support import iyzico_paid_order
+    from tests.support.iyzico_support import iyzico_paid_order
 
     product = ProductFactory(price_kurus=30000, stock=3)
     db.session.commit()

@@ -9,7 +9,7 @@ import pytest
 from coopshop.db import db
 from coopshop.services.sales import instalments, iyzico_reporting, payments
 from coopshop.shop.cart import SESSION_KEY
-from tests.factories import ProductFactory
+from tests.support.factories import ProductFactory
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples:DeprecationWarning"

@@ -1,4 +1,4 @@
-"""The stand-in's read-only services (mixed into tests.iyzico_standin.IyzicoStandin): the
+"""The stand-in's read-only services (mixed into tests.support.iyzico_standin.IyzicoStandin): the
 instalment table and the reporting service, with the shapes of iyzico's documentation
 (installment-and-bin-service; reporting-service). The stand-in keeps a day log of every PAYMENT
 (per basket item), REFUND and CANCEL it made, which the daily-transactions report pages through.

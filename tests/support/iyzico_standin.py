@@ -8,7 +8,7 @@ iyzico's documentation, signs its answers as iyzico does, and records every requ
 assert what the SDK really sent. Binds 127.0.0.1 only.
 
 Not modelled (see NOTES.md): real error codes, 3-D Secure, fraud review, settlement. The
-instalment table and the reporting service are in tests.iyzico_standin_reporting.
+instalment table and the reporting service are in tests.support.iyzico_standin_reporting.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 import trustme
 
 from coopshop.services.sales import iyzico, iyzico_reporting
-from tests.iyzico_standin_reporting import ReportingMixin, now_text
+from tests.support.iyzico_standin_reporting import ReportingMixin, now_text
 
 # Paths the stand-in answers. Both initialize paths: the documented one the adapter uses and
 # the one iyzipay-python 1.0.46's CheckoutFormInitialize.create posts to.
