@@ -1,9 +1,10 @@
 """Journey 11: a guest pays by card through iyzico. The shop runs under gunicorn with
-PAYMENT_PROVIDER=iyzico pointed at the TLS stand-in of iyzico's API (tests/support/iyzico_standin.py,
-in this process; the server trusts its CA through SSL_CERT_FILE, which OpenSSL reads for the
-default context the adapter uses when no SSL context is configured). She sees the taksit table on
-the product page, checks out, is sent to the stand-in's payment page, pays in 3 instalments, is
-posted back to the callback and lands on her paid order.
+PAYMENT_PROVIDER=iyzico pointed at the TLS stand-in of iyzico's API
+(tests/support/iyzico_standin.py, in this process; the server trusts its CA through
+SSL_CERT_FILE, which OpenSSL reads for the default context the adapter uses when no SSL context
+is configured). She sees the taksit table on the product page, checks out, is sent to the
+stand-in's payment page, pays in 3 instalments, is posted back to the callback and lands on her
+paid order.
 """
 
 from __future__ import annotations
