@@ -110,7 +110,12 @@ def sales():
         "producer/sales.html",
         profile=profile,
         form=form,
-        page=producer_sales.sales(profile.id, filters, request.args.get("page", 1, int)),
+        page=producer_sales.sales(
+            profile.id,
+            filters,
+            after=request.args.get("after"),
+            before=request.args.get("before"),
+        ),
         totals=producer_sales.totals(profile.id, filters),
         args=args,
     )
