@@ -73,11 +73,15 @@ def main() -> None:
         else:
             deep = min(500, lines // producer_sales.PER_PAGE)
             timed("sales history page 1", lambda: producer_sales.sales(pid, page=1))
-            timed(f"sales history page {deep + 1}", lambda: producer_sales.sales(pid, page=deep + 1))
+            timed(
+                f"sales history page {deep + 1}", lambda: producer_sales.sales(pid, page=deep + 1)
+            )
         timed("sales totals (all time)", lambda: producer_sales.totals(pid))
         timed("dashboard (busiest producer)", lambda: dashboard.dashboard(pid))
         timed("balances() of every producer", balances.balances, repeat=3)
-        year = reports.ReportFilter(date(date.today().year - 1, 1, 1), date(date.today().year - 1, 12, 31))
+        year = reports.ReportFilter(
+            date(date.today().year - 1, 1, 1), date(date.today().year - 1, 12, 31)
+        )
         timed("year report by month", lambda: reports.report("period", year), repeat=3)
         timed("year report by producer", lambda: reports.report("producer", year), repeat=3)
         timed("home featured products", listing.featured_products)

@@ -103,7 +103,10 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus <> 0", name="amount_non_zero"),
         Index("ix_ledger_entries_account_available", "account_id", "available_at"),
-        Index("ix_ledger_entries_producer_created", "producer_id", "created_at"),
+        # Her entries newest first: the sales history pages by keyset along it (issue 22).
+        Index(
+            "ix_ledger_entries_producer_created_line", "producer_id", "created_at", "order_line_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

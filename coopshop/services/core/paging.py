@@ -65,6 +65,23 @@ def paginate(query: Select, page: int | None, per_page: int, *, scalars: bool = 
     return Page(items=items, number=number, per_page=per_page, total=total)
 
 
+def paginate_counted(query: Select, page: int | None, per_page: int) -> Page:
+    """``paginate`` for ``select(Model)`` in one scan instead of two: the total comes with the
+    page's rows as ``count(*) OVER ()``. Only a page past the end (no rows to carry the count)
+    falls back to counting first."""
+    number = max(page or 1, 1)
+    rows = db.session.execute(
+        query.add_columns(func.count().over().label("_total"))
+        .limit(per_page)
+        .offset((number - 1) * per_page)
+    ).all()
+    if not rows:
+        return paginate(query, page, per_page) if number > 1 else Page([], 1, per_page, 0)
+    return Page(
+        items=[r[0] for r in rows], number=number, per_page=per_page, total=int(rows[0][-1])
+    )
+
+
 # --- keyset paging: long histories page by where the last page ended, never by OFFSET ----------
 
 

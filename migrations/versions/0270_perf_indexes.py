@@ -1,0 +1,30 @@
+"""Performance at full size (issue 22): her ledger entries indexed by (producer, booked at, order
+line), so her sales history pages by keyset and her dashboard reads her own rows only.
+
+Revision ID: 0270_perf_indexes
+Revises: 0260_invoicing_more
+"""
+
+from alembic import op
+
+revision = "0270_perf_indexes"
+down_revision = "0260_invoicing_more"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index(
+        "ix_ledger_entries_producer_created_line",
+        "ledger_entries",
+        ["producer_id", "created_at", "order_line_id"],
+    )
+    # The new index starts with the same two columns, so it serves every query this one did.
+    op.drop_index("ix_ledger_entries_producer_created", table_name="ledger_entries")
+
+
+def downgrade():
+    op.create_index(
+        "ix_ledger_entries_producer_created", "ledger_entries", ["producer_id", "created_at"]
+    )
+    op.drop_index("ix_ledger_entries_producer_created_line", table_name="ledger_entries")
