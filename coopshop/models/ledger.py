@@ -123,7 +123,9 @@ class LedgerEntry(Base):
         ForeignKey("order_lines.id", ondelete="RESTRICT"), index=True
     )
     available_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Always its transaction's created_at (ledger.post); indexed so a report reads a period's
+    # entries without scanning the others.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     account: Mapped[Account] = relationship()

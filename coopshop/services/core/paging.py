@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from coopshop.db import db
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_COUNTED_PAGE_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def paginate_counted(query: Select, page: int | None, per_page: int) -> Page:
     page's rows as ``count(*) OVER ()``. Only a page past the end (no rows to carry the count)
     falls back to counting first."""
     number = max(page or 1, 1)
+    if number > _COUNTED_PAGE_LIMIT:  # no OFFSET the database cannot hold: count, then clamp
+        return paginate(query, page, per_page)
     rows = db.session.execute(
         query.add_columns(func.count().over().label("_total"))
         .limit(per_page)

@@ -186,6 +186,10 @@ def _entries(f: ReportFilter, columns: list, *, lines_only: bool):
             txn.kind.in_(("sale", "refund")),
             txn.created_at >= begin,
             txn.created_at < after,
+            # The same bounds on the entries (ledger.post writes a transaction's entries with
+            # its created_at), so a period's entries are read by ix_ledger_entries_created_at.
+            entry.created_at >= begin,
+            entry.created_at < after,
             wanted,
         )
     )
