@@ -11,10 +11,11 @@ from coopshop.db import db
 from coopshop.models import utcnow
 from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.reports import dashboard, producer_sales
+from coopshop.services.reports import to_bring as bring
 from coopshop.services.reports.producer_sales import SalesFilter
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.producer_support import SETTINGS, two_members
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.producer_support import SETTINGS, two_members
 
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 
@@ -175,9 +176,9 @@ def test_to_bring_lists_paid_online_items_not_yet_received(world):
     refunded = paid_order([(world.solo, 3)], paid_at=NOW, settings=SETTINGS)
     refunds.refund_order(refunded, now=NOW)
     db.session.commit()
-    rows = producer_sales.to_bring(world.ayse.id)
+    rows = bring.to_bring(world.ayse.id)
     assert [(r.order_number, r.title, r.quantity, r.co_makers) for r in rows] == [
         (world.orders[0].number, "Atkı", 1, ()),
         (co_made_online.number, "Kilim", 2, ("Fatma",)),
     ]
-    assert [r.title for r in producer_sales.to_bring(world.fatma.id)] == ["Sabun", "Kilim"]
+    assert [r.title for r in bring.to_bring(world.fatma.id)] == ["Sabun", "Kilim"]

@@ -17,8 +17,8 @@ from coopshop.services.catalog import listing
 from coopshop.services.reports import dashboard, producer_sales
 from coopshop.services.reports import summary as reports
 from tests.conftest import POSTGRES
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.history_copies import copy_history
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.history_copies import copy_history
 
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="query plans are PostgreSQL's")
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import ApiToken, AuditEvent
 from coopshop.services.members import users
-from tests.factories import PASSWORD, UserFactory
-from tests.sql_counter import count_queries
+from tests.support.factories import PASSWORD, UserFactory
+from tests.support.sql_counter import count_queries
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
 
 ROLES = ("guest", "customer", "producer", "staff", "admin")

@@ -13,14 +13,14 @@ from coopshop.db import db
 from coopshop.services.catalog import stock
 from coopshop.services.members import membership
 from coopshop.web import catalog_cache
-from tests.factories import (
+from tests.support.factories import (
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     UserFactory,
     paid_order,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 
 @pytest.fixture

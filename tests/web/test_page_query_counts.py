@@ -12,15 +12,15 @@ import pytest
 
 from coopshop.db import db
 from coopshop.models import utcnow
-from tests.factories import (
+from tests.support.factories import (
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     UserFactory,
     paid_order,
 )
-from tests.history_copies import copy_history, copy_products
-from tests.sql_counter import count_queries
+from tests.support.history_copies import copy_history, copy_products
+from tests.support.sql_counter import count_queries
 from tests.web.api_helpers import bearer, token_for
 
 

@@ -1,5 +1,5 @@
-"""A member's sales: her lines (co-made ones with her share only), filtered and paged; one line in
-detail; and what she still has to bring to the centre for online orders.
+"""A member's sales: her lines (co-made ones with her share only), filtered and paged by keyset;
+one line in detail. What she still has to bring to the centre is in reports/to_bring.py.
 
 Her part of a line is read from her ledger entries (sale credits less refund debits), so these
 pages agree with her balance. Every listing is a fixed number of queries, however long her
@@ -22,12 +22,10 @@ from coopshop.models import (
     Order,
     OrderLine,
     OrderLineMaker,
-    ProducerProfile,
-    RefundLine,
     StatementQuestion,
 )
 from coopshop.models.orders import CHANNELS
-from coopshop.services.books import balances, ledger
+from coopshop.services.books import balances, postings
 from coopshop.services.core import paging, vocabulary
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import KeysetPage
@@ -117,7 +115,7 @@ def _filtered(query, filters: SalesFilter | None):
 
 
 def _her_lines(producer_id: int, filters: SalesFilter | None = None):
-    """Her paid lines: every paid order is in the ledger (services.orders.mark_paid)."""
+    """Her paid lines: every paid order is in the ledger (sales.order_states.mark_paid)."""
     query = (
         select(*_LINE_COLUMNS)
         .select_from(OrderLineMaker)
@@ -130,7 +128,7 @@ def _her_lines(producer_id: int, filters: SalesFilter | None = None):
 
 def _her_sale_entries(producer_id: int, filters: SalesFilter | None = None):
     """Her paid lines read from her side of the ledger: one sale credit per line she made
-    (part of), booked at the order's payment (ledger.post_sale: created_at is paid_at). Walked
+    (part of), booked at the order's payment (postings.post_sale: created_at is paid_at). Walked
     newest first along ix_ledger_entries_producer_created_line, so a page reads its own rows
     only, however long her history."""
     query = (
@@ -315,7 +313,7 @@ def sale_detail(producer_id: int, line_id: int) -> SaleDetail:
     line = db.session.scalar(
         select(OrderLine).where(OrderLine.id == line_id).options(selectinload(OrderLine.makers))
     )
-    alloc, producer_ids = ledger.allocate_line(line)
+    alloc, producer_ids = postings.allocate_line(line)
     her_part = dict(zip(producer_ids, alloc.makers, strict=True))[producer_id]
     entries = [
         EntryRow(
@@ -354,80 +352,3 @@ def sale_detail(producer_id: int, line_id: int) -> SaleDetail:
         entries=entries,
         questions=questions,
     )
-
-
-# --- to bring to the centre ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BringRow:
-    order_line_id: int
-    order_number: str
-    paid_at: datetime | None
-    product_code: str
-    title: str
-    quantity: int
-    partly_refunded: bool
-    co_makers: tuple[str, ...] = ()
-
-
-def to_bring(producer_id: int, limit: int = 500) -> list[BringRow]:
-    """Her items in paid online orders that the centre has not received yet (received_at is
-    NULL), oldest order first, leaving out lines refunded in full. Two queries."""
-    refunded = (
-        select(RefundLine.line_id, func.sum(RefundLine.amount_kurus).label("amount"))
-        .group_by(RefundLine.line_id)
-        .subquery()
-    )
-    refunded_amount = func.coalesce(refunded.c.amount, 0)
-    rows = db.session.execute(
-        select(
-            OrderLine.id,
-            Order.number,
-            Order.paid_at,
-            OrderLine.product_code,
-            OrderLine.title,
-            OrderLine.quantity,
-            refunded_amount.label("refunded"),
-        )
-        .select_from(OrderLineMaker)
-        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .outerjoin(refunded, refunded.c.line_id == OrderLine.id)
-        .where(
-            OrderLineMaker.producer_id == producer_id,
-            Order.status == "paid",
-            Order.channel == "online",
-            OrderLine.received_at.is_(None),
-            refunded_amount < OrderLine.gross_kurus,
-        )
-        .order_by(Order.paid_at, Order.id, OrderLine.id)
-        .limit(limit)
-    ).all()
-    partners: dict[int, list[str]] = {}
-    if rows:
-        for line_id, name in db.session.execute(
-            select(OrderLineMaker.line_id, ProducerProfile.display_name)
-            .join(ProducerProfile, ProducerProfile.id == OrderLineMaker.producer_id)
-            .where(
-                and_(
-                    OrderLineMaker.line_id.in_([r[0] for r in rows]),
-                    OrderLineMaker.producer_id != producer_id,
-                )
-            )
-            .order_by(OrderLineMaker.line_id, ProducerProfile.display_name)
-        ):
-            partners.setdefault(line_id, []).append(name)
-    return [
-        BringRow(
-            order_line_id=r[0],
-            order_number=r[1],
-            paid_at=r[2],
-            product_code=r[3],
-            title=r[4],
-            quantity=r[5],
-            partly_refunded=int(r[6]) > 0,
-            co_makers=tuple(partners.get(r[0], ())),
-        )
-        for r in rows
-    ]
