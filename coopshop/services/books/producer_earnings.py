@@ -1,14 +1,13 @@
 """What each producer earned and had refunded, recomputed from the documents alone (paid lines'
 snapshots and refund lines), never from the ledger: the other side of ledger_check's
-producer_balances. Plain lines are summed in SQL; only co-made and refunded ones come to Python.
+producer_balances. Lines never refunded are summed in SQL; only refunded ones come to Python.
 """
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from sqlalchemy import BigInteger, and_, cast, exists, func, literal_column, not_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import BigInteger, case, cast, exists, func, literal_column, not_, select
 
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, RefundLine
@@ -20,13 +19,15 @@ _BP = literal_column(str(BP), BigInteger)  # typed, so that // is integer divisi
 def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
     """(earned, refunded) per producer, recomputed from paid lines' snapshots and refund lines.
 
-    Most lines have one maker and no refund: what she earned of them is docs/design.md's
-    formula, summed per producer in the database (one GROUP BY, no row comes to Python). The
-    rest, co-made or refunded lines, are replayed here with the rules that booked them.
+    A line never refunded is docs/design.md's formula, its makers' part split by largest
+    remainder (money.split_largest_remainder, ties to the first maker in producer order, as
+    money.allocate does by default), summed per producer in the database: one grouped query
+    with window functions, no row comes to Python. Refunded lines (a few in a hundred) are
+    replayed here with the rules that booked them.
     """
-    earned = _single_maker_earnings()
+    earned = _unrefunded_earnings()
     refunded: dict[int, int] = {}
-    _replay_the_rest(earned, refunded)
+    _replay_refunded(earned, refunded)
     return earned, refunded
 
 
@@ -35,43 +36,48 @@ def _round_half_up(numerator, denominator):
     return (2 * numerator + denominator) // (2 * denominator)
 
 
-def _plain_line():
-    """A paid line with one maker (a share of 10,000: shares are positive) and no refund."""
-    return and_(
-        Order.status == "paid",
-        OrderLineMaker.share_bp == BP,
-        not_(exists().where(RefundLine.line_id == OrderLine.id)),
-    )
-
-
-def _single_maker_earnings() -> dict[int, int]:
-    gross = cast(OrderLine.gross_kurus, BigInteger)
-    net = _round_half_up(gross * _BP, _BP + OrderLine.vat_bp)
-    per_line = (
+def _unrefunded_earnings() -> dict[int, int]:
+    line, maker = OrderLine, OrderLineMaker
+    net = _round_half_up(cast(line.gross_kurus, BigInteger) * _BP, _BP + line.vat_bp)
+    nets = (
         select(
-            OrderLineMaker.producer_id.label("producer_id"),
-            net.label("net"),
-            OrderLine.commission_bp.label("commission_bp"),
+            maker.line_id, maker.producer_id, maker.share_bp, line.commission_bp, net.label("net")
         )
-        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(_plain_line())
-        .subquery()
+        .join(line, line.id == maker.line_id)
+        .join(Order, Order.id == line.order_id)
+        .where(Order.status == "paid", not_(exists().where(RefundLine.line_id == line.id)))
+        .subquery("nets")
     )
-    commission = _round_half_up(per_line.c.net * per_line.c.commission_bp, _BP)
-    rows = db.session.execute(
-        select(per_line.c.producer_id, func.sum(per_line.c.net - commission)).group_by(
-            per_line.c.producer_id
-        )
-    )
+    n = nets.c
+    makers_part = n.net - _round_half_up(n.net * n.commission_bp, _BP)
+    floors = select(
+        n.line_id,
+        n.producer_id,
+        (makers_part * n.share_bp // _BP).label("floor"),
+        (makers_part * n.share_bp % _BP).label("remainder"),
+        makers_part.label("makers"),
+        func.row_number().over(partition_by=n.line_id, order_by=n.producer_id).label("position"),
+    ).subquery("floors")
+    f = floors.c
+    ranked = select(
+        f.producer_id,
+        f.floor,
+        (f.makers - func.sum(f.floor).over(partition_by=f.line_id)).label("left_over"),
+        func.row_number()
+        .over(partition_by=f.line_id, order_by=(f.remainder.desc(), f.position))
+        .label("turn"),
+    ).subquery("ranked")
+    r = ranked.c
+    part = r.floor + case((r.turn <= r.left_over, 1), else_=0)
+    rows = db.session.execute(select(r.producer_id, func.sum(part)).group_by(r.producer_id))
     return {producer_id: int(total) for producer_id, total in rows}
 
 
-def _replay_the_rest(earned: dict[int, int], refunded: dict[int, int]) -> None:
-    """Co-made or refunded paid lines, one pass in line order: allocate, then replay each
-    line's refunds in the order they were made (money.refund_delta: the cumulative formula for
-    the totals, refund_makers for the split among makers, which depends on what each had
-    refunded before)."""
+def _replay_refunded(earned: dict[int, int], refunded: dict[int, int]) -> None:
+    """Refunded paid lines, one pass in line order: allocate, then replay each line's refunds
+    in the order they were made (money.refund_delta: the cumulative formula for the totals,
+    refund_makers for the split among makers, which depends on what each had refunded
+    before)."""
     steps_by_line: dict[int, list[int]] = {}
     for line_id, amount in db.session.execute(
         select(RefundLine.line_id, RefundLine.amount_kurus).order_by(
@@ -79,8 +85,6 @@ def _replay_the_rest(earned: dict[int, int], refunded: dict[int, int]) -> None:
         )
     ):
         steps_by_line.setdefault(line_id, []).append(int(amount))
-    other = aliased(OrderLineMaker)
-    co_made = exists().where(other.line_id == OrderLine.id, other.share_bp < BP)
     refunded_line = exists().where(RefundLine.line_id == OrderLine.id)
     rows = db.session.execute(
         select(
@@ -93,7 +97,7 @@ def _replay_the_rest(earned: dict[int, int], refunded: dict[int, int]) -> None:
         )
         .join(Order, Order.id == OrderLine.order_id)
         .join(OrderLineMaker, OrderLineMaker.line_id == OrderLine.id)
-        .where(Order.status == "paid", or_(co_made, refunded_line))
+        .where(Order.status == "paid", refunded_line)
         .order_by(OrderLine.id, OrderLineMaker.producer_id)
         .execution_options(yield_per=5000)
     )
