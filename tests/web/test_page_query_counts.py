@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from coopshop.db import db
+from coopshop.extensions import cache
 from coopshop.models import utcnow
 from tests.support.factories import (
     CollectionFactory,
@@ -53,6 +54,10 @@ def shop(app):
 
 
 def _statements(client, url: str, **kwargs) -> int:
+    """What one visit sends, counted on a second visit (the user and the session are loaded
+    alike every time) with the catalog's cached fragments dropped (a miss: the real work)."""
+    client.get(url, **kwargs)
+    cache.clear()
     with count_queries() as statements:
         response = client.get(url, **kwargs)
     assert response.status_code == 200, url
@@ -90,11 +95,13 @@ def test_her_dashboard_and_history_cost_the_same_with_2000_more_lines(client, lo
     db.session.commit()
     urls = ("/producer/earnings", "/producer/sales")
     assert {url: _statements(client, url) for url in urls} == first
-    deep = "/producer/sales"
-    for _ in range(3):
+    second = _next_page(client, "/producer/sales")
+    deep = second
+    for _ in range(40):  # 40 pages on, 1,000 lines older
         deep = _next_page(client, deep)
-    assert "after=" in deep
-    assert _statements(client, deep) == first["/producer/sales"]
+    assert "after=" in second and "after=" in deep and deep != second
+    # a later page leaves out the totals (first page only) and costs the same at any depth
+    assert _statements(client, deep) == _statements(client, second) < first["/producer/sales"]
     api = bearer(token_for(ayse.user))
     client.get("/api/v1/me/sales", headers=api)  # the token's first use is written once
     one = _statements(client, "/api/v1/me/sales", headers=api)
