@@ -12,6 +12,9 @@ from pathlib import Path
 
 from flask import Flask, request
 
+# An installed web app is known by its manifest's URL: that one stays the same across deploys.
+_STABLE = (".webmanifest", ".webmanifest.json")
+
 
 @cache
 def fingerprint(folder: str, filename: str) -> str | None:
@@ -29,7 +32,9 @@ def init_app(app: Flask) -> None:
 
     @app.url_defaults
     def add_fingerprint(endpoint: str, values: dict) -> None:
-        if endpoint == "static" and "filename" in values and "v" not in values:
+        if endpoint != "static" or "v" in values:
+            return
+        if "filename" in values and not values["filename"].endswith(_STABLE):
             found = fingerprint(folder, values["filename"])
             if found:
                 values["v"] = found
