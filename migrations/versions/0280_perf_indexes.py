@@ -2,14 +2,14 @@
 line), so her sales history pages by keyset and her dashboard reads her own rows only; and by
 booking time, so a report reads its period's entries only.
 
-Revision ID: 0270_perf_indexes
-Revises: 0260_invoicing_more
+Revision ID: 0280_perf_indexes
+Revises: 0270_shipping_returns_rates
 """
 
 from alembic import op
 
-revision = "0270_perf_indexes"
-down_revision = "0260_invoicing_more"
+revision = "0280_perf_indexes"
+down_revision = "0270_shipping_returns_rates"
 branch_labels = None
 depends_on = None
 
