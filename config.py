@@ -193,6 +193,18 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
 
+    # The public catalog's cached fragments (coopshop/web/catalog_cache.py): on Redis when
+    # REDIS_URL is set (one cache for every worker, so a change drops them for all at once), in
+    # this process's memory otherwise. A fragment is dropped by any catalog change anyway;
+    # CATALOG_CACHE_SECONDS only bounds how long an unread one is kept.
+    CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
+    CACHE_REDIS_URL = REDIS_URL
+    CACHE_KEY_PREFIX = "coopshop:"
+    CACHE_DEFAULT_TIMEOUT = _env_int("CATALOG_CACHE_SECONDS", 300)
+    # Static files: a year in browsers' caches, for URLs carrying the file's fingerprint (?v=,
+    # added by url_for); without it, the default (revalidated) answer.
+    STATIC_FINGERPRINT_MAX_AGE = 365 * 24 * 3600
+
     # The cooperative's money settings (kuruş and basis points, never floats).
     COOP_NAME = "Başkent Kadın Girişimi Kooperatifi"
     COOP_IBAN = os.environ.get("COOP_IBAN", "TR330006100519786457841326")
@@ -354,6 +366,7 @@ class TestingConfig(SampleSeller, Config):
     REDIS_URL = ""
     OUTBOX_AFTER_RESPONSE = False
     IMPACT_PUBLIC_CACHE_SECONDS = 0  # each test has its own data; the cache has its own test
+    CACHE_TYPE = "SimpleCache"  # emptied for every test (conftest); its own tests below
 
 
 class ProductionConfig(Config):
