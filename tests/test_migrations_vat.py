@@ -1,4 +1,4 @@
-"""The VAT split migration (0280_vat_split) marks the orders already booked, whose ledger keeps
+"""The VAT split migration (0290_vat_split) marks the orders already booked, whose ledger keeps
 its old booking of shipping and surcharge (append-only), and no other order."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ _ORDER = (
 
 def test_orders_booked_before_the_split_are_marked_legacy(empty_app):  # noqa: F811
     with empty_app.app_context():
-        flask_migrate.upgrade(revision="0270_shipping_returns_rates")
+        flask_migrate.upgrade(revision="0280_perf_indexes")
         with db.engine.begin() as conn:
             conn.execute(text(_ORDER), {"id": 1, "number": "S-1", "status": "paid"})
             conn.execute(text(_ORDER), {"id": 2, "number": "S-2", "status": "pending_payment"})
@@ -29,7 +29,7 @@ def test_orders_booked_before_the_split_are_marked_legacy(empty_app):  # noqa: F
                     "VALUES (1, 'sale', 'Satış S-1', 1, CURRENT_TIMESTAMP)"
                 )
             )
-        flask_migrate.upgrade(revision="0280_vat_split")
+        flask_migrate.upgrade(revision="0290_vat_split")
         with db.engine.connect() as conn:
             rows = conn.execute(
                 text("SELECT id, legacy_vat_booking, shipping_vat_bp FROM orders ORDER BY id")

@@ -105,7 +105,7 @@ class Order(Base):
     # The VAT rate of the shipping, snapshotted like a line's: the ledger books the shipping's
     # VAT to vat:payable and the invoice's shipping line shows it (money.vat_split).
     shipping_vat_bp: Mapped[int] = mapped_column(Integer, default=2000, server_default=text("2000"))
-    # Booked before shipping and the taksit surcharge carried their VAT (migration 0280): its
+    # Booked before shipping and the taksit surcharge carried their VAT (migration 0290): its
     # ledger keeps that booking (append-only); ledger check explains the difference with the
     # invoice as exactly that VAT (ledger_check_vat), and its refunds are booked the same way.
     legacy_vat_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -192,8 +192,8 @@ def test_the_check_finds_a_vat_entry_that_disagrees_with_the_invoice(local_invoi
     assert f"booked {invoice.vat_kurus + 1} kuruş" in violation.description
 
 
-def _book_as_before_0280(order: Order, surcharge: int) -> None:
-    """Book a paid order as the ledger did before migration 0280: shipping whole to
+def _book_as_before_0290(order: Order, surcharge: int) -> None:
+    """Book a paid order as the ledger did before migration 0290: shipping whole to
     coop:shipping, the surcharge whole to coop:instalments (its invoice already shows VAT)."""
     legs = [ledger.Leg(ledger.clearing_account_code(order.payment_method), order.total_kurus)]
     for line in postings.lines_with_makers(order):
@@ -227,7 +227,7 @@ def test_an_order_booked_before_the_split_is_explained_not_flagged(local_invoici
     mark_paid(order, PaymentInfo("iyzico", order.total_kurus, installments=3, surcharge_kurus=900),
               settings=SETTINGS)  # fmt: skip
     monkeypatch.undo()
-    _book_as_before_0280(order, 900)
+    _book_as_before_0290(order, 900)
     invoice = records.sale_invoice(order.id)
     extras = ledger_check_vat.extras_vat(invoice.lines)
     assert extras == vat_split(7999, 2000)[1] + vat_split(900, 2000)[1]
@@ -240,7 +240,7 @@ def test_an_order_booked_before_the_split_is_explained_not_flagged(local_invoici
     ledger.post("adjustment", [ledger.Leg(ledger.VAT, -1), ledger.Leg(ledger.ADJUSTMENTS, 1)],
                 order_id=order.id)  # fmt: skip
     [violation] = [v for v in ledger_check.check() if v.rule == "vat"]
-    assert "explained: booked before 0280" in violation.description
+    assert "explained: booked before 0290" in violation.description
 
 
 # -- the property -----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The monthly VAT summary: vat:payable tied to the month's invoices, every difference named
-(a sale with no invoice, an order booked before 0280, anything else), as a page and a CSV."""
+(a sale with no invoice, an order booked before 0290, anything else), as a page and a CSV."""
 
 from __future__ import annotations
 

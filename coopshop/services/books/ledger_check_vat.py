@@ -7,7 +7,7 @@ vat:payable. Both come from the same splits (books.vat_extras, money.vat_split),
 equal to the kuruş.
 
 An order booked before shipping and the surcharge carried their VAT (``legacy_vat_booking``,
-migration 0280) keeps its booking: the ledger is short of exactly the VAT its invoices show on
+migration 0290) keeps its booking: the ledger is short of exactly the VAT its invoices show on
 the shipping and surcharge lines, and that is the explained difference. Any other difference,
 on any order, is a violation. Read from the models only (invoicing sits above books).
 """
@@ -113,7 +113,7 @@ def invoices_match_vat() -> list:
         if row.difference == 0:
             continue
         note = (
-            f" ({row.explained} kuruş of it explained: booked before 0280)" if row.explained else ""
+            f" ({row.explained} kuruş of it explained: booked before 0290)" if row.explained else ""
         )
         violations.append(
             Violation(

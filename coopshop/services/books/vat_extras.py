@@ -7,7 +7,7 @@ order's VAT rates in proportion to the gross at each rate, shipping included. Bo
 ledger (post_sale, post_fee, refunds) and the invoices (services.invoicing.records) call these
 same functions, so vat:payable and the invoices agree to the kuruş.
 
-An order booked before this rule (``Order.legacy_vat_booking``, migration 0280) keeps its
+An order booked before this rule (``Order.legacy_vat_booking``, migration 0290) keeps its
 booking: shipping whole to coop:shipping, the surcharge whole to coop:instalments, and so do its
 refunds; ledger_check_vat explains its difference with the invoice as exactly this VAT.
 """

@@ -8,7 +8,7 @@ month. What is left over is listed in three kinds, never netted away:
 
 - ``not_invoiced``: an order with no sale invoice (a bazaar sale with no name given, or one
   paid before invoicing was switched on): its VAT is declared from the till, not an invoice;
-- ``explained``: an order booked before shipping and the surcharge carried their VAT (0280):
+- ``explained``: an order booked before shipping and the surcharge carried their VAT (0290):
   the ledger is short of exactly the VAT its invoices show on those lines;
 - ``unexplained``: anything else, order by order (and VAT booked on no order at all).
 """
@@ -178,7 +178,7 @@ def _number_the_rest(differences: list[OrderDifference]) -> None:
 def kind_label(kind: str) -> str:
     return {
         "not_invoiced": _("Faturasız satış (kasa fişi / fatura öncesi)"),
-        "explained": _("0280 öncesi kayıt: kargo ve taksit KDV'si ayrılmamış"),
+        "explained": _("0290 öncesi kayıt: kargo ve taksit KDV'si ayrılmamış"),
         "unexplained": _("Açıklanmayan fark"),
     }[kind]
 

@@ -7,15 +7,15 @@ whole to coop:shipping and their surcharge whole to coop:instalments. Their rate
 default 2000 (the INVOICING_SHIPPING_VAT_BP default their invoices used; an invoice keeps its
 own snapshot of the rate in any case).
 
-Revision ID: 0280_vat_split
-Revises: 0270_shipping_returns_rates
+Revision ID: 0290_vat_split
+Revises: 0280_perf_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0280_vat_split"
-down_revision = "0270_shipping_returns_rates"
+revision = "0290_vat_split"
+down_revision = "0280_perf_indexes"
 branch_labels = None
 depends_on = None
 
