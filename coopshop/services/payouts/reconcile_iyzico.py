@@ -127,10 +127,31 @@ def booked_fees(payment_ids) -> dict[int, int]:
     return dict(booked)
 
 
+def fees_waived(payment_ids) -> set[int]:
+    """Payments whose fee transaction was reversed: iyzico gave its fee back (a same-day
+    cancel, surcharge_postings.waive_fee), so the books rightly hold no fee for them."""
+    waived: set[int] = set()
+    reversed_ids = select(LedgerTransaction.reverses_id).where(
+        LedgerTransaction.reverses_id.is_not(None)
+    )
+    for chunk in reconcile._chunks(set(payment_ids)):
+        waived.update(
+            db.session.scalars(
+                select(LedgerTransaction.payment_id).where(
+                    LedgerTransaction.payment_id.in_(chunk),
+                    LedgerTransaction.kind == "fee",
+                    LedgerTransaction.id.in_(reversed_ids),
+                )
+            )
+        )
+    return waived
+
+
 def _payments(at: _AtIyzico, found: list[Mismatch]) -> None:
     """Each payment iyzico took in the period against the paid order and fee it belongs to."""
     ours = _our_payments(at.payments)
     fees = booked_fees(p.id for p in ours.values())
+    waived = fees_waived(p.id for p in ours.values())
     for payment_id, rows in sorted(at.payments.items()):
         price = sum(r.price_kurus for r in rows)
         paid = sum(r.paid_price_kurus for r in rows)
@@ -170,11 +191,12 @@ def _payments(at: _AtIyzico, found: list[Mismatch]) -> None:
             )
             _add(found, "fee", text, refs)
         booked = fees.get(payment.id, 0)
-        if booked != payment.fee_kurus:
+        expected = 0 if payment.id in waived else payment.fee_kurus
+        if booked != expected:
             text = _l(
                 "Sipariş %(order)s: ödeme ücreti %(fee)s, deftere işlenen %(booked)s.",
                 order=order.number,
-                fee=kurus_text(payment.fee_kurus),
+                fee=kurus_text(expected),
                 booked=kurus_text(booked),
             )
             _add(found, "fee", text, refs)
