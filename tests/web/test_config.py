@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "WEB_CONCURRENCY": "1",
+    "SMS_PROVIDER": "none",
 }
 
 

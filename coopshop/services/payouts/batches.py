@@ -49,7 +49,7 @@ from coopshop.services.core.errors import (
     ValidationFailed,
 )
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.members import iban_changes, producer_profile
+from coopshop.services.members import iban_changes, notifications, producer_profile
 from coopshop.services.payouts import member_invoices, withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -281,6 +281,7 @@ def approve(
     _transition(batch, "approved")
     batch.approved_by_id = actor_id
     batch.approved_at = now
+    notifications.payout_approved(batch.lines)
     audit.record(
         actor_id,
         "payout.batch_approved",
@@ -341,6 +342,7 @@ def mark_line_paid(
     line.bank_reference = reference
     line.settled_at = now or utcnow()
     _settle_if_done(batch)
+    notifications.payout_paid(line)
     audit.record(
         actor_id,
         "payout.line_paid",

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import Order, ProducerProfile, utcnow
+from coopshop.models import Order, utcnow
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -189,16 +189,4 @@ def _queue_paid_mail(order: Order) -> None:
                     agreements=agreements.of_order(order.id),
                 ),
             )
-    makers = db.session.scalars(
-        select(ProducerProfile).where(ProducerProfile.id.in_(orders.producer_ids_of(order)))
-    ).all()
-    for maker in makers:
-        if not maker.notify_email:
-            continue
-        lines = [ln for ln in order.lines if any(m.producer_id == maker.id for m in ln.makers)]
-        with force_locale(maker.user.locale):
-            mail.queue(
-                maker.user.email,
-                _("Bir satış yaptınız: %(number)s", number=order.number),
-                render_template("email/maker_sale.txt", order=order, maker=maker, lines=lines),
-            )
+    # Each maker hears of her share from orders.mark_paid (services.members.notifications).

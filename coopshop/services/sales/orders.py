@@ -33,6 +33,7 @@ from coopshop.services.core import hooks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.members import notifications
 
 # Letters and digits that cannot be mistaken for each other when read aloud or hand-written.
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -432,6 +433,7 @@ def mark_paid(
             surcharge_kurus=payment.surcharge_kurus,
         )
     hooks.emit("order.paid", order)  # invoicing writes the order's invoice row
+    notifications.sale_made(order)  # each maker hears of her pieces and her share
     return True
 
 

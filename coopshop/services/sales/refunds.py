@@ -23,6 +23,7 @@ from coopshop.services.books import ledger
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.members import notifications
 from coopshop.services.sales.orders import lock_order
 
 METHODS = ("original", *ledger.CLEARING_BY_METHOD)
@@ -185,6 +186,7 @@ def create_refund(
         now=now,
     )
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
+    notifications.refund_taken(refund)  # each maker it took from hears how much
     return refund
 
 
