@@ -16,6 +16,7 @@ from config import TestingConfig
 from tests.geliver_support import geliver_app, geliver_standin  # noqa: F401  (fixtures)
 from tests.invoicing_support import local_invoicing, nilvera_invoicing  # noqa: F401
 from tests.iyzico_support import _iyzico_server, iyzico_app, iyzico_standin  # noqa: F401
+from tests.netgsm_standin import netgsm_sms, netgsm_standin  # noqa: F401  (fixtures)
 from tests.nilvera_standin import _nilvera_server, standin  # noqa: F401  (fixtures)
 from tests.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 

@@ -17,7 +17,7 @@ from coopshop.services.payouts import batches as payouts
 from coopshop.services.sales import refunds
 from coopshop.services.sales.orders import PaymentInfo, mark_paid
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.netgsm_standin import HEADER, netgsm_sms, netgsm_standin  # noqa: F401 (fixtures)
+from tests.netgsm_standin import HEADER
 from tests.producer_support import SETTINGS, two_members
 
 IBAN = "TR330006100519786457841326"
@@ -187,7 +187,7 @@ def test_texts_keep_to_gsm_7():
     assert sms.gsm_text("İğne oyası ü ö") == "Igne oyasi ü ö"
 
 
-# -- Netgsm through their SDK, against the stand-in -------------------------------------------------
+# -- Netgsm through their SDK, against the stand-in ----------------------------------------------
 
 
 def _texted_maker():
