@@ -19,7 +19,7 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.legal import seller as seller_service
 from coopshop.services.legal.seller import SellerIdentity
-from coopshop.services.sales import agreements, orders
+from coopshop.services.sales import agreements, buyer_mail, orders
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
 
@@ -157,11 +157,6 @@ def expire_due(now: datetime | None = None, limit: int = 200) -> int:
     return len(due)
 
 
-def _order_locale(order: Order) -> str:
-    customer = order.customer
-    return customer.locale if customer is not None else "tr"
-
-
 def _queue_transfer_instructions(order: Order, locale: str) -> None:
     if not order.buyer_email:
         return
@@ -178,15 +173,5 @@ def _queue_transfer_instructions(order: Order, locale: str) -> None:
 
 
 def _queue_paid_mail(order: Order) -> None:
-    if order.buyer_email:
-        with force_locale(_order_locale(order)):
-            mail.queue(
-                order.buyer_email,
-                _("Siparişiniz alındı: %(number)s", number=order.number),
-                render_template(
-                    "email/order_confirmation.txt",
-                    order=order,
-                    agreements=agreements.of_order(order.id),
-                ),
-            )
+    buyer_mail.tell(order, "paid", agreements=agreements.of_order(order.id))
     # Each maker hears of her share from orders.mark_paid (services.members.notifications).
