@@ -58,9 +58,10 @@ class Piece:
 
 
 def _link(endpoint: str) -> str:
-    from flask import url_for  # the address of her page, on the public base
-
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint)
+    """The address of her page on the public base, from the URL map alone: a command or a
+    worker makes these facts too, outside any request."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return base + current_app.url_map.bind("localhost").build(endpoint)
 
 
 def _hers_by_line(where, sign: int) -> dict[int, dict[int, int]]:
