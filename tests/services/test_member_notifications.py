@@ -209,6 +209,7 @@ def test_netgsm_takes_the_text_and_its_job_id_is_kept(netgsm_sms):
     assert call["body"]["iysfilter"] == "0"  # informational: not İYS-governed
     assert call["body"]["messages"] == [{"msg": text.body, "no": "5321234567"}]
     assert order.number in text.body and "encoding" not in call["body"]
+    assert text.body.endswith("/producer/earnings") and len(text.body) <= 160
 
 
 def test_a_rate_limited_text_is_retried_and_then_sent(netgsm_sms):

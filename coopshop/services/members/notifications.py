@@ -110,7 +110,7 @@ def _tell(member: ProducerProfile, kind: str, subject, template: str, sms_text, 
             body = render_template(template, member=member, **context)
             mail.queue(user.email, str(subject()), body)
         if member.notify_sms and user.phone:
-            text = f"{current_app.config['COOP_NAME']}: {sms_text()}"
+            text = f"{current_app.config['COOP_NAME']}: {sms_text()} {context['link']}"
             sms.queue(user.phone, text, kind)
 
 
