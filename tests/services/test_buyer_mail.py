@@ -11,9 +11,10 @@ from coopshop.models import OutboxMessage
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.sales import checkout, fulfilment, refunds
-from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo, create_order
-from tests.factories import ProducerFactory, ProductFactory, UserFactory
-from tests.staff_support import staff_user
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, create_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory
+from tests.support.staff_support import staff_user
 
 
 def _order(email: str, locale: str = "tr"):

@@ -14,11 +14,12 @@ from coopshop.models import OutboxJob, OutboxMessage, SmsMessage, utcnow
 from coopshop.services.core import outbox, uow
 from coopshop.services.members import sms
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 from coopshop.services.sales import refunds
-from coopshop.services.sales.orders import PaymentInfo, mark_paid
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.netgsm_standin import HEADER
-from tests.producer_support import SETTINGS, two_members
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.netgsm_standin import HEADER
+from tests.support.producer_support import SETTINGS, two_members
 
 IBAN = "TR330006100519786457841326"
 
@@ -136,7 +137,7 @@ def test_a_payout_is_told_when_approved_and_when_paid_with_the_iban_masked(app):
     [approved] = [m for m in _mail_to(maker.user.email) if "ödeme" in m.subject]
     assert approved.subject == "Üye ödemeniz onaylandı: ₺850,00"
     assert "TR33 **** 1326" in approved.body and IBAN not in approved.body
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-123", second.id)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-123", second.id)
     uow.commit()
     paid = [m for m in _mail_to(maker.user.email) if "ödeme" in m.subject]
     assert [m.subject for m in paid] == [
