@@ -2,15 +2,15 @@
 refunds; sales keep ``notify_email``), SMS on or off (off until she turns it on), and the text
 messages sent through the outbox.
 
-Revision ID: 0270_member_notifications
-Revises: 0260_invoicing_more
+Revision ID: 0280_member_notifications
+Revises: 0270_shipping_returns_rates
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0270_member_notifications"
-down_revision = "0260_invoicing_more"
+revision = "0280_member_notifications"
+down_revision = "0270_shipping_returns_rates"
 branch_labels = None
 depends_on = None
 
