@@ -2,15 +2,15 @@
 refunds; sales keep ``notify_email``), SMS on or off (off until she turns it on), and the text
 messages sent through the outbox.
 
-Revision ID: 0280_member_notifications
-Revises: 0270_shipping_returns_rates
+Revision ID: 0290_member_notifications
+Revises: 0280_perf_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0280_member_notifications"
-down_revision = "0270_shipping_returns_rates"
+revision = "0290_member_notifications"
+down_revision = "0280_perf_indexes"
 branch_labels = None
 depends_on = None
 
