@@ -290,7 +290,9 @@ class Config:
     INVOICING_SELLER_EMAIL = os.environ.get("INVOICING_SELLER_EMAIL", "")
     INVOICING_SELLER_WEBSITE = os.environ.get("INVOICING_SELLER_WEBSITE", "")
     INVOICING_LOCAL_EFATURA_USERS = os.environ.get("INVOICING_LOCAL_EFATURA_USERS", "")
-    INVOICING_SHIPPING_VAT_BP = _env_int("INVOICING_SHIPPING_VAT_BP", 2000)
+    # The shipping's VAT rate, snapshotted on every order (ledger and invoice alike);
+    # INVOICING_SHIPPING_VAT_BP is its older name, still read.
+    SHIPPING_VAT_BP = _env_int("SHIPPING_VAT_BP", _env_int("INVOICING_SHIPPING_VAT_BP", 2000))
     INVOICING_BAZAAR_ALWAYS = _env_bool("INVOICING_BAZAAR_ALWAYS", False)
     INVOICING_MAX_ATTEMPTS = _env_int("INVOICING_MAX_ATTEMPTS", 8)
     # The (Istanbul) date invoicing was switched on: `ledger check` wants an invoice for every
@@ -471,6 +473,7 @@ MONEY_RANGES = (
     ("PAYOUT_MINIMUM_KURUS", 0, _NO_LIMIT),
     ("SHIPPING_FLAT_KURUS", 0, _NO_LIMIT),
     ("FREE_SHIPPING_THRESHOLD_KURUS", 0, _NO_LIMIT),
+    ("SHIPPING_VAT_BP", 0, 10000),
     ("ORDER_EXPIRY_MINUTES", 1, 24 * 60),
     ("TRANSFER_PAYMENT_DAYS", 1, 60),
     ("ORDER_LINK_DAYS", 1, 3650),

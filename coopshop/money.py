@@ -7,7 +7,7 @@ of kuruş and percent text (through Babel; the locale is the caller's, or the cu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -154,6 +154,73 @@ def split_largest_remainder(total: int, weights: Sequence[int], tie_offset: int 
     return [sign * p for p in parts]
 
 
+def vat_split(gross: int, vat_bp: int) -> tuple[int, int]:
+    """(net, VAT) of a gross amount (VAT included) at ``vat_bp``: docs/design.md's
+    ``net = round(G * 10000 / (10000 + v))`` half-up, ``vat = G - net``.
+
+    The one place the project splits a gross: order lines (``allocate``), shipping and the taksit
+    surcharge in the ledger, and every invoice line, so the books and the invoices agree.
+    A negative gross splits as the negative of its magnitude (a reversal of a split)."""
+    if type(gross) is not int:
+        raise TypeError("gross must be an integer number of kuruş")
+    if not 0 <= vat_bp <= BP:
+        raise ValueError("VAT rate must be between 0 and 10,000 basis points")
+    net = round_half_up(gross * BP, BP + vat_bp)
+    return net, gross - net
+
+
+def cumulative_split(before: int, amount: int, vat_bp: int) -> tuple[int, int]:
+    """(net, VAT) of refunding ``amount`` after ``before`` was refunded already, by the
+    cumulative rule: split(before + amount) - split(before). Steps that add up to the whole
+    reverse its split to the kuruş."""
+    net_after, vat_after = vat_split(before + amount, vat_bp)
+    net_before, vat_before = vat_split(before, vat_bp)
+    return net_after - net_before, vat_after - vat_before
+
+
+def spread_by_rate(amount: int, gross_by_rate: Mapping[int, int]) -> dict[int, int]:
+    """``amount`` spread over VAT rates in proportion to the gross at each rate (largest
+    remainder, ties to the lower rate), the parts adding up exactly; rates with no gross share
+    equally when all are zero. How a taksit surcharge (vade farkı, VAT at the rate of the supply
+    it finances) divides among an order's rates, on the invoice and in the ledger alike."""
+    rates = sorted(gross_by_rate)
+    if not rates:
+        raise ValueError("no VAT rates to spread over")
+    weights = [gross_by_rate[bp] for bp in rates]
+    if sum(weights) == 0:
+        weights = [1] * len(rates)
+    return dict(zip(rates, split_largest_remainder(amount, weights), strict=True))
+
+
+def spread_step(
+    gross_by_rate: Mapping[int, int], total: int, earlier: Sequence[int], amount: int
+) -> dict[int, tuple[int, int, int]]:
+    """Per VAT rate, (gross, net, VAT) of taking ``amount`` of a ``total`` spread over the rates
+    (a taksit surcharge: ``spread_by_rate``) after the ``earlier`` steps took theirs.
+
+    Each step is spread over what is left at each rate (largest remainder), so no step is ever
+    negative at a rate (spreading cumulative totals afresh can be: the Alabama paradox) and the
+    steps that add up to the total take each rate's part exactly; its VAT is taken by the
+    cumulative rule at each rate (``cumulative_split``). The sale itself is the one step
+    ``spread_step(g, S, [], S)``: the spread, each part split on its own."""
+    left = spread_by_rate(total, gross_by_rate)
+    rates = sorted(left)
+    taken = dict.fromkeys(rates, 0)
+    result: dict[int, tuple[int, int, int]] = {}
+    for step in [*earlier, amount]:  # the last one's parts are the answer
+        if step < 0 or step > sum(left.values()):
+            raise ValueError("a step must be between nothing and what is left")
+        parts = dict.fromkeys(rates, 0)
+        if step:
+            split = split_largest_remainder(step, [left[bp] for bp in rates])
+            parts = dict(zip(rates, split, strict=True))
+        result = {bp: (parts[bp], *cumulative_split(taken[bp], parts[bp], bp)) for bp in rates}
+        for bp in rates:
+            taken[bp] += parts[bp]
+            left[bp] -= parts[bp]
+    return result
+
+
 @dataclass(frozen=True)
 class Allocation:
     """How a gross amount (VAT included) divides: VAT, the cooperative's cut, each maker's part."""
@@ -188,8 +255,7 @@ def allocate(
         raise ValueError("rates must be between 0 and 10,000 basis points")
     if sum(shares_bp) != BP:
         raise ValueError("makers' shares must add up to 10,000 basis points")
-    net = round_half_up(gross * BP, BP + vat_bp)
-    vat = gross - net
+    net, vat = vat_split(gross, vat_bp)
     commission = round_half_up(net * commission_bp, BP)
     makers = tuple(split_largest_remainder(net - commission, shares_bp, tie_offset))
     return Allocation(gross=gross, net=net, vat=vat, commission=commission, makers=makers)

@@ -59,6 +59,7 @@ import coopshop.admin.questions  # noqa: E402, F401
 import coopshop.admin.reconcile  # noqa: E402, F401
 import coopshop.admin.refunds  # noqa: E402, F401
 import coopshop.admin.withholding  # noqa: E402, F401
+import coopshop.admin.vat  # noqa: E402, F401
 import coopshop.admin.reports  # noqa: E402, F401
 import coopshop.admin.shipping_rates  # noqa: E402, F401
 import coopshop.admin.withdrawals  # noqa: E402, F401

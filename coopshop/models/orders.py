@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -60,6 +62,9 @@ class Order(Base):
         CheckConstraint("subtotal_kurus >= 0", name="subtotal_non_negative"),
         CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
         CheckConstraint("total_kurus = subtotal_kurus + shipping_kurus", name="total_adds_up"),
+        CheckConstraint(
+            "shipping_vat_bp >= 0 AND shipping_vat_bp <= 10000", name="shipping_vat_range"
+        ),
         # The staff's fulfilment queue (paid, not yet delivered) stays small as history grows.
         Index(
             "ix_orders_fulfilment_queue",
@@ -97,6 +102,13 @@ class Order(Base):
     buyer_tax_id: Mapped[str] = mapped_column(String(11), default="", server_default=text("''"))
     subtotal_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The VAT rate of the shipping, snapshotted like a line's: the ledger books the shipping's
+    # VAT to vat:payable and the invoice's shipping line shows it (money.vat_split).
+    shipping_vat_bp: Mapped[int] = mapped_column(Integer, default=2000, server_default=text("2000"))
+    # Booked before shipping and the taksit surcharge carried their VAT (migration 0290): its
+    # ledger keeps that booking (append-only); ledger check explains the difference with the
+    # invoice as exactly that VAT (ledger_check_vat), and its refunds are booked the same way.
+    legacy_vat_booking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     total_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
     payment_reference: Mapped[str | None] = mapped_column(String(255))
     tracking_number: Mapped[str | None] = mapped_column(String(80))
@@ -223,12 +235,16 @@ class Refund(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus > 0", name="amount_positive"),
         CheckConstraint("shipping_kurus >= 0", name="shipping_non_negative"),
+        CheckConstraint("surcharge_kurus >= 0", name="surcharge_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
-    amount_kurus: Mapped[int] = mapped_column(BigInteger)
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)  # lines + shipping + surcharge
     shipping_kurus: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Of the taksit surcharge (Payment.surcharge_kurus) given back: all of it when iyzico
+    # cancels the payment the same day; its VAT reverses by the cumulative rule.
+    surcharge_kurus: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
     reason: Mapped[str] = mapped_column(Text, default="")
     method: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(255), unique=True)

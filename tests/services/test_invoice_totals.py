@@ -34,14 +34,13 @@ RATES = [100, 1000, 2000]
 def test_invoice_total_is_the_order_total_and_each_rate_adds_up(
     lines, shipping, surcharge, shipping_bp
 ):
-    order = Order(shipping_kurus=shipping)
+    order = Order(shipping_kurus=shipping, shipping_vat_bp=shipping_bp)
     order.lines = [
         OrderLine(title=f"ürün {i}", quantity=q, unit_price_kurus=p, gross_kurus=q * p, vat_bp=v)
         for i, (q, p, v) in enumerate(lines)
     ]
     order_total = sum(q * p for q, p, _ in lines) + shipping
-    config = InvoicingSettings(shipping_vat_bp=shipping_bp)
-    totals = build_totals(records.order_lines(order, config, surcharge))
+    totals = build_totals(records.order_lines(order, InvoicingSettings(), surcharge))
 
     assert totals.gross_kurus == order_total + surcharge
     assert totals.net_kurus + totals.vat_kurus == totals.gross_kurus

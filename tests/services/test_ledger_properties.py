@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopshop.db import db
-from coopshop.money import BP, allocate, refund_makers, split_largest_remainder
+from coopshop.money import BP, allocate, refund_makers, split_largest_remainder, vat_split
 from coopshop.services.books import ledger, ledger_check
 from coopshop.services.core.errors import LedgerError
 from coopshop.services.core.settings import CoopSettings
@@ -106,7 +106,11 @@ def _expected(order, specs, producers, steps: dict[int, list[int]], shipping_bac
     refunded = sum(sum(s) for s in steps.values())
     expected = Counter()
     expected[clearing] += order.total_kurus - refunded - shipping_back
-    expected["coop:shipping"] -= order.shipping_kurus - shipping_back
+    # shipping at its VAT rate, given back by the cumulative rule (money.cumulative_split)
+    sold_net, sold_vat = vat_split(order.shipping_kurus, order.shipping_vat_bp)
+    back_net, back_vat = vat_split(shipping_back, order.shipping_vat_bp)
+    expected["coop:shipping"] -= sold_net - back_net
+    expected["vat:payable"] -= sold_vat - back_vat
     for line in order.lines:
         spec = specs[line.product_id]
         kept = _allocation(line, spec, producers, line.gross_kurus)

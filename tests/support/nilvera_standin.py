@@ -27,6 +27,9 @@ from werkzeug.wrappers import Request, Response
 
 FAKE_PDF = b"%PDF-1.4\n% stand-in\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SERIES = {"earsiv": "EAR", "efatura": "EFT"}
+# InvoiceType values (UBL-TR InvoiceTypeCode) as the Nilvera PHP SDK (done6666/nilvera-sdk-php,
+# src/Enums/InvoiceType.php) lists the ones coopshop could send.
+INVOICE_TYPES = ("SATIS", "IADE", "ISTISNA", "TEVKIFAT", "IHRACKAYITLI", "OZELMATRAH", "SGK")
 
 
 @dataclass
@@ -191,13 +194,14 @@ class NilveraStandin:
                 422, "İŞ KURALI", [("EInvoiceUser", "Alıcı e-Fatura mükellefidir", tax_id)]
             )
         info = model["InvoiceInfo"]
+        if info.get("InvoiceType") not in INVOICE_TYPES:
+            return _error(
+                400, "GECERSIZ ISTEK", [("InvoiceType", "Geçersiz", info.get("InvoiceType"))]
+            )
         if info.get("InvoiceType") == "IADE":
-            returned = [r.get("InvoiceNumber") for r in info.get("ReturnInvoiceInfo") or []]
-            known = {inv.number for inv in self.invoices.values() if inv.kind == kind}
-            if not returned or not set(returned) <= known:
-                return _error(
-                    422, "İŞ KURALI", [("ReturnInvoiceInfo", "İade edilen fatura yok", returned)]
-                )
+            problem = self._return_info_problem(kind, info.get("ReturnInvoiceInfo"))
+            if problem:
+                return _error(422, "İŞ KURALI", [("ReturnInvoiceInfo", problem, "")])
         with self._lock:
             if uuid in self.invoices:
                 return _error(409, "ÇAKIŞMA", [("UUIDAlreadySaved", "UUID kayıtlı", uuid)])
@@ -208,6 +212,28 @@ class NilveraStandin:
             number = f"{series}{year}{seq:09d}"
             self.invoices[uuid] = Stored(kind, number, model, _payable(model))
         return _json({"UUID": uuid, "InvoiceNumber": number})
+
+    def _return_info_problem(self, kind: str, rows) -> str:
+        """ReturnInvoiceInfo as Nilvera's ReturnInvoiceInfoDto has it (developer.nilvera.com,
+        e-Arşiv Draft/CreateBulk and Draft/{UUID}/model): a list of {"InvoiceNumber",
+        "IssueDate"}, each naming an invoice we issued, with that invoice's issue date."""
+        if not isinstance(rows, list) or not rows:
+            return "İade edilen fatura yok"
+        issued = {
+            inv.number: inv.model["InvoiceInfo"]["IssueDate"]
+            for inv in self.invoices.values()
+            if inv.kind == kind
+        }
+        for row in rows:
+            if not isinstance(row, dict) or set(row) != {"InvoiceNumber", "IssueDate"}:
+                return "Alanlar InvoiceNumber ve IssueDate olmalı"
+            if row["InvoiceNumber"] not in issued:
+                return "İade edilen fatura yok"
+            when = datetime.fromisoformat(str(row["IssueDate"]).replace("Z", "+00:00"))
+            first = datetime.fromisoformat(issued[row["InvoiceNumber"]].replace("Z", "+00:00"))
+            if when.date() != first.date():
+                return "İade edilen faturanın tarihi tutmuyor"
+        return ""
 
     def _list(self, kind: str, search: str) -> Response:
         rows = [

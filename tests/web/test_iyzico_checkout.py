@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order, Payment, Product
+from coopshop.money import vat_split
 from coopshop.services.books import ledger_check
 from coopshop.services.sales import iyzico
 from coopshop.shop.cart import SESSION_KEY
@@ -174,7 +175,15 @@ def test_taksit_surcharge_and_fee_are_booked_exactly(iyzico_app, iyzico_standin)
     books = balances()
     # What iyzico will pay out: what she paid, less what iyzico kept.
     assert books["clearing:iyzico"] == result.paid_price_kurus - result.iyzi_commission_kurus
-    assert books["coop:instalments"] == -surcharge
+    # the surcharge's net is the cooperative's, its VAT is payable: the kilim and the
+    # shipping are both at 20 %, so all of it is at 20 %
+    assert kilim.vat_bp == order.shipping_vat_bp == 2000
+    net, vat = vat_split(surcharge, 2000)
+    assert books["coop:instalments"] == -net
+    goods = order.total_kurus - order.shipping_kurus
+    assert books["vat:payable"] == -(
+        vat_split(goods, 2000)[1] + vat_split(order.shipping_kurus, 2000)[1] + vat
+    )
     assert ledger_check.check() == []
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import Payment, Refund, RefundRequest
+from coopshop.models import Invoice, Payment, Refund, RefundRequest
 from coopshop.services.books.ledger_check import check
 from coopshop.services.sales import iyzico, iyzico_reporting
 from tests.support.factories import ProductFactory, UserFactory
@@ -140,6 +140,39 @@ def test_a_refund_with_no_answer_stays_pending_and_books_nothing(
     assert "no answer from iyzico" in request.error
     assert db.session.scalars(select(Refund)).all() == []
     assert balances() == before
+
+
+def test_a_same_day_cancel_of_a_taksit_payment_gives_back_everything_and_waives_the_fee(
+    client, login, iyzico_app, iyzico_standin, monkeypatch
+):
+    """iyzico's cancel voids the payment: the buyer gets all she paid, the surcharge included,
+    and iyzico keeps no commission. So clearing:iyzico, fees:payment, coop:instalments and
+    vat:payable all end where they started, the refund says what went back, and the e-Arşiv is
+    cancelled as a whole."""
+    monkeypatch.setitem(iyzico_app.config, "INVOICING_ENABLED", True)
+    monkeypatch.setitem(iyzico_app.config, "INVOICING_PROVIDER", "local")
+    kilim = ProductFactory(price_kurus=41250, stock=3, title_tr="Kilim yastık")
+    db.session.commit()
+    before = balances()
+    order = iyzico_paid_order(iyzico_app, iyzico_standin, {kilim.id: 1}, installment=3)
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+    assert payment.surcharge_kurus > 0 and payment.fee_kurus > 0
+    login(UserFactory(role="admin"))
+
+    _refund(client, order, scope="order", include_shipping="y")
+
+    assert len(iyzico_standin.requests_to(iyzico.CANCEL_PATH)) == 1
+    refund = db.session.scalars(select(Refund)).one()
+    assert refund.amount_kurus == order.total_kurus + payment.surcharge_kurus
+    assert refund.surcharge_kurus == payment.surcharge_kurus
+    after = balances()
+    for code in ("clearing:iyzico", "fees:payment", "coop:instalments", "vat:payable"):
+        assert after.get(code, 0) == before.get(code, 0), code
+    [cancellation] = db.session.scalars(
+        select(Invoice).where(Invoice.order_id == order.id, Invoice.purpose == "cancellation")
+    )
+    assert cancellation.gross_kurus == refund.amount_kurus
+    assert check() == []
 
 
 def _retry(client, request):

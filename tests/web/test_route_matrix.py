@@ -96,6 +96,8 @@ ADMIN_ONLY = {
     "admin.withholding_rate_cancel",
     "admin.withholding_report_page",
     "admin.withholding_report_csv",
+    "admin.vat_report_page",
+    "admin.vat_report_csv",
     "admin.impact",
     "admin.impact_csv",
     "admin.impact_json",

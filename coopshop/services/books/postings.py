@@ -27,6 +27,7 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.money import allocate, refund_delta, split_largest_remainder
+from coopshop.services.books import vat_extras
 from coopshop.services.books.availability import (
     ON_HOLD,
     _positions,
@@ -39,10 +40,8 @@ from coopshop.services.books.ledger import (
     ADJUSTMENTS,
     COMMISSION,
     FEES,
-    INSTALMENTS,
     OVER_SHORT,
     PAYOUTS,
-    SHIPPING,
     VAT,
     WITHHOLDING,
     Leg,
@@ -142,8 +141,8 @@ def _has_sale(order_id: int) -> bool:
 
 def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTransaction:
     """Book a paid order: the clearing account receives the total; per line, VAT, commission and
-    each maker's share are credited (makers' credits wait until ``available_at``); shipping goes
-    to the cooperative. Posting a second sale for the same order raises LedgerError."""
+    each maker's share are credited (makers' credits wait until ``available_at``); shipping's
+    net and VAT (vat_extras) to the cooperative and vat:payable. A second sale raises."""
     settings = settings or settings_service.current()
     if order.status != "paid":
         raise LedgerError(_l("Sipariş %(number)s ödenmemiş.", number=order.number))
@@ -168,7 +167,7 @@ def post_sale(order: Order, settings: CoopSettings | None = None) -> LedgerTrans
                     available_at=available_at,
                 )
             )
-    legs.append(Leg(SHIPPING, -order.shipping_kurus))
+    legs += vat_extras.shipping_legs(order, 0, order.shipping_kurus, sign=-1)
     return post(
         "sale",
         legs,
@@ -232,7 +231,7 @@ def post_fee(
     clearing = clearing_account_code(order.payment_method)
     legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
     if surcharge_kurus:
-        legs += [Leg(clearing, surcharge_kurus), Leg(INSTALMENTS, -surcharge_kurus)]
+        legs += vat_extras.sale_surcharge_legs(order, clearing, surcharge_kurus)
     if settings.fees_spread_to_makers and fee_kurus:
         parts = makers_parts(order)
         producer_ids = sorted(parts)
@@ -298,13 +297,16 @@ def post_refund(
     *,
     actor_id: int | None,
     now: datetime,
+    shipping_before: int = 0,
 ) -> LedgerTransaction:
     """A refund step: the money leaves ``clearing``; VAT, commission and each maker's part come
     back by money.refund_delta from what earlier refunds took (``before`` per line, and per
-    maker as booked); each maker's debit carries the availability of the credit it reverses."""
+    maker as booked), shipping after ``shipping_before`` (vat_extras; the surcharge: see
+    surcharge_postings); each maker's debit carries the availability of the credit it reverses."""
     taken = makers_refunded(order.id)
     effective = refund_available_at(order.id, wanted, now)
-    legs = [Leg(clearing, -refund.amount_kurus), Leg(SHIPPING, refund.shipping_kurus)]
+    legs = [Leg(clearing, -(refund.amount_kurus - refund.surcharge_kurus))]
+    legs += vat_extras.shipping_legs(order, shipping_before, refund.shipping_kurus, sign=1)
     for line_id in sorted(wanted):
         line = order_lines[line_id]
         makers = sorted(line.makers, key=lambda m: m.producer_id)
@@ -337,6 +339,7 @@ def post_refund(
         refund_id=refund.id,
         actor_id=actor_id,
         now=now,
+        allow_empty=True,  # a refund of the surcharge alone
     )
 
 

@@ -17,6 +17,9 @@ class CoopSettings:
     fees_spread_to_makers: bool = False
     shipping_flat_kurus: int = 7500
     free_shipping_threshold_kurus: int = 150000
+    # The VAT rate of shipping (KDV on the delivery the cooperative sells with the goods):
+    # snapshotted on each order; the ledger and the invoice both split shipping with it.
+    shipping_vat_bp: int = 2000
     order_expiry_minutes: int = 30
     transfer_payment_days: int = 3
     dispatch_days: int = 3  # an in-stock order reaches the carrier within this (the contract)
@@ -36,6 +39,7 @@ def from_config(config) -> CoopSettings:
         fees_spread_to_makers=config["FEES_SPREAD_TO_MAKERS"],
         shipping_flat_kurus=config["SHIPPING_FLAT_KURUS"],
         free_shipping_threshold_kurus=config["FREE_SHIPPING_THRESHOLD_KURUS"],
+        shipping_vat_bp=config.get("SHIPPING_VAT_BP", 2000),
         order_expiry_minutes=config["ORDER_EXPIRY_MINUTES"],
         transfer_payment_days=config["TRANSFER_PAYMENT_DAYS"],
         dispatch_days=config.get("DISPATCH_DAYS", 3),

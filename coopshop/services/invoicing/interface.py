@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from coopshop.money import BP, round_half_up
+from coopshop.money import BP, vat_split
 
 KINDS = ("earsiv", "efatura")
 # UBL-TR InvoiceTypeCode: a sale, or a return invoice (iade faturası) naming the invoice it returns.
@@ -59,6 +59,9 @@ class LineInput:
     quantity: int
     unit_price_kurus: int
     vat_bp: int
+    # A return line's VAT as the ledger books it (money.cumulative_split: the steps of a line's
+    # refunds add up to its sale's VAT); None: the line's own split (money.vat_split).
+    vat_kurus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,11 @@ def _split_line(line: LineInput) -> InvoiceLine:
     if not 0 <= line.vat_bp <= BP:
         raise ValueError("VAT rate must be between 0 and 10,000 basis points")
     gross = line.unit_price_kurus * line.quantity
-    net = round_half_up(gross * BP, BP + line.vat_bp)
+    net, vat = vat_split(gross, line.vat_bp)
+    if line.vat_kurus is not None:
+        if abs(line.vat_kurus - vat) > 1 or not 0 <= line.vat_kurus <= gross:
+            raise ValueError("a return line's VAT is within one kuruş of its own split")
+        net, vat = gross - line.vat_kurus, line.vat_kurus
     return InvoiceLine(
         name=line.name,
         quantity=line.quantity,
@@ -127,7 +134,7 @@ def _split_line(line: LineInput) -> InvoiceLine:
         vat_bp=line.vat_bp,
         gross_kurus=gross,
         net_kurus=net,
-        vat_kurus=gross - net,
+        vat_kurus=vat,
     )
 
 

@@ -23,8 +23,14 @@ Endpoints (Nilvera API v1, Bearer API key; docs: https://developer.nilvera.com):
 - Lines: https://developer.nilvera.com/en/nilvera-model/archiveinvoice/invoicelines
   (Index, Name, Quantity, UnitType, Price (net unit price), AllowanceTotal, KDVPercent, KDVTotal)
 - A return invoice is the same Send/Model call with InvoiceInfo.InvoiceType "IADE" and
-  InvoiceInfo.ReturnInvoiceInfo [{"InvoiceNumber", "IssueDate"}] naming the invoice it returns
-  (https://developer.nilvera.com/en/nilvera-model/archiveinvoice/invoiceinfo).
+  InvoiceInfo.ReturnInvoiceInfo [{"InvoiceNumber", "IssueDate"}] naming the invoice it returns.
+  Confirmed (issue 17): the field names and shape from Nilvera's own pages for the e-Arşiv
+  ArchiveInvoiceInfoDto (https://developer.nilvera.com/en/api/e-archive-invoice-api/
+  draft-invoices/creates-bulk-draft-invoice and .../taslak-faturalar/taslagin-modeli-getirilir:
+  "ReturnInvoiceInfo": [{"InvoiceNumber": "string", "IssueDate": "2023-01-10T14:11:36.281Z"}]);
+  the value "IADE" from the Nilvera PHP SDK (done6666/nilvera-sdk-php, src/Enums/InvoiceType.php:
+  Return = 'IADE'; ReturnInvoiceInfoRequest: "Fatura tipi IADE olduğunda ..."), not from a
+  Nilvera page, and not tried against apitest.nilvera.com.
 - GET  /earchive/Invoices?Search=&Page=&PageSize= -> {"Content": [{"UUID", "InvoiceNumber",
   "PayableAmount", "StatusCode" (unknown|waiting|succeed|error), "StatusDetail", "IsCancel", ...}]}
   https://developer.nilvera.com/api/e-arsiv-api/e-arsiv-faturalar/faturalari-listeler ;
@@ -35,7 +41,7 @@ Endpoints (Nilvera API v1, Bearer API key; docs: https://developer.nilvera.com):
   exists in the system"; https://developer.nilvera.com/hata-kodlari
 
 Not checked against Nilvera's pages (from other clients; try on apitest first): the e-Arşiv
-Send/Model page, Check/TaxNumber's row fields, ReturnInvoiceInfo's field names, the PDF
+Send/Model page, Check/TaxNumber's row fields, the PDF
 content type, the cancel call (PUT, no body), SendType=ELEKTRONIK /
 SalesPlatform=NORMAL|INTERNET, the /einvoice/Sale list.
 """

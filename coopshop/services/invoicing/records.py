@@ -2,9 +2,10 @@
 transaction with their UUID, buyer, lines and totals fixed before any call to the integrator.
 
 Lines, VAT per rate and totals come from the order's line snapshots (interface.build_totals, to
-the kuruş); shipping is its own line at the shipping VAT rate, and a taksit surcharge (vade
-farkı, part of the VAT base: KDVK art. 24/c) is spread over the order's VAT rates in proportion
-to their gross. The gross of a sale's invoice is what the buyer paid (the order's total plus
+the kuruş); shipping is its own line at the order's shipping VAT rate, and a taksit surcharge
+(vade farkı, part of the VAT base: KDVK art. 24/c) is spread over the order's VAT rates in
+proportion to their gross, by the functions the ledger books them with (books.vat_extras).
+The gross of a sale's invoice is what the buyer paid (the order's total plus
 the surcharge), and this module refuses to write one that is not.
 """
 
@@ -17,14 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import Invoice, Order, Payment, Refund, utcnow
-from coopshop.money import split_largest_remainder
+from coopshop.models import Invoice, Order, Payment, Refund, RefundLine, utcnow
+from coopshop.money import cumulative_split
+from coopshop.services.books import vat_extras
 from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Totals, build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-SHIPPING_LINE = "Kargo"
-SURCHARGE_LINE = "Vade farkı (taksit)"
+SHIPPING_LINE = vat_extras.SHIPPING_LINE
+SURCHARGE_LINE = vat_extras.SURCHARGE_LINE
 ANONYMOUS_BUYER = "Nihai Tüketici"
 
 
@@ -37,32 +39,33 @@ def wants_invoice(order: Order, settings: InvoicingSettings) -> bool:
 
 
 def order_lines(
-    order: Order, settings: InvoicingSettings, surcharge_kurus: int = 0
+    order: Order, settings: InvoicingSettings | None = None, surcharge_kurus: int = 0
 ) -> list[LineInput]:
+    """The sale invoice's lines: the order's line snapshots, its shipping at the order's
+    shipping VAT rate, and the surcharge per VAT rate (books.vat_extras, as the ledger books
+    them)."""
+    del settings  # the rates are the order's snapshots
     lines = [
         LineInput(line.title, line.quantity, line.unit_price_kurus, line.vat_bp)
         for line in order.lines
     ]
     if order.shipping_kurus:
-        lines.append(LineInput(SHIPPING_LINE, 1, order.shipping_kurus, settings.shipping_vat_bp))
-    return lines + surcharge_lines(lines, surcharge_kurus)
+        lines.append(LineInput(SHIPPING_LINE, 1, order.shipping_kurus, order.shipping_vat_bp))
+    return lines + surcharge_lines(order, surcharge_kurus, [], surcharge_kurus)
 
 
-def surcharge_lines(lines: list[LineInput], surcharge_kurus: int) -> list[LineInput]:
-    """The vade farkı as one line per VAT rate, split by the gross at each rate (largest
-    remainder, so the parts add up to the surcharge exactly)."""
-    if surcharge_kurus <= 0:
+def surcharge_lines(order: Order, total: int, earlier: list[int], amount: int) -> list[LineInput]:
+    """The vade farkı as one line per VAT rate, split by the order's gross at each rate
+    (largest remainder, so the parts add up exactly); a return's lines take back from what is
+    left at each rate, with the VAT the ledger books (books.vat_extras)."""
+    if amount <= 0:
         return []
-    gross: dict[int, int] = {}
-    for line in lines:
-        gross[line.vat_bp] = gross.get(line.vat_bp, 0) + line.unit_price_kurus * line.quantity
-    rates = sorted(gross)
-    weights = [gross[bp] for bp in rates]
-    if sum(weights) == 0:
-        weights = [1] * len(rates)
-    parts = split_largest_remainder(surcharge_kurus, weights)
-    return [LineInput(SURCHARGE_LINE, 1, part, bp) for bp, part in zip(rates, parts, strict=True)
-            if part]  # fmt: skip
+    steps = vat_extras.surcharge_steps(order, total, earlier, amount)
+    return [
+        LineInput(SURCHARGE_LINE, 1, gross, bp, vat_kurus=vat)
+        for bp, (gross, _net, vat) in steps.items()
+        if gross
+    ]
 
 
 def surcharge_of(order: Order) -> int:
@@ -154,19 +157,43 @@ def create_for_order(order: Order, settings: InvoicingSettings) -> Invoice:
     return invoice
 
 
-def refund_lines(refund: Refund, settings: InvoicingSettings) -> list[LineInput]:
-    """The refunded lines: whole units where the amount is whole units, else one line of it."""
+def refund_lines(refund: Refund, settings: InvoicingSettings | None = None) -> list[LineInput]:
+    """The refunded lines: whole units where the amount is whole units, else one line of it;
+    then the shipping and the surcharge given back. Each line's VAT is what the ledger booked
+    for the refund: the cumulative rule over the order's earlier refunds (money.cumulative_split),
+    so a line returned in steps returns its sale's VAT exactly."""
+    del settings
+    order = refund.order
+    before = _refunded_before(refund)
     lines = []
     for rl in sorted(refund.lines, key=lambda r: r.line_id):
         line = rl.line
         unit = line.unit_price_kurus
+        _, vat = cumulative_split(before.get(rl.line_id, 0), rl.amount_kurus, line.vat_bp)
         if unit and rl.amount_kurus % unit == 0:
-            lines.append(LineInput(line.title, rl.amount_kurus // unit, unit, line.vat_bp))
+            lines.append(LineInput(line.title, rl.amount_kurus // unit, unit, line.vat_bp, vat))
         else:
-            lines.append(LineInput(line.title, 1, rl.amount_kurus, line.vat_bp))
+            lines.append(LineInput(line.title, 1, rl.amount_kurus, line.vat_bp, vat))
+    shipping_before, _ = vat_extras.extras_refunded_before(order.id, refund.id)
     if refund.shipping_kurus:
-        lines.append(LineInput(SHIPPING_LINE, 1, refund.shipping_kurus, settings.shipping_vat_bp))
-    return lines
+        _, vat = cumulative_split(shipping_before, refund.shipping_kurus, order.shipping_vat_bp)
+        lines.append(LineInput(SHIPPING_LINE, 1, refund.shipping_kurus, order.shipping_vat_bp, vat))
+    earlier = vat_extras.surcharge_refunds_before(order.id, refund.id)
+    paid = vat_extras.surcharge_paid(order.id)
+    return lines + surcharge_lines(order, paid, earlier, refund.surcharge_kurus)
+
+
+def _refunded_before(refund: Refund) -> dict[int, int]:
+    """Per order line, what the order's refunds before ``refund`` gave back."""
+    return {
+        line_id: int(amount)
+        for line_id, amount in db.session.execute(
+            select(RefundLine.line_id, func.sum(RefundLine.amount_kurus))
+            .join(Refund, Refund.id == RefundLine.refund_id)
+            .where(Refund.order_id == refund.order_id, Refund.id < refund.id)
+            .group_by(RefundLine.line_id)
+        )
+    }
 
 
 def cancellable(original: Invoice, order: Order, refund: Refund, now: datetime) -> bool:

@@ -19,7 +19,6 @@ from coopshop.services.invoicing.local import LocalAdapter, LocalRecord, MemoryS
 class InvoicingSettings:
     enabled: bool = False
     provider: str = "local"
-    shipping_vat_bp: int = 2000
     bazaar_always: bool = False
     max_attempts: int = 8
     website: str = ""
@@ -33,7 +32,6 @@ def from_config(config: Mapping) -> InvoicingSettings:
     return InvoicingSettings(
         enabled=bool(config.get("INVOICING_ENABLED", False)),
         provider=str(config.get("INVOICING_PROVIDER", "local")).strip().lower(),
-        shipping_vat_bp=int(config.get("INVOICING_SHIPPING_VAT_BP", 2000)),
         bazaar_always=bool(config.get("INVOICING_BAZAAR_ALWAYS", False)),
         max_attempts=int(config.get("INVOICING_MAX_ATTEMPTS", 8)),
         website=str(config.get("INVOICING_SELLER_WEBSITE", "")),

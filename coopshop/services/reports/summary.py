@@ -3,7 +3,8 @@ centre, producer and VAT rate, for a date range (Istanbul days) and optionally o
 
 Money comes from the ledger only (sale and refund transactions), never from re-adding orders:
 per line the sale credits VAT (vat:payable), the cooperative's commission (coop:commission) and
-each maker's part (producer:<id>); shipping is credited to coop:shipping per order. So for any
+each maker's part (producer:<id>); shipping is credited to coop:shipping per order, its VAT to
+vat:payable with no line (the report's shipping is the two together, as paid). So for any
 row and any filter gross = net + VAT and net = commission + makers hold by construction, and
 the totals equal the accounts' sums. Each amount sits in the period its ledger transaction was
 booked (a sale when paid, a refund when refunded), so a past month never changes afterwards.
@@ -147,10 +148,12 @@ PARTS = ("vat", "commission", "makers", "shipping")
 def _measure_columns(amount, kind, code, producer_id) -> list:
     """sale_<part> and refund_<part> sums: sales are credits (negated), refunds debits."""
     is_part = {
-        "vat": code == VAT,
+        "vat": and_(code == VAT, LedgerEntry.order_line_id.is_not(None)),
         "commission": code == COMMISSION,
         "makers": producer_id.is_not(None),
-        "shipping": code == SHIPPING,
+        # shipping as the buyer paid it: coop:shipping and the shipping's VAT, the one VAT
+        # entry of a sale or refund that belongs to no line (books.vat_extras)
+        "shipping": or_(code == SHIPPING, and_(code == VAT, LedgerEntry.order_line_id.is_(None))),
     }
     columns = []
     for part in PARTS:
@@ -175,7 +178,7 @@ def _entries(f: ReportFilter, columns: list, *, lines_only: bool):
     begin, after = f.utc_bounds()
     wanted = entry.order_line_id.is_not(None)
     if not lines_only:
-        wanted = or_(wanted, Account.code == SHIPPING)
+        wanted = or_(wanted, Account.code.in_((SHIPPING, VAT)))
     query = (
         select(*columns)
         .select_from(entry)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, RefundRequest, utcnow
+from coopshop.services.books import surcharge_postings
 from coopshop.services.sales import iyzico, iyzico_reporting
 from coopshop.services.sales import refunds as refund_service
 
@@ -145,7 +146,7 @@ def send(
         return _pending(request, exc)
     if done is None:  # an earlier attempt's cancel went through
         ref = f"iyzico-cancel-{payment.provider_ref}"
-        return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+        return _book_cancel(request, payment, ref, actor_id, now)
     if _whole_order_today(order, request, payment, now):
         try:
             cancel = client.cancel(payment.provider_ref, request.idempotency_key, ip)
@@ -154,8 +155,10 @@ def send(
         except iyzico.ProviderError as exc:
             log.info("iyzico refused to cancel %s (%s): refunding per item", order.number, exc)
         else:
-            ref = f"iyzico-cancel-{cancel.payment_id}"
-            return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+            return _book_cancel(
+                request, payment, f"iyzico-cancel-{cancel.payment_id}", actor_id, now
+            )
+    done = dict(request.provider_parts or {})
     for txn_id, amount in parts:
         if txn_id in done:
             continue
@@ -174,6 +177,25 @@ def send(
         db.session.flush()
     ref = f"iyzico-{request.idempotency_key}"
     return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
+
+
+def _book_cancel(
+    request: RefundRequest, payment: Payment, ref: str, actor_id: int | None, now: datetime
+) -> RefundRequest:
+    """A cancel voids the payment: the buyer gets all she paid back, the taksit surcharge
+    included, and iyzico keeps no commission on a payment that never reached the bank's end of
+    day (see the README on what iyzico's pages say). So the refund gives back the surcharge
+    too, and the fee booked with the payment is waived (surcharge_postings.waive_fee: reversed,
+    the surcharge booked again on its own so the refund can take it back), leaving
+    clearing:iyzico, fees:payment, coop:instalments and vat:payable where they started."""
+    from coopshop.services.sales import refund_flow
+
+    done = refund_flow.complete(
+        request.id, _as_refund(ref, request), actor_id, now, surcharge_kurus=payment.surcharge_kurus
+    )
+    if done.status == "succeeded":
+        surcharge_postings.waive_fee(payment, actor_id, now)
+    return done
 
 
 def _as_refund(ref: str, request: RefundRequest) -> dict:

@@ -302,6 +302,7 @@ def create_order(
         buyer_company=new.buyer.company,
         buyer_tax_office=new.buyer.tax_office,
         buyer_tax_id=new.buyer.tax_id,
+        shipping_vat_bp=settings.shipping_vat_bp,
         created_at=now,
         expires_at=(
             now + timedelta(minutes=settings.order_expiry_minutes)

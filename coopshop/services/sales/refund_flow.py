@@ -329,9 +329,14 @@ def _fail(request: RefundRequest, error: str, actor_id: int | None) -> RefundReq
 
 
 def complete(
-    request_id: int, stripe_refund: dict, actor_id: int | None = None, now: datetime | None = None
+    request_id: int,
+    stripe_refund: dict,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+    surcharge_kurus: int = 0,
 ) -> RefundRequest:
-    """Book a request whose refund Stripe made, once, under the order's lock."""
+    """Book a request whose refund Stripe made, once, under the order's lock. An iyzico cancel
+    also gave back the taksit surcharge (``surcharge_kurus``), booked on the same refund."""
     request = _get_request(request_id)
     order = order_states.lock_order(request.order_id)
     db.session.refresh(request)  # re-read after the lock: another path may have finished it
@@ -357,6 +362,7 @@ def complete(
             actor_id=request.created_by_id,
             provider_ref=refund_id,
             now=now,
+            surcharge_kurus=surcharge_kurus,
         )
     request.status = "succeeded"
     request.provider_ref = refund_id

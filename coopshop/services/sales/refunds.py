@@ -19,7 +19,7 @@ from sqlalchemy import exists, func, select
 
 from coopshop.db import db
 from coopshop.models import Order, Refund, RefundLine, WithdrawalRequest, utcnow
-from coopshop.services.books import ledger, postings
+from coopshop.services.books import ledger, postings, surcharge_postings, vat_extras
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -87,8 +87,10 @@ def create_refund(
     provider_ref: str | None = None,
     settings: CoopSettings | None = None,
     now: datetime | None = None,
+    surcharge_kurus: int = 0,
 ) -> Refund:
-    """Refund ``lines`` ([(order line id, amount in kuruş), ...]) and ``shipping_kurus``.
+    """Refund ``lines`` ([(order line id, amount in kuruş), ...]), ``shipping_kurus`` and
+    ``surcharge_kurus`` of the taksit surcharge (an iyzico cancel gives it all back).
 
     ``method`` is "original" (back the way it was paid) or a payment method ("cash" at a
     bazaar desk, "bank_transfer", ...): it picks the clearing account the money leaves from.
@@ -101,8 +103,10 @@ def create_refund(
         raise ValidationFailed(_l("Geçersiz iade yöntemi."), field="method")
     if type(shipping_kurus) is not int or shipping_kurus < 0:
         raise ValidationFailed(_l("Kargo iadesi negatif olamaz."), field="shipping")
+    if type(surcharge_kurus) is not int or surcharge_kurus < 0:
+        raise ValidationFailed(_l("Taksit farkı negatif olamaz."), field="surcharge")
     wanted = _merge(lines)
-    if not wanted and shipping_kurus == 0:
+    if not wanted and shipping_kurus == 0 and surcharge_kurus == 0:
         raise ValidationFailed(_l("İade tutarı sıfırdan büyük olmalı."), field="amount")
     # One refund at a time per order (a row lock on PostgreSQL), so two clerks cannot both
     # refund the last of a line.
@@ -133,15 +137,23 @@ def create_refund(
             _l("Kargo iadesi ödenen kargo tutarını aşıyor."),
             remaining_kurus=order.shipping_kurus - shipping_before,
         )
+    _, surcharge_before = vat_extras.extras_refunded_before(order.id)
+    surcharge_paid = vat_extras.surcharge_paid(order.id)
+    if surcharge_before + surcharge_kurus > surcharge_paid:
+        raise LedgerError(
+            _l("Taksit farkı iadesi ödenen taksit farkını aşıyor."),
+            remaining_kurus=surcharge_paid - surcharge_before,
+        )
 
     clearing = ledger.clearing_account_code(
         order.payment_method if method == "original" else method
     )
-    total = sum(wanted.values()) + shipping_kurus
+    total = sum(wanted.values()) + shipping_kurus + surcharge_kurus
     refund = Refund(
         order_id=order.id,
         amount_kurus=total,
         shipping_kurus=shipping_kurus,
+        surcharge_kurus=surcharge_kurus,
         reason=(reason or "").strip(),
         method=method,
         provider_ref=provider_ref,
@@ -153,8 +165,18 @@ def create_refund(
     db.session.flush()
 
     postings.post_refund(
-        order, refund, order_lines, wanted, before, clearing, actor_id=actor_id, now=now
+        order,
+        refund,
+        order_lines,
+        wanted,
+        before,
+        clearing,
+        actor_id=actor_id,
+        now=now,
+        shipping_before=shipping_before,
     )
+    if surcharge_kurus:
+        surcharge_postings.post_surcharge_refund(refund, clearing, actor_id, now)
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     notifications.refund_taken(refund)  # each maker it took from hears how much
     _tell_buyer(order, refund, order_lines)

@@ -2,15 +2,15 @@
 refunds; sales keep ``notify_email``), SMS on or off (off until she turns it on), and the text
 messages sent through the outbox.
 
-Revision ID: 0290_member_notifications
-Revises: 0280_perf_indexes
+Revision ID: 0300_member_notifications
+Revises: 0290_vat_split
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0290_member_notifications"
-down_revision = "0280_perf_indexes"
+revision = "0300_member_notifications"
+down_revision = "0290_vat_split"
 branch_labels = None
 depends_on = None
 

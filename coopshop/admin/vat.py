@@ -1,0 +1,52 @@
+"""Admin page: the monthly VAT summary (vat:payable tied to the month's invoices, each
+difference named) and its CSV for the accountant (routes on the admin blueprint)."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from coopshop.admin.routes import bp
+from coopshop.admin.withholding import _period
+from coopshop.models import utcnow
+from coopshop.services.reports import vat_report
+from coopshop.services.reports.dashboard import add_months, local_month
+from coopshop.web.permissions import roles_required
+
+
+@bp.get("/vat")
+@roles_required("admin")
+def vat_report_page():
+    period = _period()
+    status = 200
+    if period is None:
+        flash(_("Ayı 2026-10 gibi yazın."), "danger")
+        period, status = add_months(*local_month(utcnow()), -1), 400
+    year, month = period
+    return (
+        render_template(
+            "admin/vat_report.html",
+            s=vat_report.summary(year, month),
+            period=f"{year:04d}-{month:02d}",
+            kind_label=vat_report.kind_label,
+        ),
+        status,
+    )
+
+
+@bp.get("/vat.csv")
+@roles_required("admin")
+def vat_report_csv():
+    period = _period()
+    if period is None:
+        return redirect(url_for("admin.vat_report_page", **request.args))
+    year, month = period
+    body = "".join(vat_report.csv_chunks(year, month)).encode("utf-8")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="kdv-{year:04d}-{month:02d}.csv"',
+        },
+    )
