@@ -260,6 +260,14 @@ class Config:
     GELIVER_SOURCE_IDENTIFIER = os.environ.get("GELIVER_SOURCE_IDENTIFIER", "")
     GELIVER_TEST_MODE = _env_bool("GELIVER_TEST_MODE", False)
 
+    # SMS to members who turn it on (README, "Notifications"): "netgsm", "log" (development:
+    # logged, nothing leaves) or "none" (off). Transactional messages only.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "log")
+    NETGSM_USERNAME = os.environ.get("NETGSM_USERNAME", "")
+    NETGSM_PASSWORD = os.environ.get("NETGSM_PASSWORD", "")
+    NETGSM_MSGHEADER = os.environ.get("NETGSM_MSGHEADER", "")  # the sender name Netgsm approved
+    NETGSM_API_URL = os.environ.get("NETGSM_API_URL", "")  # empty: the SDK's production URL
+
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
 
@@ -401,6 +409,9 @@ class ProductionConfig(Config):
         problem = invoicing_problem(os.environ)
         if problem:
             raise RuntimeError(problem)
+        problem = sms_problem(os.environ)
+        if problem:
+            raise RuntimeError(problem)
 
 
 def production_problems(config) -> list[str]:
@@ -533,6 +544,29 @@ def invoicing_problem(env) -> str | None:
         return "Invoicing with Nilvera needs: " + ", ".join(missing)
     if not env["NILVERA_BASE_URL"].startswith("https://"):
         return "NILVERA_BASE_URL must be an https:// address in production."
+    return None
+
+
+_NETGSM_NEEDS = ("NETGSM_USERNAME", "NETGSM_PASSWORD", "NETGSM_MSGHEADER")
+
+
+def sms_problem(env) -> str | None:
+    """Why a production process must not start with these SMS settings (None when it may):
+    the provider is chosen on purpose (netgsm, or none for no SMS) and has its credentials."""
+    chosen = (env.get("SMS_PROVIDER") or "").strip().lower()
+    if chosen not in ("netgsm", "none"):
+        return (
+            "Production needs SMS_PROVIDER=netgsm (with NETGSM_USERNAME, NETGSM_PASSWORD and "
+            f"NETGSM_MSGHEADER) or SMS_PROVIDER=none, got {chosen!r}."
+        )
+    if chosen == "none":
+        return None
+    missing = [name for name in _NETGSM_NEEDS if not env.get(name, "").strip()]
+    if missing:
+        return "SMS through Netgsm needs: " + ", ".join(missing)
+    url = env.get("NETGSM_API_URL", "").strip()
+    if url and not url.startswith("https://"):
+        return "NETGSM_API_URL must be an https:// address in production."
     return None
 
 

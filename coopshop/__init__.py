@@ -79,6 +79,7 @@ def create_app(config: str | type | None = None) -> Flask:
 def register_outbox(app: Flask) -> None:
     """Without Redis, outbox jobs run in this process; in a page, after the response."""
     from coopshop.services.core import mail, outbox  # noqa: F401  (mail registers its job kind)
+    from coopshop.services.members import sms  # noqa: F401  (and so does SMS)
     from coopshop.web.uow import defer_after_response
 
     app.extensions[outbox.DEFER] = defer_after_response

@@ -16,6 +16,7 @@ from config import TestingConfig
 from tests.support.geliver_support import geliver_app, geliver_standin  # noqa: F401  (fixtures)
 from tests.support.invoicing_support import local_invoicing, nilvera_invoicing  # noqa: F401
 from tests.support.iyzico_support import _iyzico_server, iyzico_app, iyzico_standin  # noqa: F401
+from tests.support.netgsm_standin import netgsm_sms, netgsm_standin  # noqa: F401  (fixtures)
 from tests.support.nilvera_standin import _nilvera_server, standin  # noqa: F401  (fixtures)
 from tests.support.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 

@@ -17,6 +17,7 @@ from coopshop.web.uow import attempt
 KIND_LABELS = {
     "mail": _l("E-posta"),
     "invoice.issue": _l("Fatura gönderimi"),
+    "sms": _l("SMS"),
 }
 
 

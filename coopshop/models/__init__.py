@@ -4,7 +4,7 @@ from coopshop.models.audit import AuditEvent
 from coopshop.models.base import Base, utcnow
 from coopshop.models.cash import CashSession, OfflineTicket, PosDevice
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
-from coopshop.models.events import OutboxJob, OutboxMessage, WebhookEvent
+from coopshop.models.events import OutboxJob, OutboxMessage, SmsMessage, WebhookEvent
 from coopshop.models.invoicing import Invoice
 from coopshop.models.ledger import Account, LedgerEntry, LedgerTransaction
 from coopshop.models.legal import LegalDocument, OrderAgreement
@@ -50,6 +50,7 @@ __all__ = [
     "OrderLineMaker",
     "OutboxJob",
     "OutboxMessage",
+    "SmsMessage",
     "Payment",
     "PayoutBatch",
     "PayoutLine",

@@ -48,6 +48,24 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class SmsMessage(Base):
+    """A text message to a member, recorded in the fact's transaction and sent by an outbox job
+    (services.members.sms): the number as normalised (+905xxxxxxxxx), the text as sent, and
+    what the provider answered (its job id) or why it gave up."""
+
+    __tablename__ = "sms_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider: Mapped[str] = mapped_column(String(20), default="")
+    provider_ref: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class OutboxJob(Base):
     """One slow job (send a mail, issue an invoice) recorded in the same transaction as the change
     that asks for it, so a rollback drops it and a commit keeps it even when Redis is down.

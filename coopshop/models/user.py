@@ -103,7 +103,17 @@ class ProducerProfile(Base):
     iban: Mapped[str | None] = mapped_column(String(34))
     membership_status: Mapped[str] = mapped_column(String(16), default="applied", index=True)
     commission_bp: Mapped[int | None] = mapped_column(Integer)
+    # What she is told of (services.members.notifications): e-mail of a sale (and of answers
+    # to her questions), of a payout approved or paid, of a refund taking from her share; SMS
+    # of the same facts to ``users.phone`` only when she turns it on.
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    notify_payout_email: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
+    notify_refund_email: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=text("true")
+    )
+    notify_sms: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     application_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -204,7 +204,21 @@ class ProfileForm(FlaskForm):
         validators=[Length(max=200)],
         description=_l("IBAN değiştirirken gerekir."),
     )
-    notify_email = BooleanField(_l("Satış ve yanıtlar için bana e-posta gönderilsin"))
+    notify_email = BooleanField(_l("Satış yaptığımda ve sorum yanıtlandığında e-posta gönderilsin"))
+    notify_payout_email = BooleanField(
+        _l("Üye ödemem onaylandığında ve gönderildiğinde e-posta gönderilsin")
+    )
+    notify_refund_email = BooleanField(_l("Bir iade bana kalandan düştüğünde e-posta gönderilsin"))
+    notify_sms = BooleanField(_l("Bu haberler telefonuma SMS olarak da gelsin"))
+    phone = StringField(
+        _l("Cep telefonunuz"),
+        filters=[_strip],
+        validators=[Length(max=32)],
+        description=_l(
+            "SMS için: 05xx xxx xx xx. Yalnız bu haberler gönderilir, reklam gönderilmez."
+        ),
+        render_kw={"inputmode": "tel"},
+    )
 
 
 class SalesFilterForm(FlaskForm):

@@ -50,6 +50,10 @@ def _save(me, form: ProfileForm):
         craft=form.craft.data or "",
         bio=form.bio.data or "",
         notify_email=bool(form.notify_email.data),
+        notify_payout_email=bool(form.notify_payout_email.data),
+        notify_refund_email=bool(form.notify_refund_email.data),
+        notify_sms=bool(form.notify_sms.data),
+        phone=form.phone.data or "",
     )
     upload_dir = current_app.config["UPLOAD_DIR"]
     proof = None
@@ -94,6 +98,7 @@ def profile():
     form = ProfileForm(obj=me) if request.method == "GET" else ProfileForm()
     if request.method == "GET":
         form.iban.data = ""  # blank keeps the IBAN; the page shows it masked
+        form.phone.data = me.user.phone or ""
     if form.validate_on_submit() and _save(me, form):
         return redirect(url_for("producer.profile"))
     iban_changes.settle_due(producer_ids=[me.id])

@@ -2,7 +2,9 @@
 (1366 px), in Turkish and in English. A page fails on: wider than the viewport (sideways
 scrolling of the page itself; a table may scroll inside its own container), no <title>, an image
 without alt text, an internal code or raw data on the page, an English page showing a Turkish
-sentence of the catalogue, or (in Turkish) an axe-core serious or critical finding.
+sentence of the catalogue, (in Turkish) an axe-core serious or critical finding, or (on the
+phone) a tap target smaller than WCAG 2.2's minimum (2.5.8: 24 × 24 CSS px) without the spacing
+or inline exception.
 
 The routes come from app.url_map and their roles from tests/web/test_route_matrix.py, so a new
 page is swept without being listed here; sample ids come from the demo database the shop serves.
@@ -173,6 +175,68 @@ _MEASURE = """() => {
 }"""
 
 
+# WCAG 2.2, 2.5.8 Target Size (Minimum): each target at least 24 x 24 CSS px, except
+# - spacing: a 24 px circle centred on an undersized target meets no other target and no other
+#   undersized target's circle;
+# - inline: a link inside a sentence (its size is the line's);
+# - a checkbox or radio with its label: the label is part of the target (it toggles it), so
+#   the two boxes are measured together.
+TARGET_MIN = 24
+_TARGETS = """(min) => {
+    const hidden = '.visually-hidden, .visually-hidden-focusable:not(:focus), .collapse:not(.show)';
+    const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
+        + '[role=button], [role=link], [role=tab]';
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (el.className && typeof el.className === 'string'
+            ? '.' + el.className.trim().split(/\\s+/).slice(0, 2).join('.') : '')
+        + (el.textContent.trim() ? ' "' + el.textContent.trim().slice(0, 24) + '"' : '');
+    const box = el => {
+        let r = el.getBoundingClientRect();
+        let [l, t, ri, b] = [r.left, r.top, r.right, r.bottom];
+        if (el.matches('input[type=checkbox], input[type=radio]')) {
+            const label = el.id && document.querySelector(`label[for="${el.id}"]`)
+                || el.closest('label');
+            if (label) {
+                const q = label.getBoundingClientRect();
+                [l, t, ri, b] = [Math.min(l, q.left), Math.min(t, q.top),
+                                 Math.max(ri, q.right), Math.max(b, q.bottom)];
+            }
+        }
+        return {l, t, r: ri, b, w: ri - l, h: b - t};
+    };
+    const inline = el => {
+        if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+        const block = el.parentElement.closest('p, li, td, dd, small, span, div, label, th');
+        if (!block) return false;
+        const own = el.textContent.trim().length;
+        return block.textContent.trim().length > own + 2;
+    };
+    const targets = Array.from(document.querySelectorAll(selector))
+        .filter(el => !el.closest(hidden) && !el.disabled)
+        .filter(el => {
+            const st = getComputedStyle(el);
+            const r = el.getBoundingClientRect();
+            return st.visibility !== 'hidden' && st.display !== 'none' && r.width > 0
+                && r.height > 0 && !(el.tagName === 'INPUT' && st.opacity === '0'
+                && el.closest('label'));
+        })
+        .map(el => ({el, box: box(el), inline: inline(el)}));
+    const small = targets.filter(t => !t.inline && (t.box.w < min - 0.5 || t.box.h < min - 0.5));
+    const centre = b => [(b.l + b.r) / 2, (b.t + b.b) / 2];
+    const gap = ([x, y], b) => Math.hypot(Math.max(b.l - x, 0, x - b.r),
+                                          Math.max(b.t - y, 0, y - b.b));
+    const failing = small.filter(t => {
+        const c = centre(t.box);
+        return targets.some(o => o !== t && !o.el.contains(t.el) && !t.el.contains(o.el)
+            && (gap(c, o.box) < min / 2
+                || (small.includes(o) && Math.hypot(c[0] - centre(o.box)[0],
+                                                    c[1] - centre(o.box)[1]) < min)));
+    });
+    return failing.slice(0, 5)
+        .map(t => `${name(t.el)} ${Math.round(t.box.w)}x${Math.round(t.box.h)}`);
+}"""
+
+
 def _check(page, endpoint: str, path: str, locale: str, viewport: str) -> list[str]:
     where = f"{viewport} {locale} {endpoint} {path}"
     response = page.goto(path)
@@ -188,6 +252,10 @@ def _check(page, endpoint: str, path: str, locale: str, viewport: str) -> list[s
         problems.append(f"{where}: no <title>")
     if seen["noAlt"]:
         problems.append(f"{where}: images without alt {seen['noAlt']}")
+    if viewport == "phone":
+        small = page.evaluate(_TARGETS, TARGET_MIN)
+        if small:
+            problems.append(f"{where}: tap targets under {TARGET_MIN} px {small}")
     for pattern in FORBIDDEN if endpoint not in CODES_ALLOWED else ():
         hit = pattern.search(seen["text"])
         if hit:

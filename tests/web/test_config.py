@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import config
@@ -15,6 +17,7 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "WEB_CONCURRENCY": "1",
+    "SMS_PROVIDER": "none",
 }
 
 
@@ -222,3 +225,46 @@ def test_a_bad_number_in_the_environment_is_named(monkeypatch):
     monkeypatch.setenv("PAYOUT_MINIMUM_KURUS", "yüz lira")
     with pytest.raises(RuntimeError, match="PAYOUT_MINIMUM_KURUS must be a whole number"):
         config._env_int("PAYOUT_MINIMUM_KURUS", 10000)
+
+
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        ({"SMS_PROVIDER": ""}, "SMS_PROVIDER=netgsm"),
+        ({"SMS_PROVIDER": "log"}, "SMS_PROVIDER=netgsm"),
+        ({"SMS_PROVIDER": "netgsm"}, "NETGSM_USERNAME, NETGSM_PASSWORD, NETGSM_MSGHEADER"),
+        (
+            {"SMS_PROVIDER": "netgsm", "NETGSM_USERNAME": "u", "NETGSM_PASSWORD": "p"},
+            "needs: NETGSM_MSGHEADER",
+        ),
+        (
+            {
+                "SMS_PROVIDER": "netgsm",
+                "NETGSM_USERNAME": "u",
+                "NETGSM_PASSWORD": "p",
+                "NETGSM_MSGHEADER": "KOOP",
+                "NETGSM_API_URL": "http://api.netgsm.com.tr",
+            },
+            "https://",
+        ),
+    ],
+)
+def test_production_checks_the_sms_provider_and_its_credentials(
+    monkeypatch, production_env, env, refusal
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match=re.escape(refusal)):
+        ProductionConfig.validate()
+
+
+def test_production_starts_with_netgsm_configured(monkeypatch, production_env):
+    for name, value in {
+        "SMS_PROVIDER": "netgsm",
+        "NETGSM_USERNAME": "u",
+        "NETGSM_PASSWORD": "p",
+        "NETGSM_MSGHEADER": "KOOP",
+    }.items():
+        monkeypatch.setenv(name, value)
+    ProductionConfig.validate()
+    assert config.sms_problem({"SMS_PROVIDER": "none"}) is None

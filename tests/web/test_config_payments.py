@@ -19,6 +19,7 @@ IYZICO_ENV = {
     "IYZICO_API_KEY": "live-api-key",
     "IYZICO_SECRET_KEY": "live-secret-key",
     "IYZICO_BASE_URL": "https://api.iyzipay.com",
+    "SMS_PROVIDER": "none",
 }
 PAYMENT_VARIABLES = (
     "PAYMENT_PROVIDER",

@@ -120,3 +120,40 @@ def test_a_photo_is_stored_as_a_square_thumbnail_and_a_non_image_is_refused(app,
     assert response.status_code == 400
     assert "Bu dosya bir resim değil." in response.get_data(as_text=True)
     assert _saved(ayse.id).photo_path == saved.photo_path
+
+
+def test_her_notification_choices_and_phone_are_kept(client, ayse):
+    page = client.get("/producer/profile").get_data(as_text=True)
+    assert "Bu haberler telefonuma SMS olarak da gelsin" in page
+    response = client.post(
+        "/producer/profile",
+        data=_data(notify_refund_email="y", notify_sms="y", phone="0532 123 45 67"),
+    )
+    assert response.status_code == 302
+    saved = _saved(ayse.id)
+    assert (saved.notify_email, saved.notify_payout_email, saved.notify_refund_email) == (
+        True,
+        False,
+        True,
+    )
+    assert (saved.notify_sms, saved.user.phone) == (True, "+905321234567")
+
+
+def test_sms_needs_a_mobile_number(client, ayse):
+    response = client.post("/producer/profile", data=_data(notify_sms="y", phone=""))
+    assert response.status_code == 400
+    assert "SMS için cep telefonu numaranızı yazın." in response.get_data(as_text=True)
+    response = client.post("/producer/profile", data=_data(phone="0312 123 45 67"))
+    assert response.status_code == 400
+    assert "05xx xxx xx xx biçiminde" in response.get_data(as_text=True)
+    assert _saved(ayse.id).notify_sms is False
+
+
+def test_a_new_member_gets_mail_of_everything_and_no_sms(app):
+    fresh = ProducerFactory()
+    assert (fresh.notify_email, fresh.notify_payout_email, fresh.notify_refund_email) == (
+        True,
+        True,
+        True,
+    )
+    assert fresh.notify_sms is False

@@ -45,6 +45,7 @@ def _order_page_link(app) -> str:
         email.message_from_string(p.read_text()).get_payload(decode=True).decode()
         for p in Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml")
     ]
+    bodies = [body for body in bodies if "kargoya verildi" in body]
     (link,) = {m for body in bodies for m in re.findall(r"http://localhost(/orders/\S+)", body)}
     return link
 

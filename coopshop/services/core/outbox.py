@@ -49,6 +49,14 @@ DEFER = "coopshop.outbox.defer"  # app.extensions: how the web layer runs work a
 # to run again (an invoice whose integrator asked for a later try): that is not a failure.
 Handler = Callable[[dict], datetime | None]
 _handlers: dict[str, Handler] = {}
+
+
+class GiveUp(Exception):  # noqa: N818 (a decision, not an error of the code)
+    """Raised by a handler whose job can never succeed (a partner's permanent refusal: a number
+    it will not text, credentials it refuses): the job is marked failed at once with the reason,
+    for a person to look at, instead of being retried."""
+
+
 _on_failure: dict[str, Callable[[dict, str], None]] = {}
 
 
@@ -245,7 +253,7 @@ def _record_failure(ident: int, kind: str, payload: dict, exc: Exception, now: d
     job.attempts += 1
     job.last_error = error
     job.locked_at = None
-    if job.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+    if isinstance(exc, GiveUp) or job.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         job.failed_at = now
         outcome = "failed"
         log.error("outbox job %s (%s) gave up after %d attempts: %s", ident, kind, job.attempts,

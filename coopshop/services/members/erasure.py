@@ -210,6 +210,7 @@ def _anonymise_member(user: User) -> dict:
     profile.application_note = ""
     profile.iban = None
     profile.notify_email = False
+    profile.notify_payout_email = profile.notify_refund_email = profile.notify_sms = False
     # Kept: tax_status, tax_id, exemption_number, exemption_expires (withholding records),
     # centre and craft (the impact report's groups, never published under five women).
     return {"producer_id": profile.id, "membership": f"{previous}->{profile.membership_status}"}

@@ -13,6 +13,7 @@ from coopshop.db import db
 from coopshop.models import ProducerProfile
 from coopshop.services.core import audit, images
 from coopshop.services.core.errors import ValidationFailed
+from coopshop.services.members import sms
 
 PHOTO_SIDE = 400
 
@@ -56,6 +57,27 @@ class ProfileInput:
     craft: str
     bio: str
     notify_email: bool
+    # Her other choices (services.members.notifications); the defaults are a new member's.
+    notify_payout_email: bool = True
+    notify_refund_email: bool = True
+    notify_sms: bool = False
+    phone: str | None = None  # None: leave her phone as it is
+
+
+def _phone(profile: ProducerProfile, data: ProfileInput) -> str | None:
+    """Her phone as it will be kept: a Turkish mobile number as +905xxxxxxxxx, or none; SMS
+    needs one."""
+    current = profile.user.phone if profile.user is not None else None
+    phone = current if data.phone is None else (data.phone or "").strip() or None
+    if phone is not None and data.phone is not None:
+        phone = sms.normalise_phone(phone)
+        if phone is None:
+            raise ValidationFailed(
+                _l("Cep telefonu numarasını 05xx xxx xx xx biçiminde yazın."), field="phone"
+            )
+    if data.notify_sms and sms.normalise_phone(phone) is None:
+        raise ValidationFailed(_l("SMS için cep telefonu numaranızı yazın."), field="phone")
+    return phone
 
 
 def update_profile(
@@ -81,6 +103,8 @@ def update_profile(
     if len(bio) > 2000:
         raise ValidationFailed(_l("En fazla 2000 karakter."), field="bio")
 
+    phone = _phone(profile, data)
+
     old_files: list[str] = []
     new_photo = None
     if photo is not None:
@@ -102,6 +126,9 @@ def update_profile(
         "craft": (data.craft or "").strip(),
         "bio": bio,
         "notify_email": bool(data.notify_email),
+        "notify_payout_email": bool(data.notify_payout_email),
+        "notify_refund_email": bool(data.notify_refund_email),
+        "notify_sms": bool(data.notify_sms),
     }
     if new_photo is not None:
         values["photo_path"] = new_photo
@@ -109,6 +136,9 @@ def update_profile(
         if getattr(profile, name) != value:
             changed.append(name)
             setattr(profile, name, value)
+    if profile.user is not None and phone != profile.user.phone:
+        profile.user.phone = phone
+        changed.append("phone")
     if changed:
         audit.record(actor_id, "producer.profile_updated", profile, changed=changed)
     db.session.flush()

@@ -49,7 +49,7 @@ from coopshop.services.core.errors import (
     ValidationFailed,
 )
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.members import iban_changes, producer_profile
+from coopshop.services.members import iban_changes, notifications, producer_profile
 from coopshop.services.payouts import withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -292,6 +292,7 @@ def approve(
     _transition(batch, "approved")
     batch.approved_by_id = actor_id
     batch.approved_at = now
+    notifications.payout_approved(batch.lines)
     audit.record(
         actor_id,
         "payout.batch_approved",

@@ -19,6 +19,7 @@ from coopshop.services.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from coopshop.services.members import notifications
 from coopshop.services.payouts import member_invoices
 from coopshop.services.payouts.batches import _lock_batch, _transition, period_label
 
@@ -65,6 +66,7 @@ def mark_line_paid(
     line.bank_reference = reference
     line.settled_at = now or utcnow()
     _settle_if_done(batch)
+    notifications.payout_paid(line)
     audit.record(
         actor_id,
         "payout.line_paid",

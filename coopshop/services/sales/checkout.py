@@ -13,13 +13,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import Order, ProducerProfile, utcnow
+from coopshop.models import Order, utcnow
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.legal import seller as seller_service
 from coopshop.services.legal.seller import SellerIdentity
-from coopshop.services.sales import agreements, order_states, orders
+from coopshop.services.sales import agreements, buyer_mail, order_states, orders
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.order_states import PaymentInfo
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder
@@ -183,27 +183,5 @@ def _queue_transfer_instructions(order: Order, locale: str) -> None:
 
 
 def _queue_paid_mail(order: Order) -> None:
-    if order.buyer_email:
-        with force_locale(_order_locale(order)):
-            mail.queue(
-                order.buyer_email,
-                _("Siparişiniz alındı: %(number)s", number=order.number),
-                render_template(
-                    "email/order_confirmation.txt",
-                    order=order,
-                    agreements=agreements.of_order(order.id),
-                ),
-            )
-    makers = db.session.scalars(
-        select(ProducerProfile).where(ProducerProfile.id.in_(order_states.producer_ids_of(order)))
-    ).all()
-    for maker in makers:
-        if not maker.notify_email:
-            continue
-        lines = [ln for ln in order.lines if any(m.producer_id == maker.id for m in ln.makers)]
-        with force_locale(maker.user.locale):
-            mail.queue(
-                maker.user.email,
-                _("Bir satış yaptınız: %(number)s", number=order.number),
-                render_template("email/maker_sale.txt", order=order, maker=maker, lines=lines),
-            )
+    buyer_mail.tell(order, "paid", agreements=agreements.of_order(order.id))
+    # Each maker hears of her share from mark_paid (services.members.notifications).

@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import render_template
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -20,10 +17,11 @@ from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, utcnow
 from coopshop.models.orders import FULFILMENT_TRANSITIONS
 from coopshop.services.books import postings
-from coopshop.services.core import audit, mail
+from coopshop.services.core import audit
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales import buyer_mail
 from coopshop.services.sales.order_states import lock_order
 
 TRACKING_MAX = 80
@@ -139,6 +137,7 @@ def mark_received(
             ln.received_at is not None for ln in order.lines
         ):
             transition(order, "received")
+            buyer_mail.tell(order, "prepared")
         audit.record(actor_id, "fulfilment.received", order, line_ids=marked)
     db.session.flush()
     return sum(len(v) for v in newly.values())
@@ -149,10 +148,6 @@ def _locked_paid(order_id: int) -> Order:
     if order is None:
         raise NotFound(_l("Sipariş bulunamadı."))
     return order
-
-
-def _order_locale(order: Order) -> str:
-    return order.customer.locale if order.customer is not None else "tr"
 
 
 def mark_shipped(
@@ -181,13 +176,7 @@ def mark_shipped(
     transition(order, "shipped")
     order.tracking_number = tracking
     db.session.flush()
-    if order.buyer_email:
-        with force_locale(_order_locale(order)):
-            mail.queue(
-                order.buyer_email,
-                _("Siparişiniz kargoya verildi: %(number)s", number=order.number),
-                render_template("email/order_shipped.txt", order=order),
-            )
+    buyer_mail.tell(order, "shipped")
     audit.record(actor_id, "fulfilment.shipped", order, tracking_number=tracking)
     return order
 
@@ -229,7 +218,11 @@ def mark_delivered(
     # A carrier's time in the future (a clock off) is not believed beyond now.
     order.delivered_at = min(delivered_at or now, now)
     db.session.flush()
-    postings.post_delivery_availability(order, settings or settings_service.current(), now=now)
+    settings = settings or settings_service.current()
+    postings.post_delivery_availability(order, settings, now=now)
+    from coopshop.services.sales.withdrawals import window_ends_at  # (it builds on this module)
+
+    buyer_mail.tell(order, "delivered", withdrawal_ends=window_ends_at(order, settings))
     audit.record(
         actor_id, "fulfilment.delivered", order, delivered_at=order.delivered_at.isoformat()
     )

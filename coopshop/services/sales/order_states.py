@@ -23,6 +23,7 @@ from coopshop.services.core import hooks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.members import notifications
 from coopshop.services.sales.orders import release_stock
 
 
@@ -110,6 +111,7 @@ def mark_paid(
             surcharge_kurus=payment.surcharge_kurus,
         )
     hooks.emit("order.paid", order)  # invoicing writes the order's invoice row
+    notifications.sale_made(order)  # each maker hears of her pieces and her share
     return True
 
 

@@ -18,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from coopshop.db import db
-from coopshop.models import Order, Refund, RefundLine, utcnow
+from coopshop.models import Order, Refund, RefundLine, WithdrawalRequest, utcnow
 from coopshop.services.books import ledger, postings, surcharge_postings, vat_extras
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.members import notifications
+from coopshop.services.sales import buyer_mail
 from coopshop.services.sales.order_states import lock_order
 
 METHODS = ("original", *ledger.CLEARING_BY_METHOD)
@@ -176,7 +178,23 @@ def create_refund(
     if surcharge_kurus:
         surcharge_postings.post_surcharge_refund(refund, clearing, actor_id, now)
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
+    notifications.refund_taken(refund)  # each maker it took from hears how much
+    _tell_buyer(order, refund, order_lines)
     return refund
+
+
+def _tell_buyer(order: Order, refund: Refund, order_lines: dict) -> None:
+    """The buyer's e-mail of her refund, unless it answers her withdrawal: that one's own
+    e-mail (services.sales.withdrawals, subscribed to "refund.created") says so already."""
+    if db.session.scalar(select(exists().where(WithdrawalRequest.refund_id == refund.id))):
+        return
+    refunded_lines = [(order_lines[rl.line_id], rl.amount_kurus) for rl in refund.lines]
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_kurus), 0)).where(Refund.order_id == order.id)
+    )
+    buyer_mail.tell(
+        order, "refunded", refund=refund, refunded_lines=refunded_lines, refunded_total=total
+    )
 
 
 def refund_order(
