@@ -29,6 +29,7 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.money import allocate, split_largest_remainder
+from coopshop.services.core import locks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -131,6 +132,11 @@ def get_account(code: str) -> Account:
     return get_accounts([code])[code]
 
 
+# An availability move debits and credits the same member by the same amount (only the date
+# changes, and only of money still pending), so it takes no member lock.
+_NOT_A_DEBIT = frozenset({"availability"})
+
+
 def post(
     kind: str,
     legs: Sequence[Leg],
@@ -170,6 +176,10 @@ def post(
                 _l("Üretici kaydı yanlış hesaba yazılıyor: %(code)s", code=leg.account)
             )
 
+    if kind not in _NOT_A_DEBIT:
+        # Every debit of a member's balance waits for the others (services.core.locks); a
+        # service that read her balance first has taken the lock already.
+        locks.lock_members(_producer_id_of(leg.account) for leg in legs if leg.amount_kurus > 0)
     now = now or utcnow()
     accounts = get_accounts(leg.account for leg in legs)
     txn = LedgerTransaction(

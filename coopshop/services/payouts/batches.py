@@ -22,7 +22,10 @@ debits producer:<id> and credits bank:payouts. So:
   money back to her balance (dated at the batch's cutoff, so the next batch includes it).
 
 Approval re-checks every line against her payable amount, so a refund booked between closing and
-approving cannot be paid out: the admin cancels the draft and closes the period again.
+approving cannot be paid out: the admin cancels the draft and closes the period again. Closing,
+approval and failure take each member's lock (services.core.locks) before they read her
+balance, the lock every refund and deduction takes too, so none of them reads a balance another
+is about to change.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from coopshop.db import db
 from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
 from coopshop.services.books import ledger
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import (
     Conflict,
     Forbidden,
@@ -152,7 +155,8 @@ def close_period(
             ),
             batch_id=draft.id,
         )
-    amounts = payable(cutoff)
+    # Lock everyone with money, then read again: a refund that committed meanwhile is counted.
+    amounts = payable(cutoff, locks.lock_members(payable(cutoff)))
     iban_changes.settle_due(now, list(amounts))
     held = iban_changes.on_hold(list(amounts), now)
     producers = {
@@ -249,7 +253,6 @@ def approve(
     """Approve a draft and post its payouts. With ``payout_two_admins`` the approver must not be
     the admin who closed the period (Forbidden). A line larger than what she may be paid now
     (a refund since closing) raises Conflict and nothing is posted."""
-    now = now or utcnow()
     batch = _lock_batch(batch_id)
     if batch.status != "draft":
         raise InvalidTransition(
@@ -257,7 +260,10 @@ def approve(
         )
     if settings.payout_two_admins and batch.created_by_id == actor_id:
         raise Forbidden(_l("Bu listeyi siz hazırladınız; ikinci bir yönetici onaylamalı."))
-    current = payable(batch.cutoff, [line.producer_id for line in batch.lines])
+    # Her lock first, then her balance: a refund that committed before is read here, and one
+    # that comes after waits for this approval and sees the payout.
+    current = payable(batch.cutoff, locks.lock_members(line.producer_id for line in batch.lines))
+    now = now or utcnow()  # after the wait, so the books' order is the commit order
     changed = [line for line in batch.lines if line.amount_kurus > current.get(line.producer_id, 0)]
     if changed:
         raise Conflict(
@@ -364,6 +370,7 @@ def mark_line_failed(
     now = now or utcnow()
     line = _lock_line(line_id)
     batch = _lock_batch(line.batch_id)
+    locks.lock_members([line.producer_id])
     if batch.status not in ("approved", "paid"):
         raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
     if line.status == "failed":
