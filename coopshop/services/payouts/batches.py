@@ -35,12 +35,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
-from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
+from coopshop.models import PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
 from coopshop.services.books import ledger
 from coopshop.services.core import audit, locks
@@ -53,17 +53,10 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, producer_profile
-from coopshop.services.payouts import member_invoices, withholding
+from coopshop.services.payouts import member_invoices, next_payout, withholding
+from coopshop.services.payouts.next_payout import payable
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-LEFT_OUT_REASONS = (
-    "below_minimum",
-    "negative_balance",
-    "not_active",
-    "no_iban",
-    "invalid_iban",
-    "iban_on_hold",  # her first IBAN is still within its hold (services.members.iban_changes)
-)
 
 
 @dataclass(frozen=True)
@@ -86,38 +79,6 @@ def normalize_iban(value: str | None) -> str:
     if iban is None:
         raise ValidationFailed(_l("IBAN girilmemiş."), field="iban")
     return iban
-
-
-def _iban_problem(value: str | None) -> str | None:
-    if not value or not value.strip():
-        return "no_iban"
-    try:
-        normalize_iban(value)
-    except ValidationFailed:
-        return "invalid_iban"
-    return None
-
-
-def payable(cutoff: datetime, producer_ids: list[int] | None = None) -> dict[int, int]:
-    """What each producer may be paid as of ``cutoff`` (see the module docstring), in kuruş, in
-    one grouped query. Producers whose amount is zero are left out."""
-    counts = or_(
-        LedgerEntry.available_at.is_(None),
-        LedgerEntry.available_at <= cutoff,
-        # A debit that took effect when it was booked (a refund of money already payable, a
-        # deduction, a payout) counts whenever it was booked; one that waits with the credit it
-        # reverses (a refund of a sale still pending, an availability move) counts with it.
-        and_(LedgerEntry.amount_kurus > 0, LedgerEntry.available_at <= LedgerEntry.created_at),
-    )
-    amount = -func.coalesce(func.sum(case((counts, LedgerEntry.amount_kurus), else_=0)), 0)
-    query = (
-        select(LedgerEntry.producer_id, amount.label("payable"))
-        .where(LedgerEntry.producer_id.is_not(None))
-        .group_by(LedgerEntry.producer_id)
-    )
-    if producer_ids is not None:
-        query = query.where(LedgerEntry.producer_id.in_(producer_ids))
-    return {pid: int(total) for pid, total in db.session.execute(query) if int(total) != 0}
 
 
 def period_label(batch: PayoutBatch) -> str:
@@ -167,33 +128,32 @@ def close_period(
             .options(selectinload(ProducerProfile.user))
         )
     }
+    ibans = {p.id: p.iban for p in producers.values()}  # due IBAN changes applied just above
     lines: list[PayoutLine] = []
     left_out: list[LeftOut] = []
-    for producer_id in sorted(amounts):
-        amount, producer = amounts[producer_id], producers[producer_id]
-        reason = None
-        if amount < 0:
-            reason = "negative_balance"
-        elif amount < settings.payout_minimum_kurus:
-            reason = "below_minimum"
-        elif producer.membership_status != "active":
-            reason = "not_active"
-        else:
-            reason = _iban_problem(producer.iban)
-            if reason == "no_iban" and producer_id in held:
-                reason = "iban_on_hold"
-        if reason is not None:
-            left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
+    # The one rule every "available" shows (services.payouts.next_payout).
+    for producer_id, would in next_payout.plan(
+        amounts, producers, ibans, held, settings, cutoff
+    ).items():
+        producer = producers[producer_id]
+        if not would.in_batch:
+            left_out.append(
+                LeftOut(producer_id, producer.display_name, would.reason, would.payable_kurus)
+            )
             continue
-        line = PayoutLine(
-            producer_id=producer_id,
-            amount_kurus=amount,
-            iban=normalize_iban(producer.iban),
-            account_name=(producer.user.name or producer.display_name)[:120],
-            status="pending",
+        lines.append(
+            PayoutLine(
+                producer_id=producer_id,
+                amount_kurus=would.payable_kurus,
+                iban=would.iban,
+                account_name=(producer.user.name or producer.display_name)[:120],
+                status="pending",
+                # stopaj by her tax status, at the cutoff
+                tax_status=producer.tax_status,
+                withholding_bp=would.withholding_bp,
+                withholding_kurus=would.withholding_kurus,
+            )
         )
-        withholding.apply(line, producer, at=cutoff)  # stopaj by her tax status, at the cutoff
-        lines.append(line)
     if not lines:
         return None, left_out
 
