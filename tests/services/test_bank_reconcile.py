@@ -16,7 +16,7 @@ from coopshop.models import AuditEvent, BankStatement, BankStatementLine, Order
 from coopshop.services.bazaar import cash
 from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.payouts import bank_files, bank_reconcile, bank_review
+from coopshop.services.payouts import bank_files, bank_reconcile, bank_review, month_end
 from coopshop.services.payouts import batches as payouts
 from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 
@@ -254,3 +254,45 @@ def test_the_command_imports_and_lists_what_does_not_match(app, books):
         args=["bank", "import", str(FIXTURES / "statement.mt940"), "--bank", "mt940"]
     )
     assert again.exit_code == 2 and "zaten yüklenmiş" in again.output
+
+
+def test_month_end_explains_each_clearing_balance(books):
+    _import("statement.mt940", "mt940", books)
+    report = month_end.close(date(2026, 11, 1))
+    explained = {a.account: a for a in report.accounts}
+
+    def parts(account):
+        return {p.code: (p.amount_kurus, p.count) for p in explained[account].parts}
+
+    bank = explained["clearing:bank"]
+    assert bank.balance_kurus == 425000  # orders A, B, D and E
+    assert parts("clearing:bank") == {
+        "transfers_banked": (150000, 1),
+        "transfers_not_banked": (275000, 3),
+        "transfer_refunds": (0, 0),
+    }
+    assert bank.other_kurus == 0 and bank.in_transit_kurus == 275000
+    assert bank.parts[1].since == NOV_3
+    assert [(p.code, p.amount_kurus, p.count) for p in bank.beside] == [
+        ("transfers_awaited", 50000, 1)  # order C, not in the books until its money comes
+    ]
+    cash_account = explained["clearing:cash"]
+    assert parts("clearing:cash") == {
+        "cash_deposited": (120000, 1),
+        "cash_not_deposited": (100000, 1),
+        "cash_at_open_desks": (0, 0),
+    }
+    # The fixture's three ₺1.200,00 bazaar sales were booked with no desk: "other".
+    assert cash_account.other_kurus == 360000
+    assert parts("clearing:stripe") == {"provider_banked": (30000, 1), "at_provider": (20000, 0)}
+    assert explained["clearing:iyzico"].balance_kurus == 0
+    assert parts("bank:payouts") == {
+        "payouts_confirmed": (-85000, 1),
+        "payouts_marked_paid": (0, 0),
+        "payouts_not_confirmed": (-170000, 2),
+    }
+    assert explained["bank:payouts"].other_kurus == 0
+    # At the end of October none of November's money had moved.
+    october = {a.account: a for a in month_end.close(date(2026, 10, 1)).accounts}
+    assert october["clearing:bank"].balance_kurus == 0
+    assert october["bank:payouts"].balance_kurus == 0

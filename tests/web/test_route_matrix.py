@@ -74,6 +74,10 @@ ANY_ACCOUNT = {
     "auth.change_password",
 }
 ADMIN_ONLY = {
+    "admin.bank_statements",
+    "admin.bank_statement",
+    "admin.bank_line_match",
+    "admin.month_end_page",
     "admin.iban_changes_page",
     "admin.iban_change_confirm",
     "admin.iban_change_cancel",
