@@ -296,3 +296,31 @@ def test_month_end_explains_each_clearing_balance(books):
     october = {a.account: a for a in month_end.close(date(2026, 10, 1)).accounts}
     assert october["clearing:bank"].balance_kurus == 0
     assert october["bank:payouts"].balance_kurus == 0
+
+
+@pytest.mark.postgres
+def test_two_admins_importing_one_statement_at_once_keep_it_once(app, books):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = (FIXTURES / "statement.mt940").read_bytes()
+    start = threading.Barrier(2)
+    admin_id = books.id
+
+    def upload(_n: int) -> str:
+        with app.app_context():
+            start.wait(timeout=30)
+            try:
+                bank_reconcile.import_statement(data, "mt940", "kasim.mt940", admin_id)
+                db.session.commit()
+                return "ok"
+            except Conflict:
+                db.session.rollback()
+                return "conflict"
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert sorted(pool.map(upload, range(2), timeout=60)) == ["conflict", "ok"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(BankStatementLine)).all()) == 9

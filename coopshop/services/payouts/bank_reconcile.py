@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import (
@@ -107,6 +108,7 @@ def import_statement(
         imported_at=now,
     )
     db.session.add(statement)
+    _flush_or_conflict()
     seen: dict[tuple, int] = {}
     prints = []
     for movement in parsed.movements:
@@ -133,7 +135,7 @@ def import_statement(
         if fingerprint not in known
     ]
     db.session.add_all(lines)
-    db.session.flush()
+    _flush_or_conflict()
     match_lines(lines)
     audit.record(
         actor_id,
@@ -144,6 +146,14 @@ def import_statement(
         skipped=len(prints) - len(lines),
     )
     return ImportResult(statement, len(lines), len(prints) - len(lines))
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same file (or a line of it) imported at the same moment by another admin.
+        raise Conflict(_l("Bu ekstre zaten yüklenmiş."), field="file") from None
 
 
 def _text(line: BankStatementLine) -> str:
