@@ -35,7 +35,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -90,22 +90,7 @@ def open_draft() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.status == "draft"))
 
 
-def close_period(
-    cutoff: datetime,
-    actor_id: int | None,
-    settings: CoopSettings,
-    now: datetime | None = None,
-) -> tuple[PayoutBatch | None, list[LeftOut]]:
-    """Put every producer whose payable amount as of ``cutoff`` reaches the minimum, who is an
-    active member and has a valid Turkish IBAN, in a new draft batch (one line each). The others
-    with money come back in ``left_out`` with the reason. Nothing to pay: (None, left_out), and
-    nothing is written. A draft already open raises Conflict.
-
-    Each line is paid to the IBAN in force now: a change whose hold is over is applied first; one
-    still on hold is not used (she is paid to her old IBAN, or held back if she had none)."""
-    now = now or utcnow()
-    if cutoff > now:
-        raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
+def _refuse_if_draft_open() -> None:
     draft = open_draft()
     if draft is not None:
         raise Conflict(
@@ -116,25 +101,14 @@ def close_period(
             ),
             batch_id=draft.id,
         )
-    # Lock everyone with money, then read again: a refund that committed meanwhile is counted.
-    amounts = payable(cutoff, locks.lock_members(payable(cutoff)))
-    iban_changes.settle_due(now, list(amounts))
-    held = iban_changes.on_hold(list(amounts), now)
-    producers = {
-        p.id: p
-        for p in db.session.scalars(
-            select(ProducerProfile)
-            .where(ProducerProfile.id.in_(list(amounts)))
-            .options(selectinload(ProducerProfile.user))
-        )
-    }
-    ibans = {p.id: p.iban for p in producers.values()}  # due IBAN changes applied just above
+
+
+def _lines(plan, producers) -> tuple[list[PayoutLine], list[LeftOut]]:
+    """The batch's lines and its left-out members, from the plan every "available" shares."""
     lines: list[PayoutLine] = []
     left_out: list[LeftOut] = []
     # The one rule every "available" shows (services.payouts.next_payout).
-    for producer_id, would in next_payout.plan(
-        amounts, producers, ibans, held, settings, cutoff
-    ).items():
+    for producer_id, would in plan.items():
         producer = producers[producer_id]
         if not would.in_batch:
             left_out.append(
@@ -154,6 +128,41 @@ def close_period(
                 withholding_kurus=would.withholding_kurus,
             )
         )
+    return lines, left_out
+
+
+def close_period(
+    cutoff: datetime,
+    actor_id: int | None,
+    settings: CoopSettings,
+    now: datetime | None = None,
+) -> tuple[PayoutBatch | None, list[LeftOut]]:
+    """Put every producer whose payable amount as of ``cutoff`` reaches the minimum, who is an
+    active member and has a valid Turkish IBAN, in a new draft batch (one line each). The others
+    with money come back in ``left_out`` with the reason. Nothing to pay: (None, left_out), and
+    nothing is written. A draft already open raises Conflict.
+
+    Each line is paid to the IBAN in force now: a change whose hold is over is applied first; one
+    still on hold is not used (she is paid to her old IBAN, or held back if she had none)."""
+    now = now or utcnow()
+    if cutoff > now:
+        raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
+    _refuse_if_draft_open()
+    # Lock everyone with money, then read again: a refund that committed meanwhile is counted.
+    amounts = payable(cutoff, locks.lock_members(payable(cutoff)))
+    iban_changes.settle_due(now, list(amounts))
+    held = iban_changes.on_hold(list(amounts), now)
+    producers = {
+        p.id: p
+        for p in db.session.scalars(
+            select(ProducerProfile)
+            .where(ProducerProfile.id.in_(list(amounts)))
+            .options(selectinload(ProducerProfile.user))
+        )
+    }
+    ibans = {p.id: p.iban for p in producers.values()}  # due IBAN changes applied just above
+    plan = next_payout.plan(amounts, producers, ibans, held, settings, cutoff)
+    lines, left_out = _lines(plan, producers)
     if not lines:
         return None, left_out
 
@@ -372,37 +381,5 @@ def get_batch(batch_id: int) -> PayoutBatch:
     return batch
 
 
-@dataclass(frozen=True)
-class BatchSummary:
-    batch: PayoutBatch
-    lines: int
-    total_kurus: int
-    paid_kurus: int
-    failed_kurus: int
-
-
-def recent_batches(limit: int = 50) -> list[BatchSummary]:
-    """The newest batches with their line counts and totals, in one grouped query."""
-
-    def total_if(*conditions):
-        return func.coalesce(
-            func.sum(case((and_(*conditions), PayoutLine.amount_kurus), else_=0)), 0
-        )
-
-    rows = db.session.execute(
-        select(
-            PayoutBatch,
-            func.count(PayoutLine.id),
-            func.coalesce(func.sum(PayoutLine.amount_kurus), 0),
-            total_if(PayoutLine.status == "paid"),
-            total_if(PayoutLine.status == "failed"),
-        )
-        .outerjoin(PayoutLine, PayoutLine.batch_id == PayoutBatch.id)
-        .group_by(PayoutBatch.id)
-        .order_by(PayoutBatch.id.desc())
-        .limit(limit)
-    )
-    return [
-        BatchSummary(batch, int(n), int(total), int(paid), int(failed))
-        for batch, n, total, paid, failed in rows
-    ]
+# The batches page's list lives in its own module; it is read through this one.
+from coopshop.services.payouts.batch_list import BatchSummary, recent_batches  # noqa: E402, F401
