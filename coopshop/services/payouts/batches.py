@@ -148,9 +148,11 @@ def close_period(
     if cutoff > now:
         raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
     _refuse_if_draft_open()
-    # Lock everyone with money, then read again: a refund that committed meanwhile is counted.
-    amounts = payable(cutoff, locks.lock_members(payable(cutoff)))
+    amounts = payable(cutoff)
+    # IBAN changes first (they lock the change, then her profile, as a confirmation does), then
+    # lock everyone with money and read again: a refund that committed meanwhile is counted.
     iban_changes.settle_due(now, list(amounts))
+    amounts = payable(cutoff, locks.lock_members(amounts))
     held = iban_changes.on_hold(list(amounts), now)
     producers = {
         p.id: p
