@@ -15,7 +15,7 @@ PORT ?= 5000
 # `make run` is development (wsgi.py alone means production).
 DEV_FLASK := FLASK_CONFIG=development $(FLASK)
 
-.PHONY: run test lint format e2e bench translations messages clean
+.PHONY: run test lint format e2e bench probe translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,11 @@ messages: $(STAMP)
 
 bench: $(DEV_STAMP) translations
 	$(BIN)/python -m bench
+
+# Bad input and faults sent from outside to a production-configured gunicorn on PostgreSQL and
+# Redis (a fresh database, dropped after); prints the table, writes bench/results/probe-<date>.md.
+probe: $(DEV_STAMP) translations
+	$(BIN)/python -m bench.probe
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules

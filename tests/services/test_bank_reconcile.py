@@ -18,7 +18,7 @@ from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import bank_files, bank_reconcile, bank_review, month_end
 from coopshop.services.payouts import batches as payouts
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bank"
 SETTINGS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=False)

@@ -27,7 +27,7 @@ from coopshop.services.core.errors import Conflict
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 
 SETTINGS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=False)
 OCT_10 = datetime(2026, 10, 10, 9, 0, tzinfo=UTC)

@@ -19,7 +19,13 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import next_payout
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered, paid_order
+from tests.support.factories import (
+    ProducerFactory,
+    ProductFactory,
+    UserFactory,
+    delivered,
+    paid_order,
+)
 from tests.web.api_helpers import bearer, token_for
 
 T = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ debits producer:<id> and credits bank:payouts. So:
   nothing left to pay;
 - a refund booked after approval (even before the bank confirms) leaves a negative balance that
   the next batch nets, and the payout never exceeded what was available when it was posted,
-  which is what ledger_check.payouts_within_available verifies;
+  which is what ledger_check_makers.payouts_within_available verifies;
 - marking a line paid only records the bank's reference (once: a second time is a Conflict);
 - a line that fails, before or after it was marked paid, posts 'payout_failed', which gives the
   money back to her balance (dated at the batch's cutoff, so the next batch includes it).
@@ -35,14 +35,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import (
     Conflict,
@@ -53,8 +53,8 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, producer_profile
-from coopshop.services.payouts import member_invoices, next_payout, withholding
-from coopshop.services.payouts.next_payout import payable
+from coopshop.services.payouts import next_payout, withholding
+from coopshop.services.payouts.next_payout import LEFT_OUT_REASONS, payable  # noqa: F401
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -107,7 +107,6 @@ def _lines(plan, producers) -> tuple[list[PayoutLine], list[LeftOut]]:
     """The batch's lines and its left-out members, from the plan every "available" shares."""
     lines: list[PayoutLine] = []
     left_out: list[LeftOut] = []
-    # The one rule every "available" shows (services.payouts.next_payout).
     for producer_id, would in plan.items():
         producer = producers[producer_id]
         if not would.in_batch:
@@ -129,6 +128,17 @@ def _lines(plan, producers) -> tuple[list[PayoutLine], list[LeftOut]]:
             )
         )
     return lines, left_out
+
+
+def _producers(ids) -> dict[int, ProducerProfile]:
+    return {
+        p.id: p
+        for p in db.session.scalars(
+            select(ProducerProfile)
+            .where(ProducerProfile.id.in_(list(ids)))
+            .options(selectinload(ProducerProfile.user))
+        )
+    }
 
 
 def close_period(
@@ -154,15 +164,9 @@ def close_period(
     iban_changes.settle_due(now, list(amounts))
     amounts = payable(cutoff, locks.lock_members(amounts))
     held = iban_changes.on_hold(list(amounts), now)
-    producers = {
-        p.id: p
-        for p in db.session.scalars(
-            select(ProducerProfile)
-            .where(ProducerProfile.id.in_(list(amounts)))
-            .options(selectinload(ProducerProfile.user))
-        )
-    }
+    producers = _producers(amounts)
     ibans = {p.id: p.iban for p in producers.values()}  # due IBAN changes applied just above
+    # The one rule every "available" shows (services.payouts.next_payout).
     plan = next_payout.plan(amounts, producers, ibans, held, settings, cutoff)
     lines, left_out = _lines(plan, producers)
     if not lines:
@@ -247,11 +251,10 @@ def approve(
         )
     label = period_label(batch)
     for line in batch.lines:
-        ledger.post(
-            "payout",
-            withholding.payout_legs(line, batch.cutoff),
-            memo=f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line),
-            payout_line_id=line.id,
+        postings.post_payout(
+            line,
+            batch.cutoff,
+            f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line),
             actor_id=actor_id,
             now=now,
         )
@@ -276,102 +279,6 @@ def cancel(batch_id: int, actor_id: int) -> PayoutBatch:
     return batch
 
 
-def _lock_line(line_id: int) -> PayoutLine:
-    line = db.session.scalar(
-        select(PayoutLine)
-        .where(PayoutLine.id == line_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if line is None:
-        raise NotFound(_l("Ödeme satırı bulunamadı."))
-    return line
-
-
-def _settle_if_done(batch: PayoutBatch) -> None:
-    if batch.status == "approved" and all(line.status != "pending" for line in batch.lines):
-        _transition(batch, "paid")
-
-
-def mark_line_paid(
-    line_id: int, bank_reference: str, actor_id: int, now: datetime | None = None
-) -> PayoutLine:
-    """Record the bank's reference for a line of an approved batch. Once: Conflict after."""
-    reference = (bank_reference or "").strip()
-    if not reference:
-        raise ValidationFailed(_l("Banka referansını yazın."), field="bank_reference")
-    if len(reference) > 80:
-        raise ValidationFailed(_l("Banka referansı en fazla 80 karakter olabilir."))
-    line = _lock_line(line_id)
-    batch = _lock_batch(line.batch_id)
-    if batch.status == "draft" or batch.status == "cancelled":
-        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
-    if line.status == "paid":
-        raise Conflict(_l("Bu satır zaten ödendi olarak işaretlenmiş."), line_id=line.id)
-    if line.status == "failed":
-        raise Conflict(
-            _l("Başarısız bir satır ödendi olarak işaretlenemez; tutar bakiyeye döndü."),
-            line_id=line.id,
-        )
-    member_invoices.require_invoice(line)  # a sole trader's line waits for her invoice
-    line.status = "paid"
-    line.bank_reference = reference
-    line.settled_at = now or utcnow()
-    _settle_if_done(batch)
-    audit.record(
-        actor_id,
-        "payout.line_paid",
-        line,
-        batch_id=batch.id,
-        producer_id=line.producer_id,
-        amount_kurus=line.amount_kurus,
-        bank_reference=reference,
-    )
-    return line
-
-
-def mark_line_failed(
-    line_id: int, reason: str, actor_id: int, now: datetime | None = None
-) -> PayoutLine:
-    """The bank did not pay a line (wrong IBAN, closed account), before or after it was marked
-    paid: post 'payout_failed' so the money is hers again. Once: Conflict after."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_l("Bir açıklama yazın."), field="reason")
-    now = now or utcnow()
-    line = _lock_line(line_id)
-    batch = _lock_batch(line.batch_id)
-    locks.lock_members([line.producer_id])
-    if batch.status not in ("approved", "paid"):
-        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
-    if line.status == "failed":
-        raise Conflict(_l("Bu satır zaten başarısız olarak işaretlenmiş."), line_id=line.id)
-    ledger.post(
-        "payout_failed",
-        withholding.payout_legs(line, batch.cutoff, sign=-1),
-        memo=f"Ödeme geri döndü {period_label(batch)} #{line.id}: {reason}",
-        payout_line_id=line.id,
-        actor_id=actor_id,
-        now=now,
-    )
-    was = line.status
-    line.status = "failed"
-    line.failure_reason = reason
-    line.settled_at = now
-    _settle_if_done(batch)
-    audit.record(
-        actor_id,
-        "payout.line_failed",
-        line,
-        batch_id=batch.id,
-        producer_id=line.producer_id,
-        amount_kurus=line.amount_kurus,
-        was=was,
-        reason=reason,
-    )
-    return line
-
-
 def get_batch(batch_id: int) -> PayoutBatch:
     batch = db.session.scalar(
         select(PayoutBatch)
@@ -383,5 +290,37 @@ def get_batch(batch_id: int) -> PayoutBatch:
     return batch
 
 
-# The batches page's list lives in its own module; it is read through this one.
-from coopshop.services.payouts.batch_list import BatchSummary, recent_batches  # noqa: E402, F401
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: PayoutBatch
+    lines: int
+    total_kurus: int
+    paid_kurus: int
+    failed_kurus: int
+
+
+def recent_batches(limit: int = 50) -> list[BatchSummary]:
+    """The newest batches with their line counts and totals, in one grouped query."""
+
+    def total_if(*conditions):
+        return func.coalesce(
+            func.sum(case((and_(*conditions), PayoutLine.amount_kurus), else_=0)), 0
+        )
+
+    rows = db.session.execute(
+        select(
+            PayoutBatch,
+            func.count(PayoutLine.id),
+            func.coalesce(func.sum(PayoutLine.amount_kurus), 0),
+            total_if(PayoutLine.status == "paid"),
+            total_if(PayoutLine.status == "failed"),
+        )
+        .outerjoin(PayoutLine, PayoutLine.batch_id == PayoutBatch.id)
+        .group_by(PayoutBatch.id)
+        .order_by(PayoutBatch.id.desc())
+        .limit(limit)
+    )
+    return [
+        BatchSummary(batch, int(n), int(total), int(paid), int(failed))
+        for batch, n, total, paid, failed in rows
+    ]

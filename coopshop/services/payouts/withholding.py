@@ -16,7 +16,6 @@ from datetime import datetime
 
 from coopshop.models import PayoutLine, utcnow
 from coopshop.money import BP, kurus_text, round_half_up
-from coopshop.services.books import ledger
 from coopshop.services.payouts import withholding_policy
 
 # The document each status calls for on a payout line.
@@ -34,20 +33,6 @@ def withholding(amount_kurus: int, bp: int) -> int:
     if not 0 <= bp < BP:
         raise ValueError("withholding rate must be 0 to 9999 basis points")
     return round_half_up(amount_kurus * bp, BP)
-
-
-def payout_legs(line: PayoutLine, available_at: datetime, sign: int = 1) -> list[ledger.Leg]:
-    """Her balance → the bank (net) and the tax office (withholding); ``sign=-1`` reverses."""
-    return [
-        ledger.Leg(
-            ledger.producer_account_code(line.producer_id),
-            sign * line.amount_kurus,
-            producer_id=line.producer_id,
-            available_at=available_at,
-        ),
-        ledger.Leg(ledger.PAYOUTS, -sign * line.net_kurus),
-        ledger.Leg(ledger.WITHHOLDING, -sign * line.withholding_kurus),
-    ]
 
 
 def memo_suffix(line: PayoutLine) -> str:
