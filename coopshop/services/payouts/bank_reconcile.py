@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import (
@@ -188,9 +189,9 @@ def match_lines(lines: list[BankStatementLine]) -> None:
     references = {line.reference for line in lines if line.amount_kurus < 0 and line.reference}
     payouts = list(
         db.session.scalars(
-            select(PayoutLine).where(
-                PayoutLine.id.in_(payout_ids) | PayoutLine.bank_reference.in_(references)
-            )
+            select(PayoutLine)
+            .where(PayoutLine.id.in_(payout_ids) | PayoutLine.bank_reference.in_(references))
+            .options(selectinload(PayoutLine.batch))  # each line's batch status, one query
         )
     )
     cash_ids = {int(n) for t in texts.values() for n in _CASH.findall(t)}
