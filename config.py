@@ -230,6 +230,13 @@ class Config:
     SHIPPING_SENDER_CITY_CODE = os.environ.get("SHIPPING_SENDER_CITY_CODE", "06")
     SHIPPING_SENDER_DISTRICT = os.environ.get("SHIPPING_SENDER_DISTRICT", "")
     SHIPPING_SENDER_ZIP = os.environ.get("SHIPPING_SENDER_ZIP", "")
+    # A withdrawal request gets its return label through the aggregator as soon as she asks.
+    SHIPPING_RETURN_LABEL_AUTO = _env_bool("SHIPPING_RETURN_LABEL_AUTO", False)
+    # Checkout's shipping price: "table" (the admin's rate table, else the flat fee) or
+    # "aggregator" (the provider's price for the cart's parcel, else the table).
+    SHIPPING_PRICE_SOURCE = os.environ.get("SHIPPING_PRICE_SOURCE", "table")
+    # The weight one item adds to the cart's parcel when pricing it (products carry none).
+    SHIPPING_ITEM_WEIGHT_G = _env_int("SHIPPING_ITEM_WEIGHT_G", 500)
     GELIVER_API_TOKEN = os.environ.get("GELIVER_API_TOKEN", "")
     GELIVER_BASE_URL = os.environ.get("GELIVER_BASE_URL", "")  # empty: the SDK's production URL
     GELIVER_WEBHOOK_SECRET = os.environ.get("GELIVER_WEBHOOK_SECRET", "")

@@ -136,6 +136,9 @@ def register_invoicing(app: Flask, production: bool) -> None:
     from coopshop.services.sales import withdrawal_steps
 
     withdrawal_steps.install()  # a withdrawal's refund, confirmed now or later, resolves it
+    from coopshop.services.shipping import returns
+
+    returns.install()  # SHIPPING_RETURN_LABEL_AUTO: a withdrawal's return label at once
     if app.config.get("INVOICING_ENABLED"):
         invoicing.settings.adapter(app.config)
 

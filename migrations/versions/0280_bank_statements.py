@@ -2,15 +2,15 @@
 each with what it was matched to (a bank-transfer order, a payout line, a cash session, a card
 provider's payout) or why not.
 
-Revision ID: 0270_bank_statements
-Revises: 0260_invoicing_more
+Revision ID: 0280_bank_statements
+Revises: 0270_shipping_returns_rates
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0270_bank_statements"
-down_revision = "0260_invoicing_more"
+revision = "0280_bank_statements"
+down_revision = "0270_shipping_returns_rates"
 branch_labels = None
 depends_on = None
 
