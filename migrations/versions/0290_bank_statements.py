@@ -2,15 +2,15 @@
 each with what it was matched to (a bank-transfer order, a payout line, a cash session, a card
 provider's payout) or why not.
 
-Revision ID: 0280_bank_statements
-Revises: 0270_shipping_returns_rates
+Revision ID: 0290_bank_statements
+Revises: 0280_perf_indexes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0280_bank_statements"
-down_revision = "0270_shipping_returns_rates"
+revision = "0290_bank_statements"
+down_revision = "0280_perf_indexes"
 branch_labels = None
 depends_on = None
 
