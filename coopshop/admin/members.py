@@ -14,11 +14,13 @@ from coopshop.admin.member_forms import (
     DeductionForm,
     MemberFilterForm,
 )
+from coopshop.admin.payouts import LEFT_OUT_LABELS
 from coopshop.admin.routes import bp
 from coopshop.models import ProducerProfile
 from coopshop.money import kurus_text, rate_input_text
 from coopshop.services.books import balances, deductions
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
+from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import NotFound
 from coopshop.services.members import membership
 from coopshop.services.members.membership import (
@@ -26,6 +28,7 @@ from coopshop.services.members.membership import (
     MEMBERSHIP_STATUS_LABELS,
     MemberFilter,
 )
+from coopshop.services.payouts import next_payout
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -76,6 +79,8 @@ def _render_member(profile: ProducerProfile, status: int = 200, **forms):
             actions=membership.allowed_actions(profile),
             products=membership.products_of(profile.id),
             balance=balances.balance(profile.id),
+            next=next_payout.next_payout(profile.id, settings_service.current()),
+            left_out_labels=LEFT_OUT_LABELS,
             deductions=deductions.deductions_of(profile.id),
             history=membership.history(profile.id),
             confirm=ConfirmForm(),

@@ -57,6 +57,7 @@ import coopshop.admin.payouts  # noqa: E402, F401
 import coopshop.admin.policy  # noqa: E402, F401
 import coopshop.admin.questions  # noqa: E402, F401
 import coopshop.admin.reconcile  # noqa: E402, F401
+import coopshop.admin.bank  # noqa: E402, F401, I001
 import coopshop.admin.refunds  # noqa: E402, F401
 import coopshop.admin.withholding  # noqa: E402, F401
 import coopshop.admin.vat  # noqa: E402, F401

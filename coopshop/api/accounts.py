@@ -1,7 +1,7 @@
 """API: what the cooperative owes each producer, her sale lines, and the ledger's own check.
 
-Every number comes from services.balances and services.ledger_check, the same aggregate
-queries the producer's and the admin's pages show.
+Every number comes from services.balances, services.payouts.next_payout (what she can be paid,
+the one "available" number) and services.ledger_check, as the producer's and admin's pages.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from coopshop.api.schemas import (
 from coopshop.db import db
 from coopshop.models import ProducerProfile, utcnow
 from coopshop.services.books import balances, ledger_check
+from coopshop.services.core import settings as settings_service
+from coopshop.services.payouts import next_payout
 from coopshop.services.reports import producer_sales
 
 SALES_PER_PAGE = 50
@@ -30,16 +32,20 @@ SALES_PER_PAGE = 50
 def balance_out(producer_id: int) -> BalanceOut:
     as_of = utcnow()
     b = balances.balance(producer_id, as_of=as_of)
+    would = next_payout.next_payout(producer_id, settings_service.current(), now=as_of)
     return BalanceOut(
         producer_id=producer_id,
         pending_kurus=b.pending,
-        available_kurus=b.available,
+        payable_kurus=would.payable_kurus,
+        available_kurus=would.available_kurus,
+        withholding_kurus=would.withholding_kurus,
+        payout_hold_reason=would.reason,
         paid_kurus=b.paid_out,
         earned_kurus=b.earned,
         refunded_kurus=b.refunded,
         deductions_kurus=b.deductions,
         fees_kurus=b.fees,
-        balance_kurus=b.balance,
+        balance_kurus=b.pending + would.payable_kurus,
         as_of=as_of,
     )
 

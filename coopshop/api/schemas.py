@@ -266,13 +266,27 @@ class RefundPendingOut(Output):
 class BalanceOut(Output):
     producer_id: int
     pending_kurus: int = Field(description="Owed to her, not yet payable (return window).")
-    available_kurus: int = Field(description="Payable now (negative after a clawback).")
+    payable_kurus: int = Field(
+        description="Her balance that is payable now, before withholding (negative after a "
+        "clawback): what a payout line closed now would take from her balance."
+    )
+    available_kurus: int = Field(
+        description="What the next payout batch would send to her bank if the period were "
+        "closed now: payable less withholding, or 0 when the batch would leave her out "
+        "(see payout_hold_reason). The same number her dashboard shows."
+    )
+    withholding_kurus: int = Field(description="Withholding (stopaj) that payout would keep.")
+    payout_hold_reason: str | None = Field(
+        description="Why a batch closed now would leave her out: below_minimum, "
+        "negative_balance, not_active, no_iban, invalid_iban or iban_on_hold; null when she "
+        "would be paid."
+    )
     paid_kurus: int = Field(description="Paid out to her so far.")
     earned_kurus: int = Field(description="Her share of every sale so far.")
     refunded_kurus: int
     deductions_kurus: int
     fees_kurus: int
-    balance_kurus: int = Field(description="pending + available: what she is owed in all.")
+    balance_kurus: int = Field(description="pending + payable: what she is owed in all.")
     as_of: Timestamp
 
 

@@ -110,6 +110,9 @@ def register(app: Flask) -> None:
     from coopshop.cli import reconcile as cli_reconcile
 
     cli_reconcile.register(app)
+    from coopshop.cli import bank as cli_bank
+
+    cli_bank.register(app)
     from coopshop.cli import data as cli_data
 
     cli_data.register(app)

@@ -1,6 +1,7 @@
 """All models, imported here so the metadata is complete for Alembic and create_all()."""
 
 from coopshop.models.audit import AuditEvent
+from coopshop.models.bank import BankStatement, BankStatementLine
 from coopshop.models.base import Base, utcnow
 from coopshop.models.cash import CashSession, OfflineTicket, PosDevice
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
@@ -26,6 +27,8 @@ from coopshop.models.user import ApiToken, ExemptionReminder, IbanChange, Produc
 from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 
 __all__ = [
+    "BankStatement",
+    "BankStatementLine",
     "Account",
     "ApiToken",
     "AuditEvent",

@@ -16,6 +16,8 @@ from coopshop.producer.forms import QuestionForm, SalesFilterForm
 from coopshop.producer.routes import bp, or_404
 from coopshop.services.books import balances
 from coopshop.services.catalog import own_products
+from coopshop.services.core import settings as settings_service
+from coopshop.services.payouts import next_payout
 from coopshop.services.reports import dashboard as dashboard_service
 from coopshop.services.reports import producer_sales, statements
 from coopshop.services.reports import to_bring as bring
@@ -27,10 +29,13 @@ from coopshop.web.permissions import current_producer, roles_required
 @roles_required("producer")
 def earnings():
     profile = current_producer()
+    settings = settings_service.current()
     return render_template(
         "producer/earnings.html",
         profile=profile,
         board=dashboard_service.dashboard(profile.id),
+        next=next_payout.next_payout(profile.id, settings),
+        minimum=settings.payout_minimum_kurus,
         channels=CHANNELS,
         locale=str(get_locale() or "tr"),
     )

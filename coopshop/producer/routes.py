@@ -14,7 +14,9 @@ from coopshop.services.books import balances
 from coopshop.services.catalog import co_makers, own_products
 from coopshop.services.catalog import stock as stock_service
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
+from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError, NotFound
+from coopshop.services.payouts import next_payout
 from coopshop.services.reports import producer_sales
 from coopshop.services.reports import to_bring as bring
 from coopshop.web.permissions import current_producer, roles_required
@@ -74,9 +76,12 @@ def share_label(share_bp: int) -> str:
 @roles_required("producer")
 def home():
     profile = current_producer()
+    settings = settings_service.current()
     return render_template(
         "producer/home.html",
         profile=profile,
+        next=next_payout.next_payout(profile.id, settings),
+        minimum=settings.payout_minimum_kurus,
         counts=own_products.status_counts(profile.id),
         balance=balances.balance(profile.id),
         low_stock=stock_service.low_stock(profile.id, limit=5),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from coopshop.models import utcnow
@@ -15,6 +15,13 @@ def when(value, fmt: str = "medium") -> str:
     if value is None:
         return ""
     return format_datetime(value, fmt)
+
+
+def day(value, fmt: str = "medium") -> str:
+    """A calendar day (a bank statement's booking date): no time, no time zone."""
+    if value is None:
+        return ""
+    return format_date(value, fmt)
 
 
 _ORDER_STATUS = {
@@ -53,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
     app.add_template_filter(when, "when")
+    app.add_template_filter(day, "day")
 
     # A global, not only a context variable: macros imported without context (the product cards)
     # see globals, so English pages show English titles there too.

@@ -75,6 +75,10 @@ ANY_ACCOUNT = {
     "auth.change_password",
 }
 ADMIN_ONLY = {
+    "admin.bank_statements",
+    "admin.bank_statement",
+    "admin.bank_line_match",
+    "admin.month_end_page",
     "admin.shipping_rates",
     "admin.shipping_rate_remove",
     "admin.iban_changes_page",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from coopshop.db import db
 from coopshop.models import LedgerEntry, LedgerTransaction, ProducerProfile, User
 from coopshop.services.books import ledger, postings
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import NotFound, ValidationFailed
 
 DEDUCTION_KINDS = {
@@ -57,9 +57,9 @@ def record_deduction(
             _l("Açıklama en fazla %(n)d karakter olabilir.", n=MAX_REASON_LENGTH),
             field="reason",
         )
-    profile = db.session.get(ProducerProfile, producer_id)
-    if profile is None:
+    if not locks.lock_members([producer_id]):  # serialized with her other debits
         raise NotFound(_l("Üye bulunamadı."))
+    profile = db.session.get(ProducerProfile, producer_id)
     memo = f"{_in_turkish(DEDUCTION_KINDS[kind])}: {reason}"
     txn = postings.post_adjustment(producer_id, amount_kurus, memo, actor_id, now=now)
     audit.record(
@@ -93,6 +93,7 @@ def reverse_deduction(
 ) -> LedgerTransaction:
     """Undo one of her deductions with the exact opposite transaction (once only: a second
     attempt raises LedgerError) and audit it."""
+    locks.lock_members([producer_id])
     original = _her_adjustment(producer_id, transaction_id)
     memo = _in_turkish(_l("Geri alındı: %(memo)s", memo=original.memo))
     reversal = ledger.reverse(original.id, actor_id, memo, now=now)

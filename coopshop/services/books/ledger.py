@@ -24,6 +24,7 @@ from coopshop.models import (
     LedgerTransaction,
     utcnow,
 )
+from coopshop.services.core import locks
 from coopshop.services.core.errors import LedgerError, NotFound
 
 CLEARING_BY_METHOD = {
@@ -124,6 +125,11 @@ def get_account(code: str) -> Account:
     return get_accounts([code])[code]
 
 
+# An availability move debits and credits the same member by the same amount (only the date
+# changes, and only of money still pending), so it takes no member lock.
+_NOT_A_DEBIT = frozenset({"availability"})
+
+
 # Long on purpose: every check comes before the one write, in one place.
 def post(
     kind: str,
@@ -164,6 +170,10 @@ def post(
                 _l("Üretici kaydı yanlış hesaba yazılıyor: %(code)s", code=leg.account)
             )
 
+    if kind not in _NOT_A_DEBIT:
+        # Every debit of a member's balance waits for the others (services.core.locks); a
+        # service that read her balance first has taken the lock already.
+        locks.lock_members(_producer_id_of(leg.account) for leg in legs if leg.amount_kurus > 0)
     now = now or utcnow()
     accounts = get_accounts(leg.account for leg in legs)
     txn = LedgerTransaction(

@@ -45,6 +45,8 @@ PAYMENT_STATUSES = {
 AUDIT_ACTIONS = {
     "api_token.created": _l("API anahtarı oluşturuldu"),
     "api_token.revoked": _l("API anahtarı iptal edildi"),
+    "bank.line_matched": _l("Banka ekstresi satırı elle eşleştirildi"),
+    "bank.statement_imported": _l("Banka ekstresi yüklendi"),
     "bazaar.offline_ticket": _l("Çevrimdışı pazar fişi alındı"),
     "bazaar.offline_ticket_resolved": _l("Çevrimdışı fişin sorunu çözüldü"),
     "bazaar.sale": _l("Pazar satışı"),
@@ -173,12 +175,19 @@ OBJECT_TYPES = {
     "LegalDocument": _l("Yasal metin"),
     "OrderAgreement": _l("Onaylanan sözleşme"),
     "ConsentRecord": _l("İzin kaydı"),
+    "BankStatement": _l("Banka ekstresi"),
+    "BankStatementLine": _l("Banka ekstresi satırı"),
 }
 
 # The words for the details an audit entry keeps; amounts (``*_kurus``) show as money, rates
 # (``*_bp``) as percentages.
 AUDIT_FIELDS = {
     "amount_kurus": _l("Tutar"),
+    "statement_id": _l("Ekstre no"),
+    "bank": _l("Banka"),
+    "skipped": _l("Önceden yüklenmiş satırlar"),
+    "ref": _l("Belge"),
+    "was": _l("Önceki durum"),
     "total_kurus": _l("Toplam"),
     "expected_kurus": _l("Beklenen"),
     "received_kurus": _l("Gelen"),

@@ -22,7 +22,10 @@ debits producer:<id> and credits bank:payouts. So:
   money back to her balance (dated at the batch's cutoff, so the next batch includes it).
 
 Approval re-checks every line against her payable amount, so a refund booked between closing and
-approving cannot be paid out: the admin cancels the draft and closes the period again.
+approving cannot be paid out: the admin cancels the draft and closes the period again. Closing,
+approval and failure take each member's lock (services.core.locks) before they read her
+balance, the lock every refund and deduction takes too, so none of them reads a balance another
+is about to change.
 """
 
 from __future__ import annotations
@@ -32,15 +35,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
-from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
+from coopshop.models import PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
 from coopshop.services.books import postings
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import (
     Conflict,
     Forbidden,
@@ -50,17 +53,10 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, notifications, producer_profile
-from coopshop.services.payouts import withholding
+from coopshop.services.payouts import next_payout, withholding
+from coopshop.services.payouts.next_payout import LEFT_OUT_REASONS, payable  # noqa: F401
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-LEFT_OUT_REASONS = (
-    "below_minimum",
-    "negative_balance",
-    "not_active",
-    "no_iban",
-    "invalid_iban",
-    "iban_on_hold",  # her first IBAN is still within its hold (services.members.iban_changes)
-)
 
 
 @dataclass(frozen=True)
@@ -85,38 +81,6 @@ def normalize_iban(value: str | None) -> str:
     return iban
 
 
-def _iban_problem(value: str | None) -> str | None:
-    if not value or not value.strip():
-        return "no_iban"
-    try:
-        normalize_iban(value)
-    except ValidationFailed:
-        return "invalid_iban"
-    return None
-
-
-def payable(cutoff: datetime, producer_ids: list[int] | None = None) -> dict[int, int]:
-    """What each producer may be paid as of ``cutoff`` (see the module docstring), in kuruş, in
-    one grouped query. Producers whose amount is zero are left out."""
-    counts = or_(
-        LedgerEntry.available_at.is_(None),
-        LedgerEntry.available_at <= cutoff,
-        # A debit that took effect when it was booked (a refund of money already payable, a
-        # deduction, a payout) counts whenever it was booked; one that waits with the credit it
-        # reverses (a refund of a sale still pending, an availability move) counts with it.
-        and_(LedgerEntry.amount_kurus > 0, LedgerEntry.available_at <= LedgerEntry.created_at),
-    )
-    amount = -func.coalesce(func.sum(case((counts, LedgerEntry.amount_kurus), else_=0)), 0)
-    query = (
-        select(LedgerEntry.producer_id, amount.label("payable"))
-        .where(LedgerEntry.producer_id.is_not(None))
-        .group_by(LedgerEntry.producer_id)
-    )
-    if producer_ids is not None:
-        query = query.where(LedgerEntry.producer_id.in_(producer_ids))
-    return {pid: int(total) for pid, total in db.session.execute(query) if int(total) != 0}
-
-
 def period_label(batch: PayoutBatch) -> str:
     """The month the batch pays for, as the bank description shows it (2026-11)."""
     return batch.cutoff.astimezone(ISTANBUL).strftime("%Y-%m")
@@ -126,20 +90,44 @@ def open_draft() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.status == "draft"))
 
 
-def _left_out_reason(
-    amount: int, producer: ProducerProfile, settings: CoopSettings, *, iban_on_hold: bool
-) -> str | None:
-    """Why a producer with ``amount`` payable is not in the batch (LEFT_OUT_REASONS), or None."""
-    if amount < 0:
-        return "negative_balance"
-    if amount < settings.payout_minimum_kurus:
-        return "below_minimum"
-    if producer.membership_status != "active":
-        return "not_active"
-    reason = _iban_problem(producer.iban)
-    if reason == "no_iban" and iban_on_hold:
-        return "iban_on_hold"
-    return reason
+def _refuse_if_draft_open() -> None:
+    draft = open_draft()
+    if draft is not None:
+        raise Conflict(
+            _l(
+                "Onay bekleyen bir ödeme listesi var (#%(id)d); önce onu onaylayın ya da "
+                "iptal edin.",
+                id=draft.id,
+            ),
+            batch_id=draft.id,
+        )
+
+
+def _lines(plan, producers) -> tuple[list[PayoutLine], list[LeftOut]]:
+    """The batch's lines and its left-out members, from the plan every "available" shares."""
+    lines: list[PayoutLine] = []
+    left_out: list[LeftOut] = []
+    for producer_id, would in plan.items():
+        producer = producers[producer_id]
+        if not would.in_batch:
+            left_out.append(
+                LeftOut(producer_id, producer.display_name, would.reason, would.payable_kurus)
+            )
+            continue
+        lines.append(
+            PayoutLine(
+                producer_id=producer_id,
+                amount_kurus=would.payable_kurus,
+                iban=would.iban,
+                account_name=(producer.user.name or producer.display_name)[:120],
+                status="pending",
+                # stopaj by her tax status, at the cutoff
+                tax_status=producer.tax_status,
+                withholding_bp=would.withholding_bp,
+                withholding_kurus=would.withholding_kurus,
+            )
+        )
+    return lines, left_out
 
 
 def _producers(ids) -> dict[int, ProducerProfile]:
@@ -153,8 +141,6 @@ def _producers(ids) -> dict[int, ProducerProfile]:
     }
 
 
-# Long on purpose: one pass decides each producer's line or reason left out, then the batch is
-# written once.
 def close_period(
     cutoff: datetime,
     actor_id: int | None,
@@ -171,37 +157,18 @@ def close_period(
     now = now or utcnow()
     if cutoff > now:
         raise ValidationFailed(_l("Dönem sonu gelecekte olamaz."), field="cutoff")
-    draft = open_draft()
-    if draft is not None:
-        raise Conflict(
-            _l(
-                "Onay bekleyen bir ödeme listesi var (#%(id)d); önce onu onaylayın ya da "
-                "iptal edin.",
-                id=draft.id,
-            ),
-            batch_id=draft.id,
-        )
+    _refuse_if_draft_open()
     amounts = payable(cutoff)
+    # IBAN changes first (they lock the change, then her profile, as a confirmation does), then
+    # lock everyone with money and read again: a refund that committed meanwhile is counted.
     iban_changes.settle_due(now, list(amounts))
+    amounts = payable(cutoff, locks.lock_members(amounts))
     held = iban_changes.on_hold(list(amounts), now)
     producers = _producers(amounts)
-    lines: list[PayoutLine] = []
-    left_out: list[LeftOut] = []
-    for producer_id in sorted(amounts):
-        amount, producer = amounts[producer_id], producers[producer_id]
-        reason = _left_out_reason(amount, producer, settings, iban_on_hold=producer_id in held)
-        if reason is not None:
-            left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
-            continue
-        line = PayoutLine(
-            producer_id=producer_id,
-            amount_kurus=amount,
-            iban=normalize_iban(producer.iban),
-            account_name=(producer.user.name or producer.display_name)[:120],
-            status="pending",
-        )
-        withholding.apply(line, producer, at=cutoff)  # stopaj by her tax status, at the cutoff
-        lines.append(line)
+    ibans = {p.id: p.iban for p in producers.values()}  # due IBAN changes applied just above
+    # The one rule every "available" shows (services.payouts.next_payout).
+    plan = next_payout.plan(amounts, producers, ibans, held, settings, cutoff)
+    lines, left_out = _lines(plan, producers)
     if not lines:
         return None, left_out
 
@@ -261,7 +228,6 @@ def approve(
     """Approve a draft and post its payouts. With ``payout_two_admins`` the approver must not be
     the admin who closed the period (Forbidden). A line larger than what she may be paid now
     (a refund since closing) raises Conflict and nothing is posted."""
-    now = now or utcnow()
     batch = _lock_batch(batch_id)
     if batch.status != "draft":
         raise InvalidTransition(
@@ -269,7 +235,10 @@ def approve(
         )
     if settings.payout_two_admins and batch.created_by_id == actor_id:
         raise Forbidden(_l("Bu listeyi siz hazırladınız; ikinci bir yönetici onaylamalı."))
-    current = payable(batch.cutoff, [line.producer_id for line in batch.lines])
+    # Her lock first, then her balance: a refund that committed before is read here, and one
+    # that comes after waits for this approval and sees the payout.
+    current = payable(batch.cutoff, locks.lock_members(line.producer_id for line in batch.lines))
+    now = now or utcnow()  # after the wait, so the books' order is the commit order
     changed = [line for line in batch.lines if line.amount_kurus > current.get(line.producer_id, 0)]
     if changed:
         raise Conflict(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine, utcnow
 from coopshop.services.books import postings
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import (
     Conflict,
     NotFound,
@@ -90,6 +90,7 @@ def mark_line_failed(
     now = now or utcnow()
     line = _lock_line(line_id)
     batch = _lock_batch(line.batch_id)
+    locks.lock_members([line.producer_id])  # her money comes back: serialized with her debits
     if batch.status not in ("approved", "paid"):
         raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
     if line.status == "failed":

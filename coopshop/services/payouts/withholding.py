@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from coopshop.models import PayoutLine, ProducerProfile, utcnow
+from coopshop.models import PayoutLine, utcnow
 from coopshop.money import BP, kurus_text, round_half_up
 from coopshop.services.payouts import withholding_policy
 
@@ -33,19 +33,6 @@ def withholding(amount_kurus: int, bp: int) -> int:
     if not 0 <= bp < BP:
         raise ValueError("withholding rate must be 0 to 9999 basis points")
     return round_half_up(amount_kurus * bp, BP)
-
-
-def apply(
-    line: PayoutLine,
-    producer: ProducerProfile,
-    config: Mapping | None = None,
-    at: datetime | None = None,
-) -> None:
-    """Snapshot her tax status on the line and the withholding it calls for at ``at`` (the
-    batch's cutoff)."""
-    line.tax_status = producer.tax_status
-    line.withholding_bp = rate_bp(producer.tax_status, config, at)
-    line.withholding_kurus = withholding(line.amount_kurus, line.withholding_bp)
 
 
 def memo_suffix(line: PayoutLine) -> str:

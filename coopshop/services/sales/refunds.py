@@ -20,7 +20,7 @@ from sqlalchemy import exists, func, select
 from coopshop.db import db
 from coopshop.models import Order, Refund, RefundLine, WithdrawalRequest, utcnow
 from coopshop.services.books import ledger, postings, surcharge_postings, vat_extras
-from coopshop.services.core import hooks
+from coopshop.services.core import hooks, locks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import notifications
@@ -98,7 +98,6 @@ def create_refund(
     accepted for symmetry with the other postings; refunds do not depend on any setting.
     """
     del settings
-    now = now or utcnow()
     if method not in METHODS:
         raise ValidationFailed(_l("Geçersiz iade yöntemi."), field="method")
     if type(shipping_kurus) is not int or shipping_kurus < 0:
@@ -119,6 +118,15 @@ def create_refund(
         raise Conflict(_l("Bu iade zaten kaydedilmiş."), provider_ref=provider_ref)
 
     order_lines = {line.id: line for line in postings.lines_with_makers(order)}
+    # Her lock before anything is written: a payout being approved finishes first (and this
+    # refund then nets against it), or waits for this one and sees it (services.core.locks).
+    locks.lock_members(
+        maker.producer_id
+        for line_id in wanted
+        if line_id in order_lines
+        for maker in order_lines[line_id].makers
+    )
+    now = now or utcnow()  # read after the wait, so the books' order is the commit order
     before, shipping_before = refunded_so_far(order)
     for line_id, amount in wanted.items():
         line = order_lines.get(line_id)
