@@ -176,7 +176,7 @@ def build(scale: float, start: datetime, password_hash: str, seed: int = 22) -> 
         catalog.products[prod_id] = (code, title, price, vat, 1500, shares)
         catalog.product_ids.append(prod_id)
         weight = rng.lognormvariate(0, 1.0)
-        catalog.weights.append(weight * (4.0 if owner == 1 else 1.0))
+        catalog.weights.append(weight * (2.0 if owner == 1 else 1.0))
     catalog.busiest = 1
     catalog.tables = {
         "users": (USER_COLUMNS, users),

@@ -163,13 +163,33 @@ class Booker:
         txn = self.ids.take("ledger_transactions")
         rows.add("ledger_transactions", (
             txn, kind, memo, refs.get("order_id"), refs.get("refund_id"), refs.get("payment_id"),
-            None, None, None, refs.get("actor_id"), at,
+            refs.get("payout_line_id"), None, None, refs.get("actor_id"), at,
         ))  # fmt: skip
         for code, amount, producer_id, line_id, available_at in legs:
             rows.add("ledger_entries", (
                 self.ids.take("ledger_entries"), txn, self.accounts[code], amount, producer_id,
                 line_id, available_at, at,
             ))  # fmt: skip
+
+    def payouts(self, rows: Rows, batch, actor_id: int, at: datetime) -> None:
+        """batches.approve's postings: one 'payout' per line, legs from the app's own
+        withholding.payout_legs, memo as approve writes it."""
+        from coopshop.services.payouts import batches, withholding
+
+        label = batches.period_label(batch)
+        for line in batch.lines:
+            legs = [
+                (
+                    leg.account,
+                    leg.amount_kurus,
+                    leg.producer_id,
+                    leg.order_line_id,
+                    leg.available_at,
+                )
+                for leg in withholding.payout_legs(line, batch.cutoff)
+            ]
+            memo = f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line)
+            self._post(rows, "payout", legs, at, memo, payout_line_id=line.id, actor_id=actor_id)
 
     def sale(self, rows: Rows, order: Order, end: datetime) -> None:
         number = order_number(order.id, order.paid_at)

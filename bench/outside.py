@@ -1,0 +1,108 @@
+"""Timings outside the server: `flask ledger check` (as an admin runs it, start-up included),
+closing and approving a payout batch for every member, a member's 12 monthly statements, the
+year report, the largest CSV export (streamed). Nothing here is committed: each service call is
+rolled back, so the database stays as loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bench.db import ROOT, app_env
+
+
+def _timed(fn: Callable) -> tuple[float, object]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def ledger_check(url: str) -> tuple[float, str]:
+    """`flask ledger check` on the database: seconds and its last line ("ledger ok")."""
+    env = app_env(url, production=False)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "ledger", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - start
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return seconds, (lines[-1] if lines else f"exit {done.returncode}") + (
+        f" ({len(lines)} lines, exit {done.returncode})" if done.returncode else ""
+    )
+
+
+def service_timings(app, busiest: int) -> list[tuple[str, float, str]]:
+    """(what, seconds, note) for the services timed in this process."""
+    from coopshop.db import db
+    from coopshop.models import PayoutBatch
+    from coopshop.services.core import settings as settings_service
+    from coopshop.services.payouts import batches
+    from coopshop.services.reports import statements
+    from coopshop.services.reports import summary as reports
+    from coopshop.services.reports.report_tables import KINDS, csv_for
+
+    out = []
+    with app.app_context():
+        settings = settings_service.current()
+        now = datetime.now(UTC)
+        seconds, (batch, left_out) = _timed(lambda: batches.close_period(now, 1, settings, now=now))
+        lines = len(batch.lines) if batch is not None else 0
+        out.append(("close a payout batch (every member)", seconds,
+                    f"{lines:,} lines, {len(left_out):,} left out"))  # fmt: skip
+        if batch is not None:
+            seconds, _ = _timed(lambda: batches.approve(batch.id, 2, settings, now=now))
+            out.append(("approve it (posts one payout per line)", seconds, f"{lines:,} postings"))
+        db.session.rollback()
+        assert db.session.query(PayoutBatch).filter_by(status="draft").count() == 0  # noqa: S101
+
+        def twelve():
+            periods = statements.available_periods(busiest)[:12]
+            for year, month in periods:
+                st = statements.statement(busiest, year, month)
+                statements.statement_csv(st)
+            return len(periods)
+
+        seconds, months = _timed(twelve)
+        out.append(("12 monthly statements + CSV (busiest member)", seconds, f"{months} months"))
+        db.session.rollback()
+
+        year_filter = reports.ReportFilter(start=(now - timedelta(days=365)).date(), end=now.date())
+        for dimension in ("period", "producer"):
+            seconds, report = _timed(
+                lambda d=dimension: reports.report(d, year_filter, grain="month", locale="tr")
+            )
+            out.append((f"year report by {dimension}", seconds, f"{len(report.rows):,} rows"))
+        whole = reports.ReportFilter(start=(now - timedelta(days=3 * 366)).date(), end=now.date())
+
+        def largest_csv():
+            report = reports.report("producer", whole, grain="month", locale="tr")
+            text = csv_for(report, KINDS["sales"])
+            return len(text.encode())
+
+        seconds, size = _timed(largest_csv)
+        out.append(("report CSV by member, three years", seconds, f"{size:,} bytes"))
+        out.append(_withholding_csv(now))
+        db.session.rollback()
+    return out
+
+
+def _withholding_csv(now: datetime) -> tuple[str, float, str]:
+    """The streamed CSV (the withholding report of last month, chunk by chunk)."""
+    from coopshop.services.reports import withholding_report
+
+    last = (now.replace(day=1) - timedelta(days=1)).date()
+    start = time.perf_counter()
+    size = sum(
+        len(chunk.encode()) for chunk in withholding_report.csv_chunks(last.year, last.month)
+    )
+    return (
+        f"withholding CSV {last:%Y-%m} (streamed)",
+        time.perf_counter() - start,
+        f"{size:,} bytes",
+    )
