@@ -111,6 +111,7 @@ def main() -> None:
     check = outside.ledger_check(url)
     print(f"  {check[0]:.1f} s: {check[1]}", flush=True)
     timings = outside.service_timings(create_app(benchdb.loader_config(url)), targets["producer"])
+    timings.append(outside.reconciliation(create_app(benchdb.loader_config(url)), url))
     for what, seconds, note in timings:
         print(f"  {what}: {seconds:.2f} s ({note})", flush=True)
     results, bare, rss = [], [], {}

@@ -106,3 +106,33 @@ def _withholding_csv(now: datetime) -> tuple[str, float, str]:
         time.perf_counter() - start,
         f"{size:,} bytes",
     )
+
+
+def reconciliation(app, url: str) -> tuple[str, float, str]:
+    """Last month's Stripe reconciliation (services.payouts.reconcile.reconcile_stripe) against
+    a local stand-in holding that month's charges, refunds and payout (bench.stripe_standin)."""
+    import psycopg
+
+    from bench.db import plain_url
+    from bench.stripe_standin import StripeStandIn, month_objects
+    from coopshop.services.payouts import reconcile
+    from coopshop.services.sales.payments import StripeProvider
+
+    today = datetime.now(reconcile.ISTANBUL).date().replace(day=1)
+    first = (today - timedelta(days=1)).replace(day=1)
+    start, end = reconcile.day_period(first, today - timedelta(days=1))
+    with psycopg.connect(plain_url(url)) as conn:
+        objects = month_objects(conn, start, end)
+    standin = StripeStandIn(objects).start()
+    try:
+        provider = StripeProvider("sk_test_bench", "whsec_bench", api_base=standin.base)
+        with app.app_context():
+            seconds, found = _timed(lambda: reconcile.reconcile_stripe(provider, start, end))
+    finally:
+        standin.stop()
+    return (
+        f"Stripe reconciliation of {first:%Y-%m}",
+        seconds,
+        f"{len(objects['charges']):,} charges, {len(objects['refunds']):,} refunds, "
+        f"{standin.requests} API requests, {len(found)} mismatches",
+    )
