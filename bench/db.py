@@ -27,12 +27,17 @@ def plain_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def create_fresh(name: str = DEFAULT_NAME) -> str:
-    """Drop and create ``name`` on the local server; its URL."""
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+def create_fresh(name: str = DEFAULT_NAME, server: str = SERVER) -> str:
+    """Drop and create ``name`` on the server (default the local one); its URL."""
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{SERVER}/{name}"
+    return f"{server}/{name}"
+
+
+def drop(name: str, server: str = SERVER) -> None:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def database_name(url: str) -> str:
@@ -55,7 +60,7 @@ def app_env(url: str, production: bool = True) -> dict[str, str]:
         SECRET_KEY=SECRET_KEY,
         BENCH_SECRET_KEY=SECRET_KEY,
         PUBLIC_BASE_URL="https://bench.invalid",
-        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"),
         STRIPE_SECRET_KEY="sk_test_bench_never_called",  # noqa: S106 (no request reaches Stripe)
         STRIPE_WEBHOOK_SECRET="whsec_bench",  # noqa: S106
         PAYMENT_PROVIDER="stripe",
