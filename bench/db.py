@@ -79,7 +79,7 @@ def migrate(url: str) -> float:
     start = time.perf_counter()
     env = app_env(url, production=False)
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "db", "upgrade"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
         cwd=ROOT,
         env=env,
         capture_output=True,

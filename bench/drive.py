@@ -12,6 +12,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -93,7 +94,9 @@ class Server:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
-                str(ROOT / ".venv/bin/gunicorn"),
+                sys.executable,
+                "-m",
+                "gunicorn",
                 "--workers",
                 str(self.workers),
                 "--worker-class",

@@ -6,6 +6,7 @@ rolled back, so the database stays as loaded."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,7 @@ def ledger_check(url: str) -> tuple[float, str]:
     env = app_env(url, production=False)
     start = time.perf_counter()
     done = subprocess.run(
-        [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "ledger", "check"],
+        [sys.executable, "-m", "flask", "--app", "wsgi", "ledger", "check"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -9,7 +9,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.db import ROOT, database_name
+from bench.db import ROOT
 
 RESULTS = ROOT / "bench" / "results"
 
@@ -69,15 +69,16 @@ def size_label(scale: float) -> str:
 def write(args, url, loaded, targets, check, timings, results, bare, rss) -> Path:
     now = datetime.now(UTC)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    scale = args.scale if loaded is not None else float("nan")
-    label = size_label(args.scale) if loaded is not None else f"db-{database_name(url)}"
+    # The size the data has (a database loaded by an earlier run counts as what it holds).
+    scale = args.scale if loaded is not None else round(targets["sizes"]["order_lines"] / 1e6, 3)
+    label = size_label(scale)
     path = RESULTS / f"{now:%Y-%m-%d}-{label}.md"
     lines = [
         f"# Benchmark {now:%Y-%m-%d %H:%M} UTC, {label}",
         "",
         f"- commit: {commit()}",
         f"- machine: {machine()}",
-        f"- command: `.venv/bin/python -m bench --scale {args.scale:g} --runs {args.runs} "
+        f"- command: `.venv/bin/python -m bench --scale {scale:g} --runs {args.runs} "
         f"--duration {args.duration} --connections {args.connections} --threads {args.threads} "
         f"--workers {args.workers}`" + (" (--no-load)" if loaded is None else ""),
         f"- served: gunicorn {args.workers} sync workers, production settings; wrk "
@@ -88,7 +89,7 @@ def write(args, url, loaded, targets, check, timings, results, bare, rss) -> Pat
     ]
     if loaded is not None:
         lines.append(
-            f"- load (scale {scale:g}): {loaded['seconds']:,.0f} s for {loaded['rows']:,} "
+            f"- load: {loaded['seconds']:,.0f} s for {loaded['rows']:,} "
             f"COPYed rows ({loaded['rows'] / loaded['seconds']:,.0f} rows/s) plus the payout "
             f"batches by the app's service; VACUUM ANALYZE {loaded['analyze_seconds']:.0f} s; "
             f"{', '.join(f'{k} {v:,}' for k, v in loaded['counts'].items())}; orders by "
