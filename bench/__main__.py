@@ -39,6 +39,17 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--drop", action="store_true", help="drop the fresh database at the end")
+    parser.add_argument(
+        "--check-limit",
+        type=float,
+        default=900.0,
+        help="stop `flask ledger check` after this many seconds (default 900)",
+    )
+    parser.add_argument(
+        "--check-breakdown",
+        action="store_true",
+        help="also time each of ledger check's checks on its own",
+    )
     return parser.parse_args()
 
 
@@ -108,10 +119,12 @@ def main() -> None:
     print(f"busiest member {targets['producer']} ({targets['producer_lines']:,} lines); "
           f"sizes {targets['sizes']}", flush=True)  # fmt: skip
     print("ledger check ...", flush=True)
-    check = outside.ledger_check(url)
+    check = outside.ledger_check(url, args.check_limit)
     print(f"  {check[0]:.1f} s: {check[1]}", flush=True)
     timings = outside.service_timings(create_app(benchdb.loader_config(url)), targets["producer"])
     timings.append(outside.reconciliation(create_app(benchdb.loader_config(url)), url))
+    if args.check_breakdown:
+        timings += outside.check_breakdown(create_app(benchdb.loader_config(url)))
     for what, seconds, note in timings:
         print(f"  {what}: {seconds:.2f} s ({note})", flush=True)
     results, bare, rss = [], [], {}

@@ -20,22 +20,55 @@ def _timed(fn: Callable) -> tuple[float, object]:
     return time.perf_counter() - start, value
 
 
-def ledger_check(url: str) -> tuple[float, str]:
-    """`flask ledger check` on the database: seconds and its last line ("ledger ok")."""
+def ledger_check(url: str, limit: float = 900.0) -> tuple[float, str]:
+    """`flask ledger check` on the database: seconds and its last line ("ledger ok"); stopped
+    (by its PID) after ``limit`` seconds."""
     env = app_env(url, production=False)
     start = time.perf_counter()
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "ledger", "check"],
         cwd=ROOT,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
+    try:
+        out, _ = process.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        process.terminate()  # its database session ends with it
+        process.communicate()
+        return time.perf_counter() - start, f"did not finish within {limit:.0f} s (stopped)"
     seconds = time.perf_counter() - start
-    lines = (done.stdout + done.stderr).strip().splitlines()
-    return seconds, (lines[-1] if lines else f"exit {done.returncode}") + (
-        f" ({len(lines)} lines, exit {done.returncode})" if done.returncode else ""
+    lines = out.strip().splitlines()
+    last = lines[-1] if lines else ""
+    return seconds, last + (
+        f" ({len(lines)} lines, exit {process.returncode})" if process.returncode else ""
     )
+
+
+def check_breakdown(app, limit_seconds: int = 600) -> list[tuple[str, float, str]]:
+    """Each of ledger check's checks timed on its own, in this process; a check still running
+    after ``limit_seconds`` is cancelled by PostgreSQL's statement_timeout."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from coopshop.db import db
+    from coopshop.services.books import ledger_check as checks
+
+    out = []
+    with app.app_context():
+        for run in checks.CHECKS:
+            db.session.execute(text(f"SET statement_timeout = {int(limit_seconds * 1000)}"))
+            start = time.perf_counter()
+            try:
+                found = run()
+                note = f"{len(found)} violations"
+            except OperationalError:
+                note = f"cancelled after {limit_seconds} s (statement_timeout)"
+            out.append((f"ledger check: {run.__name__}", time.perf_counter() - start, note))
+            db.session.rollback()
+    return out
 
 
 def service_timings(app, busiest: int) -> list[tuple[str, float, str]]:
