@@ -15,7 +15,7 @@ PORT ?= 5000
 # `make run` is development (wsgi.py alone means production).
 DEV_FLASK := FLASK_CONFIG=development $(FLASK)
 
-.PHONY: run test lint format e2e bench translations messages clean
+.PHONY: run test lint format e2e bench probe translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ $(WRK):
 # `make bench BENCH_ARGS="--scale 0.01 --runs 1 --duration 3s"`.
 bench: $(DEV_STAMP) translations | $(WRK)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Bad input and faults sent from outside to a production-configured gunicorn on PostgreSQL and
+# Redis (a fresh database, dropped after); prints the table, writes bench/results/probe-<date>.md.
+probe: $(DEV_STAMP) translations
+	$(BIN)/python -m bench.probe
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache tests/e2e/node_modules

@@ -179,6 +179,13 @@ class Config:
     RQ_QUEUE = os.environ.get("RQ_QUEUE", "coopshop")
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     OUTBOX_AFTER_RESPONSE = True  # without Redis: after the answer has gone, not before
+    # `flask outbox prune` (cron, daily) deletes finished jobs and sent mail older than this:
+    # a sent message's body holds names, addresses and reset links, kept only as long as useful.
+    OUTBOX_KEEP_DAYS = _env_int("OUTBOX_KEEP_DAYS", 30)
+
+    # How many proxies in front of gunicorn set X-Forwarded-For/-Proto (coopshop.trust_proxy):
+    # production's default is one TLS proxy; 0 ignores the headers.
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
 
     # Rate limits: Redis when REDIS_URL is set, memory otherwise.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
@@ -349,6 +356,7 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = "https"
 
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 1)  # the TLS proxy (README: deploying)
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
     @classmethod
@@ -435,6 +443,8 @@ MONEY_RANGES = (
     ("ORDER_LINK_DAYS", 1, 3650),
     ("DISPATCH_DAYS", 1, 30),
     ("IBAN_HOLD_HOURS", 0, 24 * 30),
+    ("OUTBOX_KEEP_DAYS", 1, 3650),
+    ("TRUSTED_PROXY_HOPS", 0, 5),
 )
 
 

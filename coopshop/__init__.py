@@ -23,6 +23,19 @@ class DatabaseIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def trust_proxy(app: Flask) -> None:
+    """Behind TRUSTED_PROXY_HOPS proxies (production: the TLS proxy in front of gunicorn), read
+    the client's address and scheme from the X-Forwarded-For/-Proto the proxy sets. Without it
+    every shopper would have the proxy's address: the per-address rate limits would lock out
+    the whole shop at once. With 0 (development) the headers are ignored: a client could forge
+    them to dodge a limit."""
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def create_app(config: str | type | None = None) -> Flask:
     """Build the app. ``config`` is a name from config.CONFIGS, a class, or FLASK_CONFIG."""
     # Production unless told otherwise: a forgotten FLASK_CONFIG must not mean DEBUG on.
@@ -39,6 +52,7 @@ def create_app(config: str | type | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     app.config.from_object(config_class)
+    trust_proxy(app)
     if app.config.get("DEMO_PAYMENTS") and production:
         raise RuntimeError("the demo payment path is refused in production")
     if production and (problems := production_problems(app.config)):
@@ -48,8 +62,10 @@ def create_app(config: str | type | None = None) -> Flask:
 
     # Before any route is added: <int:...> in every blueprint means an id the database can hold.
     app.url_map.converters["int"] = DatabaseIntConverter
-    register_extensions(app)
+    # Before the extensions: CSRF protection reads the form in its own before_request, and a
+    # form read before this limit is set would be read up to MAX_CONTENT_LENGTH (16 MB).
     app.before_request(limit_body_without_files)
+    register_extensions(app)
     app.before_request(refuse_nul_bytes)
     register_blueprints(app)
     register_template_helpers(app)
@@ -117,9 +133,9 @@ def register_invoicing(app: Flask, production: bool) -> None:
 
     app.config["INVOICING_REQUIRE_LEGAL"] = production
     invoicing.install()
-    from coopshop.services.sales import withdrawals
+    from coopshop.services.sales import withdrawal_steps
 
-    withdrawals.install()  # a withdrawal's refund, confirmed now or later, resolves it
+    withdrawal_steps.install()  # a withdrawal's refund, confirmed now or later, resolves it
     if app.config.get("INVOICING_ENABLED"):
         invoicing.settings.adapter(app.config)
 

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import text
 
 from config import TestingConfig
-from tests.geliver_support import geliver_app, geliver_standin  # noqa: F401  (fixtures)
-from tests.invoicing_support import local_invoicing, nilvera_invoicing  # noqa: F401
-from tests.iyzico_support import _iyzico_server, iyzico_app, iyzico_standin  # noqa: F401
-from tests.nilvera_standin import _nilvera_server, standin  # noqa: F401  (fixtures)
-from tests.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
+from tests.support.geliver_support import geliver_app, geliver_standin  # noqa: F401  (fixtures)
+from tests.support.invoicing_support import local_invoicing, nilvera_invoicing  # noqa: F401
+from tests.support.iyzico_support import _iyzico_server, iyzico_app, iyzico_standin  # noqa: F401
+from tests.support.nilvera_standin import _nilvera_server, standin  # noqa: F401  (fixtures)
+from tests.support.stripe_support import localstripe, stripe_stub  # noqa: F401  (fixtures)
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 # The real Redis for tests marked ``redis`` (a database number of its own; each test uses a

@@ -26,7 +26,7 @@ import coopshop.api.routes  # noqa: F401  (registers the operations)
 from coopshop.api import spec
 from coopshop.db import db
 from coopshop.services.bazaar import cash
-from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
+from tests.support.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
 from tests.web.api_helpers import bearer, caller
 
 CHECKS = [

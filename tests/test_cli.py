@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import ApiToken, ProducerProfile, User
 from coopshop.services.members import users as user_service
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 
 def run(app, *args):
@@ -122,7 +122,7 @@ def test_token_for_an_unknown_email(app):
 
 
 def test_users_token_with_too_long_a_name_is_refused_cleanly(app):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     user = UserFactory(role="staff")
     result = app.test_cli_runner().invoke(args=["users", "token", user.email, "--name", "x" * 81])

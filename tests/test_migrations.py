@@ -23,7 +23,7 @@ from config import TestingConfig
 from coopshop import create_app
 from coopshop.db import db
 from coopshop.models.ledger import APPEND_ONLY_TABLES
-from tests.ledger_support import insert_raw_transaction
+from tests.support.ledger_support import insert_raw_transaction
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 

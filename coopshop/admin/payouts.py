@@ -16,7 +16,7 @@ from coopshop.db import db
 from coopshop.models import PayoutLine, User, utcnow
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError, NotFound, ValidationFailed
-from coopshop.services.payouts import batch_warnings
+from coopshop.services.payouts import batch_warnings, payout_lines
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export as bank_file
 from coopshop.web.permissions import roles_required
@@ -253,7 +253,7 @@ def payout_line_paid(line_id: int):
         "paid",
         LinePaidForm,
         "bank_reference",
-        payouts.mark_line_paid,
+        payout_lines.mark_line_paid,
         _("Ödeme kaydedildi."),
         "success",
     )
@@ -267,7 +267,7 @@ def payout_line_failed(line_id: int):
         "failed",
         LineFailedForm,
         "reason",
-        payouts.mark_line_failed,
+        payout_lines.mark_line_failed,
         _("Satır ödenemedi olarak işaretlendi; tutar üreticinin bakiyesine döndü."),
         "warning",
     )

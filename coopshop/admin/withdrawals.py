@@ -12,7 +12,7 @@ from coopshop.admin.refund_forms import WithdrawalRefundForm, WithdrawalRejectFo
 from coopshop.admin.routes import bp
 from coopshop.money import kurus_text
 from coopshop.services.core.errors import NotFound
-from coopshop.services.sales import payments, refund_flow, withdrawals
+from coopshop.services.sales import payments, refund_flow, withdrawal_steps
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -25,7 +25,7 @@ def _back():
 @roles_required("admin")
 def withdrawal_refund(request_id: int):
     try:
-        order = withdrawals.get_request(request_id).order
+        order = withdrawal_steps.get_request(request_id).order
     except NotFound:
         abort(404)
     form = WithdrawalRefundForm()
@@ -40,7 +40,7 @@ def withdrawal_refund(request_id: int):
             flash(_("Ödeme sağlayıcısı yapılandırılmamış."), "danger")
             return _back()
     outcome = attempt(
-        withdrawals.refund,
+        withdrawal_steps.refund,
         request_id,
         current_user.id,
         provider=provider,
@@ -72,7 +72,7 @@ def withdrawal_reject(request_id: int):
     if not form.validate_on_submit():
         flash(_("Bir açıklama yazın."), "danger")
         return _back()
-    outcome = attempt(withdrawals.reject, request_id, form.note.data, current_user.id)
+    outcome = attempt(withdrawal_steps.reject, request_id, form.note.data, current_user.id)
     if outcome.ok:
         flash(_("Cayma talebi #%(id)d kapatıldı.", id=request_id), "success")
     return _back()

@@ -23,6 +23,7 @@ from coopshop.models import PayoutBatch, PayoutLine
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 
 
 def _left_out(items) -> list[LeftOutOut]:
@@ -141,7 +142,7 @@ def mark_paid(batch_id: int, line_id: int, body: PaidIn):
     """A line of an approved batch was paid by the bank. Once: a line already paid (or failed)
     answers 409."""
     _line_of(batch_id, line_id)
-    line = payouts.mark_line_paid(line_id, body.reference, api_user().id)
+    line = payout_lines.mark_line_paid(line_id, body.reference, api_user().id)
     uow.commit()
     return line_out(line)
 
@@ -160,6 +161,6 @@ def mark_failed(batch_id: int, line_id: int, body: FailedIn):
     """The transfer failed (wrong IBAN, closed account): the money goes back to her balance.
     Once: a line already failed answers 409."""
     _line_of(batch_id, line_id)
-    line = payouts.mark_line_failed(line_id, body.reason, api_user().id)
+    line = payout_lines.mark_line_failed(line_id, body.reason, api_user().id)
     uow.commit()
     return line_out(line)

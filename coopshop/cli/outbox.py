@@ -1,6 +1,6 @@
 """The background side: ``flask --app wsgi worker`` (an RQ worker over REDIS_URL that runs the
-outbox's jobs) and ``flask --app wsgi outbox status|drain|retry`` (what waits, what gave up; the
-sweep that runs due jobs without Redis, from cron; a person's retry)."""
+outbox's jobs) and ``flask --app wsgi outbox status|drain|retry|prune`` (what waits, what gave
+up; the sweep that runs due jobs without Redis, from cron; a person's retry; the daily prune)."""
 
 from __future__ import annotations
 
@@ -98,6 +98,27 @@ def retry_command(job_ids: tuple[int, ...], all_failed: bool) -> None:
     retried = outbox.retry(None if all_failed else job_ids)
     uow.commit()
     click.echo(f"retried {len(retried)} job(s)")
+
+
+@outbox_cli.command("prune")
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep this many days (default OUTBOX_KEEP_DAYS).",
+)
+def prune_command(keep_days: int | None) -> None:
+    """Delete finished jobs and sent mail older than the keeping time (cron, daily). Jobs that
+    gave up and mail not yet sent are kept."""
+    from coopshop.services.core import mail, outbox, uow
+
+    days = keep_days or current_app.config["OUTBOX_KEEP_DAYS"]
+    jobs = outbox.prune(days)
+    messages = mail.prune_sent(days)
+    uow.commit()
+    click.echo(
+        f"deleted {jobs} finished job(s) and {messages} sent message(s) older than {days} days"
+    )
 
 
 def register(app: Flask) -> None:

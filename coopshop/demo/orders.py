@@ -16,13 +16,14 @@ from coopshop.db import db
 from coopshop.demo.data import CUSTOMER_FIRST_NAMES, FIRST_NAMES, SURNAMES
 from coopshop.models import CashSession, Order, Product, User
 from coopshop.money import round_half_up
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.legal import seller as seller_service
-from coopshop.services.sales import agreements
+from coopshop.services.sales import agreements, order_states
 from coopshop.services.sales import orders as order_service
 from coopshop.services.sales.checkout import transfer_deadline
-from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder
 from coopshop.turkish import search_fold
 
 ISTANBUL = timezone(timedelta(hours=3), "TRT")  # Turkey keeps UTC+3 all year
@@ -257,7 +258,7 @@ class OrderSimulator:
             )
         if plan.outcome in ("cancelled", "expired"):
             later = timedelta(days=3) if plan.outcome == "cancelled" else timedelta(minutes=30)
-            order_service.cancel(order, plan.outcome, now=plan.at + later)
+            order_states.cancel(order, plan.outcome, now=plan.at + later)
             for product, quantity in lines:
                 if not product.made_to_order:
                     self.stock[product.id] += quantity
@@ -272,7 +273,7 @@ class OrderSimulator:
         else:
             delay = timedelta(minutes=rng.randint(1, 8))
         paid_at = min(plan.at + delay, self.now - timedelta(hours=1))
-        order_service.mark_paid(order, self.payment(order), settings=self.settings, now=paid_at)
+        order_states.mark_paid(order, self.payment(order), settings=self.settings, now=paid_at)
         if plan.channel == "bazaar":
             order.fulfilment_status = "collected"
             if order.payment_method == "cash":
@@ -286,7 +287,7 @@ class OrderSimulator:
             # online sale become payable RETURN_WINDOW_DAYS after this.
             order.delivered_at = paid_at + timedelta(days=5)  # (no draw: the demo stays the same)
             db.session.flush()
-            ledger.post_delivery_availability(order, self.settings, now=order.delivered_at)
+            postings.post_delivery_availability(order, self.settings, now=order.delivered_at)
         elif age > timedelta(days=3):
             order.fulfilment_status = "shipped"
         if order.fulfilment_status in ("delivered", "shipped"):

@@ -1,9 +1,10 @@
 """Realistic demo data for an empty database: members, catalog, months of orders, demo logins.
 
 Deterministic for a seed: every choice comes from one random.Random(seed), and dates are laid
-out backwards from ``now``. Orders go through services.orders (create_order, mark_paid, cancel),
-so stock, line snapshots and the ledger agree exactly as they would after real sales. Only order
-numbers, password hashes and image file names are not repeatable (they come from `secrets`).
+out backwards from ``now``. Orders go through sales.orders and sales.order_states (create_order,
+mark_paid, cancel), so stock, line snapshots and the ledger agree exactly as they would after real
+sales. Only order numbers, password hashes and image file names are not repeatable (they come
+from `secrets`). The report is built in summary.py, the logins and IBANs in accounts.py.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from __future__ import annotations
 import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from coopshop.db import db
+from coopshop.demo.accounts import demo_login, email_for, turkish_iban
 from coopshop.demo.data import (
     ADDRESSES,
     APPLICATION_NOTES,
@@ -40,12 +40,10 @@ from coopshop.demo.data import (
     Craft,
 )
 from coopshop.demo.orders import HISTORY_DAYS, OrderSimulator
+from coopshop.demo.summary import DemoLogin, Summary, summarise
 from coopshop.models import (
-    CashSession,
     Category,
     Collection,
-    LedgerTransaction,
-    Order,
     ProducerProfile,
     Product,
     ProductImage,
@@ -54,7 +52,6 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.models.legal import LEGAL_KINDS
-from coopshop.money import kurus_text
 from coopshop.services.core import images
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import Conflict
@@ -62,105 +59,9 @@ from coopshop.services.legal import documents as legal_documents
 from coopshop.services.legal import drafts as legal_drafts
 from coopshop.services.legal.documents import DocumentDraft
 from coopshop.services.members import users as user_service
-from coopshop.turkish import search_fold
 
-# Printed by `flask seed-demo`; for demo databases only, never a real server.
-DEMO_PASSWORD = "demo-12345"  # noqa: S105 (documented demo-only logins)
 DEMO_SUBDIR = "demo"  # under UPLOAD_DIR; placeholders only
 PRODUCT_STATUS_WEIGHTS = {"active": 88, "in_review": 4, "draft": 5, "archived": 3}
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    role: str
-    email: str
-    name: str
-
-
-@dataclass
-class Summary:
-    seed: int
-    collections: int = 0
-    categories: int = 0
-    producers: dict[str, int] = field(default_factory=dict)  # by membership status
-    customers: int = 0
-    products: dict[str, int] = field(default_factory=dict)  # by status
-    co_made: int = 0
-    made_to_order: int = 0
-    image_files: int = 0
-    orders: dict[str, int] = field(default_factory=dict)  # by status
-    channels: dict[str, int] = field(default_factory=dict)
-    cash_sessions: int = 0
-    paid_total_kurus: int = 0
-    paid_shipping_kurus: int = 0
-    ledger_sales: int = 0
-    logins: list[DemoLogin] = field(default_factory=list)
-    password: str = DEMO_PASSWORD
-
-    def describe(self) -> str:
-        """The report `flask seed-demo` prints: what was created and how to log in."""
-
-        def parts(counts: dict[str, int]) -> str:
-            return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
-
-        rows = [
-            f"Demo data loaded (seed {self.seed}).",
-            f"  collections    {self.collections}",
-            f"  categories     {self.categories}",
-            f"  producers      {sum(self.producers.values())} ({parts(self.producers)})",
-            f"  customers      {self.customers}",
-            f"  products       {sum(self.products.values())} ({parts(self.products)}; "
-            f"{self.co_made} co-made, {self.made_to_order} made to order)",
-            f"  image files    {self.image_files}",
-            f"  orders         {sum(self.orders.values())} ({parts(self.orders)})",
-            f"  channels       {parts(self.channels)}",
-            f"  cash sessions  {self.cash_sessions} (closed)",
-            # The reports' "Brüt satış" is the goods; shipping is said apart, so the two agree.
-            f"  paid goods     {kurus_text(self.paid_total_kurus - self.paid_shipping_kurus, 'tr')}"
-            f" (orders {kurus_text(self.paid_total_kurus, 'tr')} with shipping"
-            f" {kurus_text(self.paid_shipping_kurus, 'tr')}) in {self.ledger_sales} ledger sales",
-            "",
-            f"Demo logins (password for all: {self.password}; demo data only, never on a real "
-            "server):",
-        ]
-        width = max(len(login.email) for login in self.logins) if self.logins else 5
-        rows.append(f"  {'role':<9} {'e-mail':<{width}}  name")
-        rows += [f"  {x.role:<9} {x.email:<{width}}  {x.name}" for x in self.logins]
-        return "\n".join(rows)
-
-
-def turkish_iban(bank_code: str, account: str) -> str:
-    """TR + check digits + 5-digit bank code + reserve digit 0 + 16-digit account (ISO 13616)."""
-    bban = f"{bank_code}0{account}"
-    if len(bban) != 22 or not bban.isdigit():
-        raise ValueError("a Turkish BBAN is 22 digits")
-    # Move "TR00" to the end, letters as numbers (T=29, R=27); the check makes it 1 mod 97.
-    check = 98 - int(bban + "292700") % 97
-    return f"TR{check:02d}{bban}"
-
-
-def demo_login(email: str, name: str, role: str) -> User:
-    """An account through the users service, with the documented demo password."""
-    return user_service.create_user(email, DEMO_PASSWORD, name, role=role)
-
-
-def email_for(name: str, domain: str, taken: set[str]) -> str:
-    local = ".".join(search_fold(name).split())
-    email, n = f"{local}@{domain}", 2
-    while email in taken:
-        email, n = f"{local}{n}@{domain}", n + 1
-    taken.add(email)
-    return email
-
-
-def _count(query) -> int:
-    # int(): PostgreSQL's SUM over a bigint is a numeric, read back as Decimal.
-    return int(db.session.scalar(query) or 0)
-
-
-def _by(column) -> dict[str, int]:
-    rows = db.session.execute(select(column, func.count()).group_by(column)).tuples()
-    return dict(rows.all())
 
 
 class _Seeder:
@@ -291,6 +192,8 @@ class _Seeder:
         while True:
             yield from coloured
 
+    # Long on purpose: one product's demo fields drawn in one pass, in a fixed order, so a
+    # seed repeats.
     def products(self, count: int) -> list[Product]:
         rng = self.rng
         active = [p for p in self.producers if p.membership_status == "active"]
@@ -403,6 +306,7 @@ class _Seeder:
         return line, il, ilce, f"{postal}{rng.randint(100, 999)}"
 
 
+# Long on purpose: the demo's steps in their order, each told through progress.
 def seed(
     seed: int = 2024,
     *,
@@ -475,41 +379,5 @@ def seed(
     )
     say(f"orders: {orders} (online, bank transfer and bazaar desks, with their ledger)")
     simulator.run(orders, progress=say)
-    return _summarise(seed, logins, seeder)
-
-
-def _summarise(seed_value: int, logins: list[DemoLogin], seeder: _Seeder) -> Summary:
-    paid = select(func.coalesce(func.sum(Order.total_kurus), 0)).where(Order.status == "paid")
-    shipping = select(func.coalesce(func.sum(Order.shipping_kurus), 0)).where(
-        Order.status == "paid"
-    )
-    co_made = (
-        select(ProductMaker.product_id)
-        .group_by(ProductMaker.product_id)
-        .having(func.count() > 1)
-        .subquery()
-    )
-    return Summary(
-        seed=seed_value,
-        collections=_count(select(func.count()).select_from(Collection)),
-        categories=_count(select(func.count()).select_from(Category)),
-        producers=_by(ProducerProfile.membership_status),
-        customers=_count(select(func.count()).select_from(User).where(User.role == "customer")),
-        products=_by(Product.status),
-        co_made=_count(select(func.count()).select_from(co_made)),
-        made_to_order=_count(
-            select(func.count()).select_from(Product).where(Product.made_to_order.is_(True))
-        ),
-        image_files=2 * sum(len(v) for v in seeder.pictures.values()),
-        orders=_by(Order.status),
-        channels=_by(Order.channel),
-        cash_sessions=_count(select(func.count()).select_from(CashSession)),
-        paid_total_kurus=_count(paid),
-        paid_shipping_kurus=_count(shipping),
-        ledger_sales=_count(
-            select(func.count())
-            .select_from(LedgerTransaction)
-            .where(LedgerTransaction.kind == "sale")
-        ),
-        logins=logins,
-    )
+    # each picture is written twice (the image and its thumbnail)
+    return summarise(seed, logins, 2 * sum(len(v) for v in seeder.pictures.values()))

@@ -15,7 +15,7 @@ from coopshop.models.orders import CHANNELS
 from coopshop.producer.forms import QuestionForm, SalesFilterForm
 from coopshop.producer.routes import bp, or_404
 from coopshop.services.books import balances
-from coopshop.services.catalog import producer_products
+from coopshop.services.catalog import own_products
 from coopshop.services.reports import dashboard as dashboard_service
 from coopshop.services.reports import producer_sales, statements
 from coopshop.services.reports.dashboard import LOCAL, add_months, local_month, month_start
@@ -82,8 +82,7 @@ def sales():
         (c, producer_sales.channel_label(c)) for c in CHANNELS
     ]
     form.product.choices = [("", _("Tüm ürünler"))] + [
-        (pid, f"{code} · {title}")
-        for pid, code, title in producer_products.product_choices(profile.id)
+        (pid, f"{code} · {title}") for pid, code, title in own_products.product_choices(profile.id)
     ]
     form.validate()
     period = form.period.data if form.period.data in PERIODS else "all"

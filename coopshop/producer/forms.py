@@ -1,5 +1,5 @@
 """Forms of the producer's workspace. Amounts are typed as text and read by the services
-(producer_products.parse_price), so "1.250" and "1250,00" both work and errors say how to write
+(product_input.parse_price), so "1.250" and "1250,00" both work and errors say how to write
 them."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from coopshop.services.catalog.producer_products import MAX_LEAD_TIME_DAYS, MAX_MAKERS, MAX_STOCK
+from coopshop.services.catalog.product_input import MAX_LEAD_TIME_DAYS, MAX_MAKERS, MAX_STOCK
 from coopshop.services.catalog.stock import CHOOSABLE_REASONS, MAX_DELTA, MAX_NOTE, REASON_LABELS
 
 _REQUIRED = _l("Bu alan zorunlu.")

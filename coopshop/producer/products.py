@@ -12,7 +12,7 @@ from coopshop.models.catalog import PRODUCT_STATUSES, VAT_RATES_BP
 from coopshop.money import BP, percent_text
 from coopshop.producer.forms import ActionForm, PhotoForm, ProductForm
 from coopshop.producer.routes import bp, form_error, or_404, share_label, wait_page
-from coopshop.services.catalog import co_makers
+from coopshop.services.catalog import co_makers, own_products, product_input
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.catalog import producer_products as products
 from coopshop.services.catalog import product_photos as photos
@@ -48,15 +48,15 @@ def price_text(kurus: int) -> str:
     return f"{grouped},{cents:02d}"
 
 
-def _makers_from(form: ProductForm, producer_id: int) -> tuple[products.MakerShare, ...]:
-    makers = [products.MakerShare(producer_id, products.parse_share(form.my_share.data))]
+def _makers_from(form: ProductForm, producer_id: int) -> tuple[product_input.MakerShare, ...]:
+    makers = [product_input.MakerShare(producer_id, product_input.parse_share(form.my_share.data))]
     for entry in form.co_makers.entries:
         member_no, share = entry.form.member_no.data, (entry.form.share.data or "").strip()
         if member_no is None and not share:
             continue
         if member_no is None:
             raise ValidationFailed(_("Ortak üreticinin üye numarasını yazın."), field="makers")
-        makers.append(products.MakerShare(member_no, products.parse_share(share)))
+        makers.append(product_input.MakerShare(member_no, product_input.parse_share(share)))
     return tuple(makers)
 
 
@@ -67,13 +67,13 @@ def _waiting_message() -> str:
     )
 
 
-def _input_from(form: ProductForm, producer_id: int) -> products.ProductInput:
-    return products.ProductInput(
+def _input_from(form: ProductForm, producer_id: int) -> product_input.ProductInput:
+    return product_input.ProductInput(
         title_tr=form.title_tr.data or "",
         title_en=form.title_en.data or "",
         description_tr=form.description_tr.data or "",
         description_en=form.description_en.data or "",
-        price_kurus=products.parse_price(form.price.data),
+        price_kurus=product_input.parse_price(form.price.data),
         vat_bp=form.vat_bp.data,
         category_id=form.category_id.data,
         collection_id=form.collection_id.data,
@@ -85,8 +85,8 @@ def _input_from(form: ProductForm, producer_id: int) -> products.ProductInput:
     )
 
 
-def _preview_for(data: products.ProductInput, producer_id: int, product: Product | None):
-    products.check_makers(producer_id, data.makers)
+def _preview_for(data: product_input.ProductInput, producer_id: int, product: Product | None):
+    product_input.check_makers(producer_id, data.makers)
     return sale_preview.sale_preview(
         data.price_kurus,
         data.vat_bp,
@@ -129,14 +129,14 @@ def products_list():
     status = request.args.get("status", "")
     if status not in PRODUCT_STATUSES:
         status = ""
-    page = products.own_products(profile.id, status or None, request.args.get("page", 1, int))
+    page = own_products.own_products(profile.id, status or None, request.args.get("page", 1, int))
     return render_template(
         "producer/products.html",
         profile=profile,
         page=page,
         status=status,
         statuses=PRODUCT_STATUSES,
-        counts=products.status_counts(profile.id),
+        counts=own_products.status_counts(profile.id),
         low_stock_at=stock_service.LOW_STOCK_AT,
     )
 
@@ -205,7 +205,7 @@ def _render_product(profile, product, form=None, photo_form=None, preview=None, 
 @roles_required("producer")
 def product_edit(product_id: int):
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     if request.method == "GET":
         return _render_product(profile, product)
     if not profile.is_member:
@@ -239,7 +239,7 @@ def product_edit(product_id: int):
                     )
                 return redirect(url_for("producer.product_edit", product_id=product.id))
             return _render_product(profile, product, form=form, preview=preview)
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     return _render_product(profile, product, form=form, preview=preview, status=400)
 
 
@@ -251,7 +251,7 @@ def _owner_or_403(profile, product) -> None:
 
 def _status_action(product_id: int, change, message: str, needs_member: bool = True):
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     if needs_member and not profile.is_member:
         return wait_page(profile)
     _owner_or_403(profile, product)
@@ -303,7 +303,7 @@ def product_restore(product_id: int):
 @roles_required("producer")
 def product_photos(product_id: int):
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     if not profile.is_member:
         return wait_page(profile)
     _owner_or_403(profile, product)
@@ -318,7 +318,7 @@ def product_photos(product_id: int):
     except DomainError as exc:
         uow.rollback()
         photo_form.photos.errors = [exc.message]
-        product = or_404(products.get_own_product, profile.id, product_id)
+        product = or_404(own_products.get_own_product, profile.id, product_id)
         return _render_product(profile, product, photo_form=photo_form, status=400)
     uow.commit()
     flash(_("Fotoğraflar eklendi."), "success")
@@ -334,7 +334,7 @@ def _photo_action(product_id: int, change, message: str):
     """One photo of her own product changed by ``change(profile, product)`` (404 when it is not
     hers); committed, then back to the photos. Returns what ``change`` returned."""
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     _owner_or_403(profile, product)
     if not ActionForm().validate_on_submit():
         abort(400)

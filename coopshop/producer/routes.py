@@ -11,7 +11,7 @@ from flask_babel import format_date
 
 from coopshop.models import ProducerProfile
 from coopshop.services.books import balances
-from coopshop.services.catalog import co_makers, producer_products
+from coopshop.services.catalog import co_makers, own_products
 from coopshop.services.catalog import stock as stock_service
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
 from coopshop.services.core.errors import DomainError, NotFound
@@ -76,7 +76,7 @@ def home():
     return render_template(
         "producer/home.html",
         profile=profile,
-        counts=producer_products.status_counts(profile.id),
+        counts=own_products.status_counts(profile.id),
         balance=balances.balance(profile.id),
         low_stock=stock_service.low_stock(profile.id, limit=5),
         to_bring=len(producer_sales.to_bring(profile.id)),

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from coopshop.producer.forms import QuickStockForm, StockForm
 from coopshop.producer.routes import bp, form_error, or_404, wait_page
-from coopshop.services.catalog import producer_products as products
+from coopshop.services.catalog import own_products
 from coopshop.services.catalog import stock as stock_service
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
@@ -32,7 +32,7 @@ def _render_stock(profile, product, form=None, status=200):
 @roles_required("producer")
 def product_stock(product_id: int):
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     if request.method == "GET":
         return _render_stock(profile, product)
     if not profile.is_member:
@@ -51,7 +51,7 @@ def product_stock(product_id: int):
             uow.commit()
             flash(_("Stok güncellendi: şimdi %(n)d adet.", n=product.stock), "success")
             return redirect(url_for("producer.product_stock", product_id=product_id))
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     return _render_stock(profile, product, form=form, status=400)
 
 
@@ -59,7 +59,7 @@ def product_stock(product_id: int):
 @roles_required("producer")
 def product_stock_quick(product_id: int):
     profile = current_producer()
-    product = or_404(products.get_own_product, profile.id, product_id)
+    product = or_404(own_products.get_own_product, profile.id, product_id)
     if not profile.is_member:
         return wait_page(profile)
     form = QuickStockForm()

@@ -17,10 +17,11 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.legal import seller as seller_service
-from coopshop.services.sales import agreements, orders, payments, withdrawals
+from coopshop.services.sales import agreements, order_states, payments, withdrawals
 from coopshop.services.sales import checkout as checkout_service
 from coopshop.services.sales.agreements import Acceptance
-from coopshop.services.sales.orders import Buyer, PaymentInfo
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer
 from coopshop.shop.checkout_forms import CheckoutForm
 from coopshop.shop.routes import bp
 from coopshop.web.links import external_url
@@ -187,8 +188,8 @@ def _start_card_payment(order: Order, provider: payments.PaymentProvider):
     except Exception:  # the provider is down or refused: give the stock back at once
         current_app.logger.exception("could not start payment for order %s", order.number)
         uow.rollback()
-        order = orders.lock_order(order.id)
-        orders.cancel(order)
+        order = order_states.lock_order(order.id)
+        order_states.cancel(order)
         uow.commit()
         flash(
             _("Ödeme sayfası açılamadı; siparişiniz iptal edildi. Lütfen yeniden deneyin."),
@@ -266,9 +267,9 @@ def demo_pay(number: str):
 def demo_pay_submit(number: str):
     order = _demo_order(number)
     if request.form.get("action") == "cancel":
-        locked = orders.lock_order(order.id)
+        locked = order_states.lock_order(order.id)
         if locked.status == "pending_payment":
-            orders.cancel(locked)
+            order_states.cancel(locked)
             uow.commit()
         flash(_("Ödeme iptal edildi; ürünler yeniden satışta."), "info")
         return redirect(order_url(order))

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from coopshop.models import utcnow
-from coopshop.services.sales import refund_flow, withdrawals
+from coopshop.services.sales import refund_flow, withdrawal_steps, withdrawals
 from coopshop.staff.forms import ActionForm
 from coopshop.staff.routes import bp, done_or_warn
 from coopshop.web.permissions import roles_required
@@ -20,17 +20,17 @@ STAFF = ("staff", "admin")
 @bp.get("/withdrawals")
 @roles_required(*STAFF)
 def withdrawals_queue():
-    open_requests = withdrawals.open_requests()
+    open_requests = withdrawal_steps.open_requests()
     return render_template(
         "staff/withdrawals.html",
         open_requests=open_requests,
-        closed=withdrawals.recent_closed(),
+        closed=withdrawal_steps.recent_closed(),
         now=utcnow(),
         action=ActionForm(),
         status_labels=withdrawals.STATUS_LABELS,
         via_provider=refund_flow.goes_through_provider,
         methods_for=refund_flow.methods_for,
-        refund_plan=withdrawals.refund_plan,
+        refund_plan=withdrawal_steps.refund_plan,
     )
 
 
@@ -41,7 +41,7 @@ def withdrawal_received(request_id: int):
         return withdrawals_queue()
     return done_or_warn(
         "staff.withdrawals_queue",
-        withdrawals.mark_received,
+        withdrawal_steps.mark_received,
         request_id,
         current_user.id,
         done=lambda wr: _("Cayma talebi #%(id)d: ürünler teslim alındı.", id=wr.id),

@@ -9,7 +9,9 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "coopshop"
 
-LEDGER_WRITERS = {"services/books/ledger.py", "services/books/postings.py"}
+# postings.py decides each transaction's legs and writes them through ledger.post(); only
+# ledger.py builds the rows.
+LEDGER_WRITERS = {"services/books/ledger.py"}
 COMMITTERS = {"services/core/uow.py"}  # the outbox and mail commit through it
 
 

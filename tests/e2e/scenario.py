@@ -20,9 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from coopshop import create_app
 from coopshop.db import db
-from coopshop.demo.seed import DEMO_PASSWORD
+from coopshop.demo.summary import DEMO_PASSWORD
 from coopshop.models import ProducerProfile, Product, ProductMaker, User
-from coopshop.services.catalog import producer_products
+from coopshop.services.catalog import own_products
 from coopshop.services.catalog import stock as stock_service
 from coopshop.services.catalog.listing import for_sale
 from coopshop.services.core import settings as settings_service
@@ -88,7 +88,7 @@ def _last_unit(exclude: set[int]) -> dict:
     ).first()
     maker = product.makers[0].producer
     if product.stock != 1:
-        own = producer_products.get_own_product(maker.id, product.id)
+        own = own_products.get_own_product(maker.id, product.id)
         stock_service.adjust(
             maker, own, 1 - product.stock, "count", "Sayım", actor_id=maker.user_id
         )
@@ -126,7 +126,7 @@ def main() -> None:
         piece = _ipek_piece(maker)
         if not piece.made_to_order and piece.stock < STOCK_FOR_JOURNEYS:
             # She brought a new batch to the centre: the same stock movement her page records.
-            own = producer_products.get_own_product(maker.id, piece.id)
+            own = own_products.get_own_product(maker.id, piece.id)
             stock_service.adjust(
                 maker,
                 own,

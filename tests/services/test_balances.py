@@ -9,13 +9,13 @@ import pytest
 
 from coopshop.db import db
 from coopshop.services.books import balances as balance_service
-from coopshop.services.books import ledger
+from coopshop.services.books import ledger, postings
 from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, delivered, paid_order
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, delivered, paid_order
+from tests.support.sql_counter import count_queries
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)
@@ -97,8 +97,8 @@ def test_payouts_failed_payouts_deductions_and_fees(app):
     _payout(maker.id, 40000, t)
     _payout(maker.id, 40000, t, kind="payout_failed")  # wrong IBAN: the money comes back
     _payout(maker.id, 60000, t + DAY)
-    materials = ledger.post_adjustment(maker.id, 2000, "Boya avansı", None, now=t)
-    ledger.post_adjustment(maker.id, 500, "Aidat", None, now=t)
+    materials = postings.post_adjustment(maker.id, 2000, "Boya avansı", None, now=t)
+    postings.post_adjustment(maker.id, 500, "Aidat", None, now=t)
     ledger.reverse(materials.id, None, "Boya hediye", now=t + DAY)
 
     b = balance_service.balance(maker.id, as_of=t + 2 * DAY)
@@ -120,7 +120,7 @@ def test_all_producers_in_one_query(app):
         product = ProductFactory(price_kurus=12000 * (i + 1), vat_bp=2000, makers=[(maker, 10000)])
         delivered(paid_order([(product, 1)], paid_at=PAID_AT, settings=SETTINGS), PAID_AT,
                   settings=SETTINGS)  # fmt: skip
-    ledger.post_adjustment(makers[0].id, 100, "Aidat", None, now=PAID_AT)
+    postings.post_adjustment(makers[0].id, 100, "Aidat", None, now=PAID_AT)
     db.session.commit()
 
     with count_queries() as statements:

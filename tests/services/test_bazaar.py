@@ -10,9 +10,9 @@ from coopshop.models import LedgerTransaction, Order, Payment
 from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.sales.orders import LineRequest
-from tests.factories import ProducerFactory, ProductFactory
-from tests.ledger_support import balances
-from tests.staff_support import (
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.ledger_support import balances
+from tests.support.staff_support import (
     assert_ledger_holds,
     audit_actions,
     count,

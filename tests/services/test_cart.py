@@ -10,8 +10,8 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import cart
 from coopshop.services.sales.orders import MAX_QUANTITY
-from tests.factories import ProducerFactory, ProductFactory, ProductImageFactory
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, ProductImageFactory
+from tests.support.sql_counter import count_queries
 
 SETTINGS = CoopSettings(shipping_flat_kurus=7500, free_shipping_threshold_kurus=150000)
 

@@ -13,9 +13,9 @@ from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import Conflict, InvalidTransition, ValidationFailed
 from coopshop.services.sales import refunds
 from coopshop.services.sales.orders import LineRequest
-from tests.factories import ProductFactory
-from tests.ledger_support import balances, entries_of
-from tests.staff_support import (
+from tests.support.factories import ProductFactory
+from tests.support.ledger_support import balances, entries_of
+from tests.support.staff_support import (
     assert_ledger_holds,
     audit_actions,
     count,
@@ -229,7 +229,7 @@ def test_a_negative_count_is_refused(day):
 
 
 def test_summaries_of_many_sessions_take_two_queries(app):
-    from tests.sql_counter import count_queries
+    from tests.support.sql_counter import count_queries
 
     clerk = staff_user()
     ProductFactory(code="D400", price_kurus=1_000, stock=100)

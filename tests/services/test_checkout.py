@@ -21,8 +21,9 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
-from coopshop.services.sales.orders import Buyer, PaymentInfo
-from tests.factories import ProducerFactory, ProductFactory
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer
+from tests.support.factories import ProducerFactory, ProductFactory
 
 BUYER = Buyer(
     name="Selin Aksoy",

@@ -17,8 +17,8 @@ from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
 from coopshop.services.sales.orders import effective_commission_bp
-from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
-from tests.sql_counter import count_queries
+from tests.support.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
+from tests.support.sql_counter import count_queries
 
 SETTINGS = CoopSettings(default_commission_bp=1500)
 DAY = timedelta(days=1)

@@ -33,11 +33,17 @@ from coopshop.services.core.errors import (
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import data_requests, signin, users
 from coopshop.services.members.erasure import ERASED_NAME, erased_email
-from coopshop.services.payouts import batches
+from coopshop.services.payouts import batches, payout_lines
 from coopshop.services.sales.agreements import Acceptance
-from tests.data_request_support import customer, data_json, delivered_order, totals, unzip
-from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.staff_support import audit_actions
+from tests.support.data_request_support import customer, data_json, delivered_order, totals, unzip
+from tests.support.factories import (
+    PASSWORD,
+    ProducerFactory,
+    ProductFactory,
+    UserFactory,
+    paid_order,
+)
+from tests.support.staff_support import audit_actions
 
 APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 
@@ -200,8 +206,8 @@ def test_erasure_waits_while_an_order_is_still_on_its_way(two_customers):
     product = ProductFactory(price_kurus=20_000, stock=3, makers=[(maker, 10_000)])
     from coopshop.services.core import settings as settings_service
     from coopshop.services.sales import checkout
-    from coopshop.services.sales.orders import PaymentInfo
-    from tests.data_request_support import buyer_of
+    from coopshop.services.sales.order_states import PaymentInfo
+    from tests.support.data_request_support import buyer_of
 
     order = checkout.place_order(
         checkout.CheckoutRequest(
@@ -261,7 +267,7 @@ def test_a_members_erasure_keeps_her_payout_and_tax_records(app):
     batches.approve(batch.id, second.id, settings)
     uow.commit()
     (line,) = batch.lines
-    batches.mark_line_paid(line.id, "HAVALE-2026-1", first.id)
+    payout_lines.mark_line_paid(line.id, "HAVALE-2026-1", first.id)
     uow.commit()
     paid_line = (line.id, line.amount_kurus, line.iban, line.account_name, line.status)
     assert paid_line[4] == "paid"

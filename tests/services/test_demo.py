@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
+from coopshop.demo import accounts
 from coopshop.demo import seed as demo
+from coopshop.demo.summary import DEMO_PASSWORD
 from coopshop.models import (
     CashSession,
     LedgerEntry,
@@ -28,7 +30,7 @@ from coopshop.money import BP
 from coopshop.services.core.errors import Conflict
 from coopshop.services.members import users as user_service
 from tests.conftest import reset_database
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 NOW = datetime(2025, 6, 15, 9, 0, tzinfo=UTC)
 SMALL = {"producers": 10, "products": 30, "orders": 40}
@@ -107,7 +109,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     _check_consistency(app)
 
     for login in summary.logins:
-        user = user_service.authenticate(login.email, demo.DEMO_PASSWORD)
+        user = user_service.authenticate(login.email, DEMO_PASSWORD)
         assert user is not None and user.role == login.role, login.email
     assert user_service.authenticate("admin@example.org", "wrong-password") is None
 
@@ -119,7 +121,7 @@ def test_small_seed_is_consistent_and_logins_work(app):
     other = db.session.scalar(
         select(User).where(User.role == "producer", User.email != "ayse@example.org").limit(1)
     )
-    assert user_service.authenticate(other.email, demo.DEMO_PASSWORD) is None
+    assert user_service.authenticate(other.email, DEMO_PASSWORD) is None
 
 
 def test_full_seed_through_the_cli(app):
@@ -276,9 +278,9 @@ def test_refused_where_demo_payments_are_off(app, monkeypatch):
 
 def test_turkish_iban_check_digits():
     # The IBAN registry's example for Turkey.
-    assert demo.turkish_iban("00061", "0519786457841326") == "TR330006100519786457841326"
+    assert accounts.turkish_iban("00061", "0519786457841326") == "TR330006100519786457841326"
     for account in ("0000000000000001", "9999999999999999", "1234567890123456"):
-        iban = demo.turkish_iban("00062", account)
+        iban = accounts.turkish_iban("00062", account)
         assert IBAN(iban).validate()
 
 

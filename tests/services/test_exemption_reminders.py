@@ -12,9 +12,9 @@ from coopshop.db import db
 from coopshop.models import ExemptionReminder, OutboxMessage, utcnow
 from coopshop.services.members import exemption_reminders, tax_status
 from coopshop.services.reports.dashboard import LOCAL
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import producer
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 TODAY = date(2026, 12, 2)
 

@@ -14,7 +14,7 @@ from coopshop.services.books import balances, ledger_check
 from coopshop.services.core import export
 from coopshop.services.sales import refunds
 from tests.conftest import reset_database
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 
 
 def snapshot() -> dict[str, list[tuple]]:

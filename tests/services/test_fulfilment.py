@@ -12,9 +12,9 @@ from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.sales import fulfilment
 from coopshop.services.sales.orders import Buyer, LineRequest
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.sql_counter import count_queries
-from tests.staff_support import (
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import (
     BUYER,
     assert_ledger_holds,
     audit_actions,
@@ -25,7 +25,8 @@ from tests.staff_support import (
 
 
 def _online_order(*products):
-    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import NewOrder, create_order
 
     order = create_order(
         NewOrder(
@@ -85,8 +86,9 @@ def test_received_shipped_delivered(order):
 
 
 def test_the_shipped_mail_follows_the_customers_language(app):
-    from coopshop.services.sales.orders import NewOrder, PaymentInfo, create_order, mark_paid
-    from tests.factories import UserFactory
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import NewOrder, create_order
+    from tests.support.factories import UserFactory
 
     customer = UserFactory(locale="en", email="jane@example.org")
     order = create_order(

@@ -1,6 +1,6 @@
 """The Geliver adapter through the real `geliver` SDK against a local stand-in of Geliver's API
-(tests/geliver_support.py): offers, labels, PDFs, errors, webhooks, polling. Nothing here leaves
-127.0.0.1."""
+(tests/support/geliver_support.py): offers, labels, PDFs, errors, webhooks, polling. Nothing
+here leaves 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from coopshop.services.shipping.carriers import (
 )
 from coopshop.services.shipping.geliver import GeliverAdapter
 from coopshop.services.shipping.geliver_events import GELIVER_TRACKING_PAGE
-from tests import geliver_support
-from tests.shipping_cases import (
+from tests.support import geliver_support
+from tests.support.shipping_cases import (
     PARCEL,
     RECIPIENT,
     SENDER,
@@ -34,7 +34,7 @@ from tests.shipping_cases import (
 
 @pytest.fixture
 def standin(geliver_standin):
-    """The stand-in on a free 127.0.0.1 port (tests/geliver_support.py), stopped after."""
+    """The stand-in on a free 127.0.0.1 port (tests/support/geliver_support.py), stopped after."""
     return geliver_standin
 
 

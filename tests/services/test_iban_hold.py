@@ -16,8 +16,8 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, signin
 from coopshop.services.payouts import batch_warnings
 from coopshop.services.payouts import batches as payouts
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
 from tests.services.test_payouts import OCT_END, sell
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 
 COOP_IBAN = "TR330006100519786457841326"
 OLD = "TR320010009999901234567890"

@@ -24,7 +24,7 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports.impact import impact, median_of, spread_of
 from coopshop.services.reports.impact_periods import course_year_of, parse, previous
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
 
 
 def at(*args) -> datetime:
@@ -132,7 +132,7 @@ def test_trend_by_month_and_channels(world):
 def test_paid_out_counts_payout_legs(world, app):
     from coopshop.services.core.settings import CoopSettings
     from coopshop.services.payouts import batches as payouts
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     assert impact(parse("2026")).paid_out == 0
     settings = CoopSettings(payout_two_admins=False, payout_minimum_kurus=1)

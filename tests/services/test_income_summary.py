@@ -13,12 +13,13 @@ from coopshop.models import Account, LedgerEntry, LedgerTransaction
 from coopshop.services.books import deductions
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 from coopshop.services.reports import income_summary
 from coopshop.services.reports.dashboard import month_start
 from coopshop.services.sales import refunds
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import OCT_10, OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 MAR_3 = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 OCT_12 = datetime(2026, 10, 12, 9, 0, tzinfo=UTC)
@@ -45,7 +46,7 @@ def year(app, monkeypatch):
     db.session.commit()
     batch, _ = payouts.close_period(OCT_END, None, SETTINGS)
     payouts.approve(batch.id, actor_id=None, settings=SETTINGS, now=NOV_5)
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-1", actor_id=None, now=NOV_7)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-1", actor_id=None, now=NOV_7)
     db.session.commit()
     return ayse
 

@@ -14,8 +14,8 @@ from coopshop.services.core import uow
 from coopshop.services.invoicing import records
 from coopshop.services.invoicing.interface import build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import buyer
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import buyer
 
 RATES = [100, 1000, 2000]
 
@@ -68,13 +68,8 @@ def test_invoice_total_is_the_order_total_and_each_rate_adds_up(
 
 def test_a_paid_order_with_shipping_and_taksit_is_invoiced_for_what_was_paid(local_invoicing):
     from coopshop.services.core.settings import CoopSettings
-    from coopshop.services.sales.orders import (
-        LineRequest,
-        NewOrder,
-        PaymentInfo,
-        create_order,
-        mark_paid,
-    )
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     maker = ProducerFactory()
     scarf = ProductFactory(price_kurus=30000, vat_bp=2000, stock=5, makers=[(maker, 10000)])

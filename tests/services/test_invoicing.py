@@ -18,8 +18,8 @@ from coopshop.services.core import uow
 from coopshop.services.invoicing import queue, records
 from coopshop.services.invoicing.settings import InvoicingSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import ALIAS, COMPANY_VKN, TCKN, buyer, pay
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import ALIAS, COMPANY_VKN, TCKN, buyer, pay
 
 
 def _invoices() -> list[Invoice]:

@@ -20,12 +20,13 @@ from coopshop.services.invoicing.interface import (
     InvoicingConfigError,
     InvoicingError,
     LineInput,
-    LocalAdapter,
     build_totals,
     make_adapter,
     make_draft,
 )
-from coopshop.services.invoicing.nilvera import NilveraAdapter, Seller, unit_net_price
+from coopshop.services.invoicing.local import LocalAdapter
+from coopshop.services.invoicing.nilvera import NilveraAdapter
+from coopshop.services.invoicing.nilvera_model import Seller, unit_net_price
 
 WHEN = datetime(2026, 3, 14, 10, 30, tzinfo=UTC)
 COMPANY_VKN = "1234567890"

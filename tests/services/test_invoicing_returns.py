@@ -14,8 +14,8 @@ from coopshop.models import Invoice
 from coopshop.services.core import uow
 from coopshop.services.invoicing import queue, records
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import COMPANY_VKN, TCKN, buyer, pay
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import COMPANY_VKN, TCKN, buyer, pay
 
 SEND = "/earchive/Send/Model"
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Payment, utcnow
 from coopshop.services.payouts import reconcile, reconcile_iyzico
-from tests.factories import ProductFactory
-from tests.iyzico_support import iyzico_paid_order
+from tests.support.factories import ProductFactory
+from tests.support.iyzico_support import iyzico_paid_order
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples:DeprecationWarning"

@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import Account, LedgerEntry, LedgerTransaction, Payment
-from coopshop.services.books import ledger
+from coopshop.services.books import ledger, postings
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales.orders import effective_commission_bp
-from tests.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances, count, entries_of
+from tests.support.factories import CollectionFactory, ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances, count, entries_of
 
 SETTINGS = CoopSettings(default_commission_bp=1500, return_window_days=14, offline_available_days=0)
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
@@ -217,13 +217,8 @@ def test_sale_with_rounding_shipping_and_several_lines(app):
 def test_sale_uses_the_lines_snapshot_not_the_products_current_values(app):
     ayse, fatma = ProducerFactory(), ProducerFactory()
     product = ProductFactory(price_kurus=10000, vat_bp=2000, makers=[(ayse, 10000)])
-    from coopshop.services.sales.orders import (
-        LineRequest,
-        NewOrder,
-        PaymentInfo,
-        create_order,
-        mark_paid,
-    )
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     order = create_order(
         NewOrder("online", "demo", [LineRequest(quantity=1, product_id=product.id)]),
@@ -277,7 +272,7 @@ def test_a_sale_is_posted_once_per_order(app):
     product = ProductFactory(price_kurus=5000)
     order = paid_order([(product, 1)], settings=SETTINGS)
     with pytest.raises(LedgerError) as excinfo:
-        ledger.post_sale(order, SETTINGS)
+        postings.post_sale(order, SETTINGS)
     assert excinfo.value.details["order_id"] == order.id
     assert db.session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
 
@@ -303,12 +298,12 @@ def test_unpaid_order_cannot_be_booked(app):
     product = ProductFactory(price_kurus=5000)
     order = create_order(NewOrder("online", "demo", [LineRequest(1, product_id=product.id)]))
     with pytest.raises(LedgerError):
-        ledger.post_sale(order, SETTINGS)
+        postings.post_sale(order, SETTINGS)
     assert count(LedgerTransaction) == 0
 
 
 def test_mark_paid_twice_books_once(app):
-    from coopshop.services.sales.orders import PaymentInfo, mark_paid
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
 
     product = ProductFactory(price_kurus=5000)
     order = paid_order([(product, 1)], settings=SETTINGS)
@@ -397,14 +392,14 @@ def test_a_payments_fee_is_booked_once_and_a_zero_fee_books_nothing(app):
     order = paid_order([(product, 1)], payment_method="stripe", fee_kurus=150, settings=SETTINGS)
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
     with pytest.raises(LedgerError):
-        ledger.post_fee(payment, 150, SETTINGS)
-    assert ledger.post_fee(payment, 0, SETTINGS) is None
+        postings.post_fee(payment, 150, SETTINGS)
+    assert postings.post_fee(payment, 0, SETTINGS) is None
     with pytest.raises(LedgerError):
-        ledger.post_fee(payment, -1, SETTINGS)
+        postings.post_fee(payment, -1, SETTINGS)
     # A wrong fee is corrected by reversing it and booking the right one.
     fee = db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "fee"))
     ledger.reverse(fee.id, None, "yanlış ücret")
-    ledger.post_fee(payment, 175, SETTINGS)
+    postings.post_fee(payment, 175, SETTINGS)
     assert balances()["fees:payment"] == 175
 
 
@@ -414,7 +409,7 @@ def test_a_payments_fee_is_booked_once_and_a_zero_fee_books_nothing(app):
 def test_adjustment_charges_a_member_with_a_reason(app):
     maker = ProducerFactory()
     admin = maker.user  # any user id will do as the actor
-    txn = ledger.post_adjustment(maker.id, 2500, "İplik avansı (Mart)", admin.id)
+    txn = postings.post_adjustment(maker.id, 2500, "İplik avansı (Mart)", admin.id)
     assert (txn.kind, txn.memo, txn.created_by_id) == (
         "adjustment",
         "İplik avansı (Mart)",
@@ -424,7 +419,7 @@ def test_adjustment_charges_a_member_with_a_reason(app):
         (f"producer:{maker.id}", 2500, maker.id),
         ("coop:adjustments", -2500, None),
     ]
-    credit = ledger.post_adjustment(maker.id, -1000, "Düzeltme", admin.id)
+    credit = postings.post_adjustment(maker.id, -1000, "Düzeltme", admin.id)
     assert entries_of(credit)[0] == (f"producer:{maker.id}", -1000, maker.id)
 
 
@@ -435,18 +430,18 @@ def test_adjustment_charges_a_member_with_a_reason(app):
 def test_adjustment_refuses_bad_input(app, amount, reason, error):
     maker = ProducerFactory()
     with pytest.raises(error):
-        ledger.post_adjustment(maker.id, amount, reason, None)
+        postings.post_adjustment(maker.id, amount, reason, None)
     assert count(LedgerTransaction) == 0
 
 
 def test_adjustment_for_unknown_producer(app):
     with pytest.raises(NotFound):
-        ledger.post_adjustment(9999, 100, "x", None)
+        postings.post_adjustment(9999, 100, "x", None)
 
 
 def test_reverse_posts_the_exact_opposite_once(app):
     maker = ProducerFactory()
-    txn = ledger.post_adjustment(maker.id, 2500, "Aidat", None)
+    txn = postings.post_adjustment(maker.id, 2500, "Aidat", None)
     before = balances()
     reversal = ledger.reverse(txn.id, maker.user.id, "yanlışlıkla kesildi")
     assert (reversal.kind, reversal.reverses_id, reversal.memo) == (

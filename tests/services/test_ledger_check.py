@@ -10,12 +10,12 @@ from sqlalchemy import select, text
 
 from coopshop.db import db
 from coopshop.models import Account, Order, utcnow
-from coopshop.services.books import ledger, ledger_check
+from coopshop.services.books import ledger, ledger_check, postings
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import zero_sum_check_off
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import zero_sum_check_off
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 SETTINGS = CoopSettings(fees_spread_to_makers=True)
@@ -38,9 +38,9 @@ def books(app):
         "payout",
         [Leg(f"producer:{fatma.id}", 1500, available_at=utcnow()), Leg(ledger.PAYOUTS, -1500)],
     )
-    deduction = ledger.post_adjustment(ayse.id, 700, "Aidat", None)
+    deduction = postings.post_adjustment(ayse.id, 700, "Aidat", None)
     ledger.reverse(deduction.id, None, "iade")
-    ledger.post_adjustment(ayse.id, 250, "Malzeme", None)
+    postings.post_adjustment(ayse.id, 250, "Malzeme", None)
     db.session.commit()
     return online, ayse, fatma
 

@@ -15,9 +15,10 @@ from coopshop.services.books.ledger_check import check
 from coopshop.services.core import uow
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
-from tests.factories import ProducerFactory, ProductFactory
-from tests.invoicing_support import TCKN, buyer, pay
+from coopshop.services.payouts import payout_lines
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.invoicing_support import TCKN, buyer, pay
 
 
 def _rules(rule):
@@ -90,7 +91,7 @@ def paid_out(app, monkeypatch):
 
 
 def test_withholdings_that_match_their_payouts_pass(paid_out):
-    payouts.mark_line_failed(paid_out.id, "IBAN kapalı", actor_id=None)
+    payout_lines.mark_line_failed(paid_out.id, "IBAN kapalı", actor_id=None)
     db.session.commit()
     assert check() == []
 

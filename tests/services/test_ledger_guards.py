@@ -14,7 +14,7 @@ from coopshop.db import db
 from coopshop.models import LedgerEntry, LedgerTransaction
 from coopshop.services.books import ledger
 from coopshop.services.books.ledger import Leg
-from tests.ledger_support import insert_raw_transaction
+from tests.support.ledger_support import insert_raw_transaction
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 needs_postgres = pytest.mark.skipif(not POSTGRES, reason="SQLite has no deferred triggers")

@@ -25,8 +25,8 @@ from coopshop.services.books import ledger, ledger_check
 from coopshop.services.core.errors import LedgerError
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances, unbalanced_transaction_ids
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances, unbalanced_transaction_ids
 
 CHANNELS = [
     ("online", "stripe"),

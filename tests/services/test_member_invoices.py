@@ -11,9 +11,9 @@ from coopshop.models import AuditEvent
 from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
-from coopshop.services.payouts import member_invoices
-from tests.invoicing_support import COMPANY_VKN
+from coopshop.services.payouts import member_invoices, payout_lines
 from tests.services.test_payouts import IBAN_FATMA, OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import COMPANY_VKN
 
 
 @pytest.fixture
@@ -37,12 +37,12 @@ def _line(batch, status):
 def test_her_line_cannot_be_paid_before_her_invoice_number(batch):
     hers = _line(batch, "sole_trader")
     with pytest.raises(ValidationFailed) as refused:
-        payouts.mark_line_paid(hers.id, "EFT-1", actor_id=None)
+        payout_lines.mark_line_paid(hers.id, "EFT-1", actor_id=None)
     assert "faturasının numarasını" in str(refused.value.message)
     db.session.rollback()
     assert hers.status == "pending" and hers.bank_reference is None
     other = _line(batch, "other")
-    payouts.mark_line_paid(other.id, "EFT-2", actor_id=None)  # others are not held up
+    payout_lines.mark_line_paid(other.id, "EFT-2", actor_id=None)  # others are not held up
     assert other.status == "paid"
 
 
@@ -50,8 +50,8 @@ def test_with_her_invoice_number_the_line_is_paid(batch):
     hers = _line(batch, "sole_trader")
     member_invoices.record_invoice_number(hers.id, "  ABC2026 000000123 ", actor_id=None)
     assert hers.member_invoice_number == "ABC2026 000000123"
-    payouts.mark_line_paid(hers.id, "EFT-1", actor_id=None)
-    payouts.mark_line_paid(_line(batch, "other").id, "EFT-2", actor_id=None)
+    payout_lines.mark_line_paid(hers.id, "EFT-1", actor_id=None)
+    payout_lines.mark_line_paid(_line(batch, "other").id, "EFT-2", actor_id=None)
     db.session.commit()
     assert (hers.status, batch.status) == ("paid", "paid")
     event = db.session.scalar(

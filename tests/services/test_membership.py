@@ -12,7 +12,7 @@ from coopshop.services.catalog import listing as catalog
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.members import membership
 from coopshop.services.members.membership import MemberFilter
-from tests.factories import ProducerFactory, ProductFactory, UserFactory
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory
 
 STATUSES = ("applied", "active", "suspended", "refused")
 ALLOWED = {

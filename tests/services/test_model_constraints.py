@@ -40,7 +40,7 @@ from coopshop.models import (
 from coopshop.services.catalog import products as product_service
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
-from tests.factories import ProducerFactory, ProductFactory, UserFactory
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory
 
 MISSING = 999_999  # an id no row has
 

@@ -25,8 +25,8 @@ from coopshop.db import db
 from coopshop.models import OutboxJob, OutboxMessage, Product, utcnow
 from coopshop.services.core import mail, outbox, uow
 from tests.conftest import REDIS_TEST_URL
-from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory
-from tests.smtp_standin import SmtpStandin
+from tests.support.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory
+from tests.support.smtp_standin import SmtpStandin
 
 ROOT = Path(__file__).resolve().parents[2]
 

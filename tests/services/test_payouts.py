@@ -26,10 +26,10 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
-from coopshop.services.payouts import payout_export
+from coopshop.services.payouts import payout_export, payout_lines
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.ledger_support import entries_of
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.ledger_support import entries_of
 
 SETTINGS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=False)
 TWO_ADMINS = CoopSettings(payout_minimum_kurus=10000, payout_two_admins=True)
@@ -153,7 +153,7 @@ def test_a_refund_after_a_payout_is_netted_by_the_next_batch(admins):
     sell(ayse)
     batch, _ = payouts.close_period(OCT_END, admins[0].id, SETTINGS)
     payouts.approve(batch.id, admins[0].id, SETTINGS)
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-2026-11-001", admins[0].id)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-2026-11-001", admins[0].id)
     db.session.commit()
     assert batch.lines[0].amount_kurus == 170000
     assert batch.status == "paid"
@@ -242,19 +242,19 @@ def test_lines_are_settled_once_and_a_failed_line_gives_the_money_back(admins):
     batch, _ = payouts.close_period(OCT_END, admins[0].id, SETTINGS)
     db.session.commit()
     with pytest.raises(Conflict):  # not approved yet
-        payouts.mark_line_paid(batch.lines[0].id, "EFT-1", admins[0].id)
+        payout_lines.mark_line_paid(batch.lines[0].id, "EFT-1", admins[0].id)
     db.session.rollback()
     batch = payouts.get_batch(batch.id)
     payouts.approve(batch.id, admins[1].id, SETTINGS)
     ayse_line, fatma_line = batch.lines
 
-    payouts.mark_line_paid(ayse_line.id, " EFT-1 ", admins[0].id)
+    payout_lines.mark_line_paid(ayse_line.id, " EFT-1 ", admins[0].id)
     with pytest.raises(Conflict):
-        payouts.mark_line_paid(ayse_line.id, "EFT-1", admins[0].id)
+        payout_lines.mark_line_paid(ayse_line.id, "EFT-1", admins[0].id)
     with pytest.raises(ValidationFailed):
-        payouts.mark_line_paid(fatma_line.id, "  ", admins[0].id)
+        payout_lines.mark_line_paid(fatma_line.id, "  ", admins[0].id)
     assert batch.status == "approved"
-    payouts.mark_line_failed(fatma_line.id, "IBAN hesap sahibiyle eşleşmiyor", admins[0].id)
+    payout_lines.mark_line_failed(fatma_line.id, "IBAN hesap sahibiyle eşleşmiyor", admins[0].id)
     db.session.commit()
 
     assert (ayse_line.status, ayse_line.bank_reference) == ("paid", "EFT-1")
@@ -264,9 +264,9 @@ def test_lines_are_settled_once_and_a_failed_line_gives_the_money_back(admins):
     )
     assert batch.status == "paid"
     with pytest.raises(Conflict):
-        payouts.mark_line_failed(fatma_line.id, "tekrar", admins[0].id)
+        payout_lines.mark_line_failed(fatma_line.id, "tekrar", admins[0].id)
     with pytest.raises(Conflict):
-        payouts.mark_line_paid(fatma_line.id, "EFT-2", admins[0].id)
+        payout_lines.mark_line_paid(fatma_line.id, "EFT-2", admins[0].id)
     db.session.rollback()
     failed = db.session.scalars(
         select(LedgerTransaction).where(LedgerTransaction.kind == "payout_failed")
@@ -289,11 +289,11 @@ def test_a_paid_line_that_bounces_returns_to_her_balance(admins):
     sell(ayse)
     batch, _ = payouts.close_period(OCT_END, admins[0].id, SETTINGS)
     payouts.approve(batch.id, admins[1].id, SETTINGS)
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-9", admins[0].id)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-9", admins[0].id)
     db.session.commit()
     assert balances.balance(ayse.id).available == 0
 
-    payouts.mark_line_failed(batch.lines[0].id, "Banka iade etti", admins[0].id)
+    payout_lines.mark_line_failed(batch.lines[0].id, "Banka iade etti", admins[0].id)
     db.session.commit()
     assert batch.lines[0].status == "failed"
     assert balances.balance(ayse.id).available == 85000
@@ -324,7 +324,7 @@ def test_bank_file_is_exact(admins):
         f"Başkent Kadın Girişimi ödeme 2026-10 #{f.id}\r\n"
     )
     # Once a line is paid it is not in the file any more: the bank is never asked twice.
-    payouts.mark_line_paid(a.id, "EFT-1", admins[0].id)
+    payout_lines.mark_line_paid(a.id, "EFT-1", admins[0].id)
     again = payout_export.export_csv(batch.id, admins[0].id).decode("utf-8").splitlines()
     assert again == [
         "\ufeffAlıcı Adı;IBAN;Tutar;Açıklama",
@@ -351,8 +351,8 @@ def test_recent_batches_add_up(admins):
     sell(fatma)
     batch, _ = payouts.close_period(OCT_END, admins[0].id, SETTINGS)
     payouts.approve(batch.id, admins[1].id, SETTINGS)
-    payouts.mark_line_paid(batch.lines[0].id, "EFT-1", admins[0].id)
-    payouts.mark_line_failed(batch.lines[1].id, "IBAN kapalı", admins[0].id)
+    payout_lines.mark_line_paid(batch.lines[0].id, "EFT-1", admins[0].id)
+    payout_lines.mark_line_failed(batch.lines[1].id, "IBAN kapalı", admins[0].id)
     db.session.commit()
     (summary,) = payouts.recent_batches()
     assert (summary.lines, summary.total_kurus, summary.paid_kurus, summary.failed_kurus) == (

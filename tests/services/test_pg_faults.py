@@ -13,8 +13,8 @@ from coopshop.db import db
 from coopshop.models import Order, Product
 from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
-from tests.factories import ProductFactory
-from tests.staff_support import BUYER
+from tests.support.factories import ProductFactory
+from tests.support.staff_support import BUYER
 
 pytestmark = pytest.mark.postgres
 

@@ -12,9 +12,9 @@ from coopshop.db import db
 from coopshop.models import OfflineTicket, Order, utcnow
 from coopshop.services.bazaar import cash, sync
 from coopshop.services.core.errors import Conflict, InvalidTransition, ValidationFailed
-from tests.factories import ProducerFactory, ProductFactory
-from tests.ledger_support import balances
-from tests.staff_support import assert_ledger_holds, open_desk, staff_user, stock
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.ledger_support import balances
+from tests.support.staff_support import assert_ledger_holds, open_desk, staff_user, stock
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.reports import dashboard, producer_sales
 from coopshop.services.reports.producer_sales import SalesFilter
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.producer_support import SETTINGS, two_members
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.producer_support import SETTINGS, two_members
 
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 

@@ -11,13 +11,18 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, ProductImage, StockMovement
+from coopshop.services.catalog import own_products, product_input, product_photos
 from coopshop.services.catalog import producer_products as products
-from coopshop.services.catalog import product_photos
-from coopshop.services.catalog.producer_products import MakerShare, ProductInput
+from coopshop.services.catalog.product_input import MakerShare, ProductInput
 from coopshop.services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from coopshop.services.sales import sale_preview
-from tests.factories import CategoryFactory, CollectionFactory, ProducerFactory, ProductFactory
-from tests.producer_support import picture
+from tests.support.factories import (
+    CategoryFactory,
+    CollectionFactory,
+    ProducerFactory,
+    ProductFactory,
+)
+from tests.support.producer_support import picture
 
 
 @pytest.mark.parametrize(
@@ -40,7 +45,7 @@ from tests.producer_support import picture
     ],
 )
 def test_prices_as_turkish_members_type_them(app, typed, kurus):
-    assert products.parse_price(typed) == kurus
+    assert product_input.parse_price(typed) == kurus
 
 
 @pytest.mark.parametrize(
@@ -61,7 +66,7 @@ def test_prices_as_turkish_members_type_them(app, typed, kurus):
 )
 def test_prices_that_cannot_be_read_say_how_to_write_them(app, typed, message):
     with pytest.raises(ValidationFailed) as caught:
-        products.parse_price(typed)
+        product_input.parse_price(typed)
     assert message in str(caught.value.message)
     assert caught.value.details["field"] == "price"
 
@@ -70,13 +75,13 @@ def test_prices_that_cannot_be_read_say_how_to_write_them(app, typed, message):
     ("typed", "bp"), [("100", 10000), ("60", 6000), ("%40", 4000), ("33,33", 3333)]
 )
 def test_shares_as_typed(app, typed, bp):
-    assert products.parse_share(typed) == bp
+    assert product_input.parse_share(typed) == bp
 
 
 @pytest.mark.parametrize("typed", ["", "0", "abc", "101", "12,345"])
 def test_bad_shares_are_refused(app, typed):
     with pytest.raises(ValidationFailed):
-        products.parse_share(typed)
+        product_input.parse_share(typed)
 
 
 def _input(producer, **overrides) -> ProductInput:
@@ -150,7 +155,7 @@ def test_makers_must_be_sound(app, makers, message):
     applicant = ProducerFactory(membership_status="applied")
     pairs = makers(ayse.id, fatma.id, applicant.id)
     with pytest.raises(ValidationFailed) as caught:
-        products.check_makers(ayse.id, [MakerShare(p, s) for p, s in pairs])
+        product_input.check_makers(ayse.id, [MakerShare(p, s) for p, s in pairs])
     assert message in str(caught.value.message)
 
 
@@ -162,11 +167,11 @@ def test_a_co_maker_finds_the_product_in_her_own_list_and_others_do_not(app):
         ayse.user_id,
     )
     db.session.commit()
-    assert [p.id for p in products.own_products(fatma.id).items] == [product.id]
-    assert products.get_own_product(fatma.id, product.id).id == product.id
-    assert products.own_products(zehra.id).items == []
+    assert [p.id for p in own_products.own_products(fatma.id).items] == [product.id]
+    assert own_products.get_own_product(fatma.id, product.id).id == product.id
+    assert own_products.own_products(zehra.id).items == []
     with pytest.raises(NotFound):
-        products.get_own_product(zehra.id, product.id)
+        own_products.get_own_product(zehra.id, product.id)
 
 
 @pytest.mark.parametrize(
@@ -189,7 +194,7 @@ def test_a_co_maker_finds_the_product_in_her_own_list_and_others_do_not(app):
 def test_what_sends_an_active_product_back_to_review(app, change, to_review):
     ayse, fatma = ProducerFactory(), ProducerFactory()
     product = ProductFactory(price_kurus=25000, vat_bp=2000, stock=4, makers=[(ayse, 10000)])
-    product = products.get_own_product(ayse.id, product.id)
+    product = own_products.get_own_product(ayse.id, product.id)
     values = {
         "title_tr": product.title_tr,
         "title_en": product.title_en,
@@ -241,7 +246,7 @@ def test_an_archived_product_is_restored_before_it_is_edited(app):
 def test_becoming_made_to_order_writes_off_the_stock_with_a_movement(app):
     ayse = ProducerFactory()
     product = ProductFactory(stock=4, makers=[(ayse, 10000)])
-    product = products.get_own_product(ayse.id, product.id)
+    product = own_products.get_own_product(ayse.id, product.id)
     products.update_product(
         ayse,
         product,
@@ -314,7 +319,7 @@ def _files(app) -> list[Path]:
 
 def test_photos_are_stored_with_thumbnails_and_send_an_active_product_to_review(app):
     ayse = ProducerFactory()
-    product = products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
+    product = own_products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
     sent = product_photos.add_photos(
         ayse,
         product,
@@ -340,7 +345,7 @@ def test_photos_are_stored_with_thumbnails_and_send_an_active_product_to_review(
 )
 def test_a_bad_file_among_good_ones_saves_nothing(app, upload, message):
     ayse = ProducerFactory()
-    product = products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
+    product = own_products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
     with pytest.raises(ValidationFailed) as caught:
         product_photos.add_photos(
             ayse, product, [picture(), upload], app.config["UPLOAD_DIR"], ayse.user_id
@@ -353,7 +358,7 @@ def test_a_bad_file_among_good_ones_saves_nothing(app, upload, message):
 
 def test_no_more_than_six_photos(app):
     ayse = ProducerFactory()
-    product = products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
+    product = own_products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
     product_photos.add_photos(ayse, product, [picture()] * 5, app.config["UPLOAD_DIR"], None)
     with pytest.raises(ValidationFailed) as caught:
         product_photos.add_photos(ayse, product, [picture()] * 2, app.config["UPLOAD_DIR"], None)
@@ -362,7 +367,7 @@ def test_no_more_than_six_photos(app):
 
 def test_removing_a_photo_renumbers_the_rest_and_a_cover_goes_first(app):
     ayse = ProducerFactory()
-    product = products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
+    product = own_products.get_own_product(ayse.id, ProductFactory(makers=[(ayse, 10000)]).id)
     product_photos.add_photos(ayse, product, [picture()] * 3, app.config["UPLOAD_DIR"], None)
     first, second, third = product.images
     paths = product_photos.remove_photo(ayse, product, first.id, None)

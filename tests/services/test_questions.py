@@ -14,8 +14,8 @@ from coopshop.services.books import balances
 from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
 from coopshop.services.members import questions
 from coopshop.services.reports import statements
-from tests.factories import UserFactory
-from tests.producer_support import two_members
+from tests.support.factories import UserFactory
+from tests.support.producer_support import two_members
 
 
 def _entry(producer_id: int, line_id: int) -> LedgerEntry:

@@ -1,7 +1,7 @@
 """services.reconcile and `flask reconcile stripe`: each kind of mismatch planted and found.
 
 Charges, refunds and balance transactions are real objects in localstripe (behind a proxy that
-lets the period filters through, see tests/reconcile_support.py); fees and payouts, which
+lets the period filters through, see tests/support/reconcile_support.py); fees and payouts, which
 localstripe cannot produce (its fees are 0, it has no TRY payouts), are recorded Stripe list
 objects served by the recording stub.
 """
@@ -19,17 +19,12 @@ from coopshop.models import Payment
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import reconcile
 from coopshop.services.sales import refund_flow, refunds
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 from coopshop.services.sales.payments import StripeProvider
-from tests.factories import ProductFactory
-from tests.reconcile_support import listing, paid_intent, proxied_stripe, stripe_paid_order
-from tests.stripe_support import WEBHOOK_SECRET
+from tests.support.factories import ProductFactory
+from tests.support.reconcile_support import listing, paid_intent, proxied_stripe, stripe_paid_order
+from tests.support.stripe_support import WEBHOOK_SECRET
 
 SETTINGS = CoopSettings()
 

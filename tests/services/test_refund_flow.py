@@ -20,10 +20,10 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refund_flow, stripe_events
 from coopshop.services.sales.payments import StripeProvider
 from coopshop.services.sales.refund_flow import RefundChoice
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.ledger_support import entries_of
-from tests.reconcile_support import stripe_paid_order
-from tests.stripe_support import WEBHOOK_SECRET, event
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.ledger_support import entries_of
+from tests.support.reconcile_support import stripe_paid_order
+from tests.support.stripe_support import WEBHOOK_SECRET, event
 
 SETTINGS = CoopSettings(free_shipping_threshold_kurus=10**9)  # ₺75,00 shipping on every order
 

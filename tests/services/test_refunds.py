@@ -13,8 +13,8 @@ from coopshop.models import LedgerEntry, LedgerTransaction, Refund, RefundLine
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances, count, entries_of
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances, count, entries_of
 
 SETTINGS = CoopSettings()
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

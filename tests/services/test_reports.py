@@ -2,7 +2,7 @@
 rate, read from the ledger. Every number below is worked out by hand from docs/design.md's formula
 (20% VAT, 15% commission unless said), and every total equals the ledger's account sums.
 
-The world is tests/report_support.py (Istanbul is UTC+3).
+The world is tests/support/report_support.py (Istanbul is UTC+3).
 Per line, (gross, VAT, commission, makers):
   scarf 120000, 20000, 15000, 85000 (Ayşe 51000, Fatma 34000)
   bowl   25000,  4167,  3125, 17708      two bowls 50000, 8333, 6250, 35417
@@ -21,9 +21,9 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports import summary as reports
 from coopshop.services.reports.report_periods import bucket_starts
 from coopshop.services.reports.summary import Figures, Parts, ReportFilter
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances
-from tests.report_support import SETTINGS, SPRING, at, build_world
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances
+from tests.support.report_support import SETTINGS, SPRING, at, build_world
 
 
 @pytest.fixture

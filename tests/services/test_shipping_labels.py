@@ -19,9 +19,9 @@ from coopshop.services.shipping import labels, tracking
 from coopshop.services.shipping.base import Parcel
 from coopshop.services.shipping.carriers import ManualAdapter
 from coopshop.web import shipping as shipping_web
-from tests.factories import ProductFactory
-from tests.geliver_support import LABEL_PDF, packed_order
-from tests.staff_support import BUYER, audit_actions
+from tests.support.factories import ProductFactory
+from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.staff_support import BUYER, audit_actions
 
 PARCEL = Parcel(weight_g=1250, length_cm=30, width_cm=20, height_cm=10)
 

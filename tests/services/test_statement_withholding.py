@@ -14,10 +14,11 @@ from coopshop.models import LedgerEntry
 from coopshop.services.books import balances
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 from coopshop.services.reports import statements
 from coopshop.services.reports.dashboard import local_month
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import TCKN
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_the_statement_shows_the_withholding_and_adds_up(paid):
 
 def test_a_payout_that_comes_back_nets_its_withholding_out(paid):
     ayse, batch = paid
-    payouts.mark_line_failed(batch.lines[0].id, "IBAN kapalı", actor_id=None)
+    payout_lines.mark_line_failed(batch.lines[0].id, "IBAN kapalı", actor_id=None)
     db.session.commit()
     st = statements.statement(ayse.id, *_payout_month(ayse))
     assert (st.paid_out, st.withheld) == (0, 0)

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from coopshop.db import db
-from coopshop.services.books import balances, ledger
+from coopshop.services.books import balances, ledger, postings
 from coopshop.services.core.errors import NotFound
 from coopshop.services.reports import statements
 from coopshop.services.reports.dashboard import month_start
 from coopshop.services.sales import refunds
-from tests.factories import paid_order
-from tests.producer_support import SETTINGS, payout, two_members
+from tests.support.factories import paid_order
+from tests.support.producer_support import SETTINGS, payout, two_members
 
 MARCH = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 # 22:30 UTC on 31 March is 01:30 on 1 April in Istanbul: an April entry.
@@ -31,7 +31,7 @@ def month(app):
         scarf_order, [(scarf_order.lines[0].id, 5000)], now=datetime(2025, 3, 20, tzinfo=UTC)
     )
     payout(world.ayse.id, 40000, datetime(2025, 3, 28, tzinfo=UTC))
-    ledger.post_adjustment(
+    postings.post_adjustment(
         world.ayse.id, 1000, "Malzeme avansı", None, now=datetime(2025, 3, 29, tzinfo=UTC)
     )
     paid_order(
@@ -95,7 +95,7 @@ def test_a_co_maker_sees_only_her_own_entries(month):
 
 
 def test_a_reversed_deduction_shows_under_deductions_and_still_adds_up(month):
-    charge = ledger.post_adjustment(
+    charge = postings.post_adjustment(
         month.ayse.id, 500, "Hatalı kesinti", None, now=datetime(2025, 4, 10, tzinfo=UTC)
     )
     ledger.reverse(charge.id, None, "Geri alındı", now=datetime(2025, 4, 11, tzinfo=UTC))

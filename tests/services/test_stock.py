@@ -14,7 +14,7 @@ from coopshop.models import AuditEvent, ProducerProfile, Product, StockMovement
 from coopshop.services.catalog import stock
 from coopshop.services.core.errors import Conflict, Forbidden, InsufficientStock, ValidationFailed
 from coopshop.services.sales.orders import hold_stock
-from tests.factories import ProducerFactory, ProductFactory
+from tests.support.factories import ProducerFactory, ProductFactory
 
 
 def _stored_stock(product_id: int) -> int:

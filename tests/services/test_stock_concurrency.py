@@ -15,7 +15,7 @@ from coopshop.services.core.errors import InsufficientStock
 from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
-from tests.factories import ProductFactory
+from tests.support.factories import ProductFactory
 
 pytestmark = pytest.mark.postgres
 

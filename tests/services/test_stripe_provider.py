@@ -17,8 +17,8 @@ from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.services.sales.payments import StripeProvider
-from tests.factories import ProductFactory
-from tests.stripe_support import WEBHOOK_SECRET
+from tests.support.factories import ProductFactory
+from tests.support.stripe_support import WEBHOOK_SECRET
 
 
 def _order(stock=5, price=120000, quantity=2):

@@ -14,8 +14,15 @@ from coopshop.services.core.errors import InvalidTransition
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import checkout, transfers
 from coopshop.services.sales.agreements import Acceptance
-from tests.factories import ProductFactory
-from tests.staff_support import BUYER, assert_ledger_holds, audit_actions, count, staff_user, stock
+from tests.support.factories import ProductFactory
+from tests.support.staff_support import (
+    BUYER,
+    assert_ledger_holds,
+    audit_actions,
+    count,
+    staff_user,
+    stock,
+)
 
 SETTINGS = CoopSettings(transfer_payment_days=3)
 

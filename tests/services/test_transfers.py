@@ -11,9 +11,9 @@ from coopshop.models import LedgerTransaction, Order, OutboxMessage, Payment
 from coopshop.services.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.sales import transfers
 from coopshop.services.sales.orders import Buyer
-from tests.factories import ProductFactory, paid_order
-from tests.ledger_support import balances
-from tests.staff_support import (
+from tests.support.factories import ProductFactory, paid_order
+from tests.support.ledger_support import balances
+from tests.support.staff_support import (
     assert_ledger_holds,
     audit_actions,
     count,

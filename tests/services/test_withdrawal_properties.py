@@ -19,8 +19,8 @@ from coopshop.db import db
 from coopshop.services.books import balances, ledger, ledger_check
 from coopshop.services.core.errors import DomainError
 from coopshop.services.payouts import batches
-from coopshop.services.sales import refunds, withdrawals
-from tests.factories import ProducerFactory, ProductFactory, delivered, paid_order
+from coopshop.services.sales import refunds, withdrawal_steps, withdrawals
+from tests.support.factories import ProducerFactory, ProductFactory, delivered, paid_order
 
 PAID_AT = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 ACTIONS = ("deliver", "refund", "withdraw_refund", "withdraw_reject", "payout", "wait")
@@ -92,9 +92,9 @@ def test_availability_moves_keep_one_story(app, lines, actions, data):
                     holds()
                     now = now + timedelta(days=data.draw(st.integers(0, 12), label="later"))
                     if action == "withdraw_refund":
-                        withdrawals.refund(request.id, None, method="demo", now=now)
+                        withdrawal_steps.refund(request.id, None, method="demo", now=now)
                     else:
-                        withdrawals.reject(request.id, "Geri gelmedi", None, now=now)
+                        withdrawal_steps.reject(request.id, "Geri gelmedi", None, now=now)
         elif action == "payout":
             for pid, amount in batches.payable(now, list(makers)).items():
                 if amount > 0:

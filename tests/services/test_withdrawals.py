@@ -22,19 +22,14 @@ from coopshop.models import (
     WithdrawalLine,
     WithdrawalRequest,
 )
-from coopshop.services.books import balances, ledger, ledger_check
+from coopshop.services.books import balances, ledger, ledger_check, postings
 from coopshop.services.core.errors import Conflict, Forbidden, ValidationFailed
 from coopshop.services.payouts import batches
-from coopshop.services.sales import withdrawals
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered
-from tests.staff_support import BUYER, assert_ledger_holds
+from coopshop.services.sales import withdrawal_steps, withdrawals
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, delivered
+from tests.support.staff_support import BUYER, assert_ledger_holds
 
 PAID_AT = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 DELIVERED_AT = PAID_AT + timedelta(days=3)
@@ -224,10 +219,10 @@ def test_refund_goes_through_the_refund_rules_and_releases_the_rest(shop, maker)
         order, {scarf_line.id: 1}, requested_by_id=buyer.id, now=asked
     )
     db.session.commit()
-    withdrawals.mark_received(request.id, staff.id, now=asked + 3 * DAY)
+    withdrawal_steps.mark_received(request.id, staff.id, now=asked + 3 * DAY)
     db.session.commit()
     refunded_at = asked + 4 * DAY
-    outcome = withdrawals.refund(request.id, admin.id, method="demo", now=refunded_at)
+    outcome = withdrawal_steps.refund(request.id, admin.id, method="demo", now=refunded_at)
     db.session.commit()
     request = outcome.request
     assert outcome.refunded and request.status == "refunded"
@@ -262,7 +257,7 @@ def test_withdrawing_from_everything_refunds_the_delivery_cost(maker):
     request = withdrawals.request_withdrawal(
         order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
-    outcome = withdrawals.refund(request.id, None, method="demo", now=DELIVERED_AT + 2 * DAY)
+    outcome = withdrawal_steps.refund(request.id, None, method="demo", now=DELIVERED_AT + 2 * DAY)
     assert outcome.request.refund.amount_kurus == order.total_kurus
     assert outcome.request.refund.shipping_kurus == order.shipping_kurus > 0
     assert_ledger_holds()
@@ -275,10 +270,10 @@ def test_a_rejected_request_gives_her_share_back_to_the_window(shop, maker):
     )
     db.session.commit()
     with pytest.raises(ValidationFailed):
-        withdrawals.reject(request.id, "  ", None)
+        withdrawal_steps.reject(request.id, "  ", None)
     db.session.rollback()
     late = DELIVERED_AT + 30 * DAY  # the goods never came back
-    withdrawals.reject(request.id, "Ürünler gönderilmedi.", None, now=late)
+    withdrawal_steps.reject(request.id, "Ürünler gönderilmedi.", None, now=late)
     db.session.commit()
     assert batches.payable(late, [maker.id]) == {maker.id: 170000 + 35417}
     assert batches.payable(late - DAY, [maker.id]) == {maker.id: 35417}
@@ -311,7 +306,7 @@ def test_a_withdrawal_after_payout_is_netted_by_the_next_batch(maker):
     request = withdrawals.request_withdrawal(
         order, {order.lines[0].id: 1}, requested_by_id=None, now=paid_day + 2 * DAY
     )
-    withdrawals.refund(request.id, None, method="demo", now=paid_day + 3 * DAY)
+    withdrawal_steps.refund(request.id, None, method="demo", now=paid_day + 3 * DAY)
     db.session.commit()
     assert batches.payable(paid_day + 3 * DAY, [maker.id]) == {maker.id: -85000}
     other = ProductFactory(price_kurus=240000, vat_bp=2000, stock=1, makers=[(maker, 10000)])
@@ -325,7 +320,7 @@ def test_ledger_check_catches_an_early_availability(maker):
     order = _order([(product, 1)])
     assert_ledger_holds()
     # A forged move: payable a day after payment, no delivery recorded.
-    ledger.move_availability(order, PAID_AT + DAY, memo="forged", now=PAID_AT)
+    postings.move_availability(order, PAID_AT + DAY, memo="forged", now=PAID_AT)
     db.session.commit()
     found = [str(v) for v in ledger_check.check()]
     assert len(found) == 1 and found[0].startswith("[availability] order ")
@@ -357,7 +352,7 @@ def test_entries_are_never_updated(shop, maker):
     request = withdrawals.request_withdrawal(
         order, {scarf_line.id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
-    withdrawals.reject(request.id, "Vazgeçti", None, now=DELIVERED_AT + 2 * DAY)
+    withdrawal_steps.reject(request.id, "Vazgeçti", None, now=DELIVERED_AT + 2 * DAY)
     db.session.commit()
     again = db.session.execute(
         select(LedgerEntry.id, LedgerEntry.amount_kurus, LedgerEntry.available_at)
@@ -425,7 +420,7 @@ def _card_order(maker):
 
 def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
     from coopshop.services.sales.payments import StripeProvider
-    from tests.stripe_support import WEBHOOK_SECRET
+    from tests.support.stripe_support import WEBHOOK_SECRET
 
     def answer(record):
         form = record["form"]
@@ -446,7 +441,7 @@ def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
         order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
     db.session.commit()
-    outcome = withdrawals.refund(request.id, None, provider=provider)
+    outcome = withdrawal_steps.refund(request.id, None, provider=provider)
     db.session.commit()
     assert outcome.refunded and outcome.request.status == "refunded"
     posts = [r for r in stripe_stub.requests if r["method"] == "POST"]
@@ -461,7 +456,7 @@ def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
 
 def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(maker, stripe_stub):
     from coopshop.services.sales.payments import StripeProvider
-    from tests.stripe_support import WEBHOOK_SECRET
+    from tests.support.stripe_support import WEBHOOK_SECRET
 
     _stripe_stub_routes(stripe_stub, None)  # no POST route: the stub answers an error
     provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
@@ -470,7 +465,7 @@ def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(maker, str
         order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
     db.session.commit()
-    outcome = withdrawals.refund(request.id, None, provider=provider)
+    outcome = withdrawal_steps.refund(request.id, None, provider=provider)
     db.session.commit()
     assert not outcome.refunded and outcome.error
     assert db.session.get(WithdrawalRequest, request.id).status == "requested"

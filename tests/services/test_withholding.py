@@ -18,10 +18,10 @@ from coopshop.services.books.ledger_check import check
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
-from coopshop.services.payouts import payout_export, withholding
-from tests.invoicing_support import TCKN
-from tests.ledger_support import balances, entries_of
+from coopshop.services.payouts import payout_export, payout_lines, withholding
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.invoicing_support import TCKN
+from tests.support.ledger_support import balances, entries_of
 
 EXEMPT = tax_status.TaxStatus("exempt", TCKN, "MUAF-2026-114", date(2027, 6, 30))
 
@@ -72,7 +72,7 @@ def test_a_payout_that_comes_back_gives_her_the_whole_amount_back(exempt_member)
     ayse = exempt_member
     batch, _ = payouts.close_period(OCT_END, None, SETTINGS)
     payouts.approve(batch.id, actor_id=None, settings=SETTINGS)
-    payouts.mark_line_failed(batch.lines[0].id, "IBAN kapalı", actor_id=None)
+    payout_lines.mark_line_failed(batch.lines[0].id, "IBAN kapalı", actor_id=None)
     db.session.commit()
     after = balances()
     assert after[f"producer:{ayse.id}"] == -85849  # hers again (liabilities are negative)

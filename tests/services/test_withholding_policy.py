@@ -17,9 +17,9 @@ from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import withholding_policy as policy
 from coopshop.services.payouts.withholding_policy import WithholdingChange
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import NOV_END, OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 AUG_1 = datetime(2026, 8, 1, tzinfo=UTC)
 SEP_1 = datetime(2026, 8, 31, 21, 0, tzinfo=UTC)  # 1 September, Istanbul

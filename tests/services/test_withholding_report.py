@@ -11,10 +11,11 @@ import pytest
 from coopshop.db import db
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
+from coopshop.services.payouts import payout_lines
 from coopshop.services.reports import withholding_report
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import IBAN_FATMA, OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 NOV_5 = datetime(2026, 11, 5, 9, 0, tzinfo=UTC)
 NOV_20 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -40,7 +41,7 @@ def november(app, monkeypatch):
     batch, _ = payouts.close_period(OCT_END, None, SETTINGS)
     payouts.approve(batch.id, actor_id=None, settings=SETTINGS, now=NOV_5)
     line_of = {line.producer_id: line for line in batch.lines}
-    payouts.mark_line_failed(line_of[fatma.id].id, "IBAN kapalı", actor_id=None, now=NOV_20)
+    payout_lines.mark_line_failed(line_of[fatma.id].id, "IBAN kapalı", actor_id=None, now=NOV_20)
     db.session.commit()
     return ayse, fatma, line_of
 

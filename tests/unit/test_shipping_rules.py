@@ -26,7 +26,7 @@ from coopshop.services.shipping.carriers import (
     tracking_url,
 )
 from coopshop.services.shipping.geliver import GeliverAdapter
-from tests.shipping_cases import (
+from tests.support.shipping_cases import (
     PARCEL,
     RECIPIENT,
     SENDER,
@@ -37,7 +37,7 @@ from tests.shipping_cases import (
 
 @pytest.fixture
 def standin(geliver_standin):
-    """The stand-in on a free 127.0.0.1 port (tests/geliver_support.py), stopped after."""
+    """The stand-in on a free 127.0.0.1 port (tests/support/geliver_support.py), stopped after."""
     return geliver_standin
 
 

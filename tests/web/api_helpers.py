@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coopshop.db import db
 from coopshop.services.members import users as user_service
-from tests.factories import ProducerFactory, UserFactory
+from tests.support.factories import ProducerFactory, UserFactory
 
 
 def token_for(user) -> str:

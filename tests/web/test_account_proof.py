@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, IbanChange, OutboxMessage, ProducerProfile, User
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 
 NEW_PASSWORD = "yeni kilim deseni 2026"  # noqa: S105
 NEW_IBAN = "TR830006200000000012345678"

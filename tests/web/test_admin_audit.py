@@ -18,8 +18,8 @@ from coopshop.db import db
 from coopshop.models import AuditEvent
 from coopshop.models.audit import AuditImmutableError
 from coopshop.services.core import audit
-from tests.factories import ProducerFactory, UserFactory
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, UserFactory
+from tests.support.sql_counter import count_queries
 from tests.test_migrations import _trigger_names, empty_app  # noqa: F401  (fixture)
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, Category, Collection, OutboxMessage, Product
-from tests.factories import (
+from tests.support.factories import (
     PASSWORD,
     CategoryFactory,
     CollectionFactory,
@@ -17,7 +17,7 @@ from tests.factories import (
     ProductImageFactory,
     UserFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 
 @pytest.fixture

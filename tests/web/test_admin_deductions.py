@@ -14,7 +14,13 @@ from coopshop.models import AuditEvent, LedgerEntry, LedgerTransaction, utcnow
 from coopshop.services.books import balances, deductions, ledger_check
 from coopshop.services.core.errors import LedgerError, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.factories import (
+    PASSWORD,
+    ProducerFactory,
+    ProductFactory,
+    UserFactory,
+    paid_order,
+)
 
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)
 

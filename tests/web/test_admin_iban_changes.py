@@ -13,8 +13,8 @@ from coopshop.models import AuditEvent, IbanChange, ProducerProfile, utcnow
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, signin
 from coopshop.services.payouts import batches as payouts
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
 from tests.services.test_payouts import sell
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 
 OLD = "TR320010009999901234567890"
 NEW = "TR830006200000000012345678"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import OutboxJob, OutboxMessage, utcnow
 from coopshop.services.core import mail, outbox
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 
 def _given_up_mail(app, monkeypatch) -> OutboxJob:

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
-from coopshop.services.books import ledger, ledger_check
-from tests.factories import (
+from coopshop.services.books import ledger_check, postings
+from tests.support.factories import (
     PASSWORD,
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     UserFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 # Every admin page of issue 7's members, catalog and policy parts: (method, path). Ids in the
 # paths exist in the fixture below (member 1, product 1, collection 1, category 1, rate 1,
@@ -75,7 +75,7 @@ def world(app):
     db.session.add(
         CommissionRate(scope="default", rate_bp=1400, effective_from=utcnow() + timedelta(days=3))
     )
-    ledger.post_adjustment(member.id, 100, "Aidat", None)
+    postings.post_adjustment(member.id, 100, "Aidat", None)
     db.session.commit()
     return member
 
@@ -179,7 +179,7 @@ def test_the_list_does_not_query_per_member(client, admin):
     def add(n):
         for _ in range(n):
             member = ProducerFactory()
-            ledger.post_adjustment(member.id, 100, "Aidat", None)
+            postings.post_adjustment(member.id, 100, "Aidat", None)
         db.session.commit()
 
     add(2)

@@ -13,8 +13,8 @@ from coopshop.models import AuditEvent, PayoutBatch
 from coopshop.services.books.ledger_check import check
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.sql_counter import count_queries
 
 OCT_10 = datetime(2026, 10, 10, 9, 0, tzinfo=UTC)
 OCT_END = datetime(2026, 10, 31, 20, 59, 59, tzinfo=UTC)

@@ -14,7 +14,7 @@ from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OrderLine, utcnow
 from coopshop.services.books import ledger_check
 from coopshop.services.core.settings import CoopSettings
-from tests.factories import (
+from tests.support.factories import (
     PASSWORD,
     CollectionFactory,
     ProducerFactory,

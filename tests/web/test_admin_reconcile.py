@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from coopshop.db import db
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
 
 
 def _today() -> str:

@@ -14,10 +14,10 @@ from coopshop.services.books.ledger_check import check
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refund_flow
 from coopshop.services.sales.payments import StripeProvider
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.reconcile_support import stripe_paid_order
-from tests.sql_counter import count_queries
-from tests.stripe_support import WEBHOOK_SECRET
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.reconcile_support import stripe_paid_order
+from tests.support.sql_counter import count_queries
+from tests.support.stripe_support import WEBHOOK_SECRET
 
 SHIPPING = CoopSettings(free_shipping_threshold_kurus=10**9)
 

@@ -1,7 +1,8 @@
 """/admin/reports: the table with its totals row, the SVG chart (one bar per row), the CSV an
 accountant opens in Turkish Excel, who may see them, bad input, and a constant query count.
 
-The numbers are those of tests/report_support.py, worked out in tests/services/test_reports.py.
+The numbers are those of tests/support/report_support.py, worked out in
+tests/services/test_reports.py.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import pytest
 
 from coopshop.db import db
 from coopshop.models import utcnow
-from tests.factories import (
+from tests.support.factories import (
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     UserFactory,
     paid_order,
 )
-from tests.report_support import SETTINGS, build_world
-from tests.sql_counter import count_queries
+from tests.support.report_support import SETTINGS, build_world
+from tests.support.sql_counter import count_queries
 
 SPRING = {"start": "2026-03-01", "end": "2026-04-30"}
 

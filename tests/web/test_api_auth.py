@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import ApiToken, AuditEvent
-from tests.factories import PASSWORD, UserFactory
+from tests.support.factories import PASSWORD, UserFactory
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
 
 ROLES = ("guest", "customer", "producer", "staff", "admin")

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.factories import ProductFactory
+from tests.support.factories import ProductFactory
 from tests.web.api_helpers import assert_error, caller
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import (
+from tests.support.factories import (
     CategoryFactory,
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 from tests.web.api_helpers import assert_error
 
 

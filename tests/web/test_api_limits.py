@@ -12,7 +12,7 @@ from coopshop import create_app
 from coopshop.db import db
 from coopshop.extensions import limiter
 from tests.conftest import _testing_config
-from tests.factories import PASSWORD, UserFactory
+from tests.support.factories import PASSWORD, UserFactory
 from tests.web.api_helpers import assert_error, bearer, token_for
 
 

@@ -12,7 +12,7 @@ from coopshop.db import db
 from coopshop.models import LedgerTransaction, PayoutBatch, utcnow
 from coopshop.services.books import balances, ledger_check
 from coopshop.services.sales.refunds import create_refund
-from tests.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
 
 # A 250,00 TL product at 20% VAT and 15% commission: net 20833, commission 3125, maker 17708.
@@ -85,7 +85,7 @@ def test_my_sales_pages(client):
 def test_a_producer_account_without_a_profile_is_refused(client):
     _, headers = caller("customer")
     assert_error(client.get("/api/v1/me/balance", headers=headers), 403, "forbidden")
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     bare = UserFactory(role="producer")
     response = client.get("/api/v1/me/balance", headers=bearer(token_for(bare)))

@@ -10,8 +10,8 @@ from coopshop.db import db
 from coopshop.models import AuditEvent, LedgerTransaction, Order, Payment, Product, Refund
 from coopshop.services.bazaar import cash
 from coopshop.services.books import ledger_check
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.ledger_support import balances, count
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.ledger_support import balances, count
 from tests.web.api_helpers import assert_error, caller
 
 

@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, OutboxMessage, ProducerProfile, User
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 
 NEW_PASSWORD = "yeni-parola-5678"
 WRONG_CREDENTIALS = "E-posta ya da parola yanlış."

@@ -17,8 +17,8 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
-from tests.factories import ProductFactory
-from tests.stripe_support import WEBHOOK_SECRET, event, signed
+from tests.support.factories import ProductFactory
+from tests.support.stripe_support import WEBHOOK_SECRET, event, signed
 from tests.web.test_roles import log_in_as
 from tests.web.test_stripe_webhook import (  # noqa: F401  (fixtures)
     _intent,

@@ -11,7 +11,13 @@ from coopshop.db import db
 from coopshop.models import AuditEvent, Product, ProductMaker
 from coopshop.services.catalog import catalog_admin
 from coopshop.services.core.errors import Conflict
-from tests.factories import PASSWORD, CategoryFactory, ProducerFactory, ProductFactory, UserFactory
+from tests.support.factories import (
+    PASSWORD,
+    CategoryFactory,
+    ProducerFactory,
+    ProductFactory,
+    UserFactory,
+)
 from tests.web.test_producer_products import _form
 
 

@@ -13,8 +13,8 @@ from coopshop.db import db
 from coopshop.models import AuditEvent, ConsentRecord, DataRequest, OutboxMessage, User
 from coopshop.services.members import consents
 from coopshop.services.members.erasure import erased_email
-from tests.data_request_support import customer, data_json, delivered_order, unzip
-from tests.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory
+from tests.support.data_request_support import customer, data_json, delivered_order, unzip
+from tests.support.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory
 
 NEW_PASSWORD = "bir-kuzu-iki-keci-38"  # noqa: S105 (a test password zxcvbn accepts)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from coopshop import create_app
-from tests.factories import PASSWORD, UserFactory
+from tests.support.factories import PASSWORD, UserFactory
 from tests.web.test_config import production_env  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from coopshop.db import db
 from coopshop.services.reports.impact import Group, impact
 from coopshop.services.reports.impact_periods import parse
 from coopshop.services.reports.impact_public import MIN_WOMEN, fold, publish
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
+from tests.support.sql_counter import count_queries
 
 YEAR = "2025-26"
 

@@ -14,9 +14,9 @@ from coopshop.db import db
 from coopshop.models import Invoice, Order
 from coopshop.services.core import uow
 from coopshop.services.invoicing import queue
-from tests.factories import ProducerFactory, ProductFactory, UserFactory
-from tests.invoicing_support import ALIAS, COMPANY_VKN, TCKN, buyer, pay
-from tests.staff_support import open_desk, staff_user
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory
+from tests.support.invoicing_support import ALIAS, COMPANY_VKN, TCKN, buyer, pay
+from tests.support.staff_support import open_desk, staff_user
 from tests.web.test_config import production_env  # noqa: F401  (fixture)
 
 # The checkout form's province list is (value, label) tuples, which WTForms 3.3 warns about when

@@ -18,8 +18,8 @@ from coopshop.models import LedgerTransaction, Order, Payment, Product
 from coopshop.services.books import ledger_check
 from coopshop.services.sales import iyzico
 from coopshop.shop.cart import SESSION_KEY
-from tests.factories import ProductFactory
-from tests.ledger_support import balances
+from tests.support.factories import ProductFactory
+from tests.support.ledger_support import balances
 
 # The checkout form's İl select passes its choices as tuples, which WTForms 3.3 deprecates on
 # validation; no test posted the checkout form before. Left to the checkout form's owners.

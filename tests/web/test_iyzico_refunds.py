@@ -12,9 +12,9 @@ from coopshop.db import db
 from coopshop.models import Payment, Refund, RefundRequest
 from coopshop.services.books.ledger_check import check
 from coopshop.services.sales import iyzico
-from tests.factories import ProductFactory, UserFactory
-from tests.iyzico_support import iyzico_paid_order
-from tests.ledger_support import balances
+from tests.support.factories import ProductFactory, UserFactory
+from tests.support.iyzico_support import iyzico_paid_order
+from tests.support.ledger_support import balances
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Passing SelectField choices as tuples:DeprecationWarning"

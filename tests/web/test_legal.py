@@ -31,7 +31,7 @@ from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.shop.cart import SESSION_KEY
 from coopshop.shop.checkout import order_token
-from tests.factories import PASSWORD, ProductFactory, UserFactory
+from tests.support.factories import PASSWORD, ProductFactory, UserFactory
 from tests.web.test_roles import log_in_as
 
 # The checkout form's İl select passes its choices as tuples (see test_iyzico_checkout.py).

@@ -10,9 +10,9 @@ import pytest
 from coopshop.db import db
 from coopshop.services.members import tax_status
 from coopshop.services.payouts import batches as payouts
-from tests.factories import UserFactory
-from tests.invoicing_support import TCKN
 from tests.services.test_payouts import OCT_END, SETTINGS, producer, sell
+from tests.support.factories import UserFactory
+from tests.support.invoicing_support import TCKN
 
 
 @pytest.fixture

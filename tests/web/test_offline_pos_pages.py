@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import OfflineTicket, Order, OutboxMessage, PosDevice
-from tests.factories import ProducerFactory, ProductFactory
-from tests.staff_support import open_desk, stock
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.staff_support import open_desk, stock
 from tests.web.test_roles import log_in_as
 
 
@@ -68,7 +68,7 @@ def test_the_page_is_for_the_desk_with_its_manifest_and_no_inline_script(client,
 
 @pytest.mark.parametrize("role", ["guest", "customer", "producer"])
 def test_only_the_desk_sees_the_page_and_its_data(app, client, role):
-    from tests.staff_support import staff_user
+    from tests.support.staff_support import staff_user
 
     session = open_desk(staff_user().id)
     log_in_as(client, role)

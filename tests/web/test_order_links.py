@@ -14,7 +14,7 @@ from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.shop.checkout import order_token
-from tests.factories import PASSWORD, ProductFactory, UserFactory
+from tests.support.factories import PASSWORD, ProductFactory, UserFactory
 
 
 def _order(customer_id=None):

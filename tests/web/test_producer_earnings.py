@@ -15,9 +15,9 @@ from coopshop.db import db
 from coopshop.models import utcnow
 from coopshop.services.books import balances
 from coopshop.services.reports.dashboard import month_start
-from tests.factories import ProducerFactory, ProductFactory, paid_order
-from tests.producer_support import SETTINGS, payout, two_members
-from tests.sql_counter import count_queries
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.producer_support import SETTINGS, payout, two_members
+from tests.support.sql_counter import count_queries
 
 
 @pytest.fixture

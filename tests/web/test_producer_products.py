@@ -13,8 +13,8 @@ from werkzeug.test import stream_encode_multipart
 
 from coopshop.db import db
 from coopshop.models import Product, ProductImage, StockMovement
-from tests.factories import CategoryFactory, ProducerFactory, ProductFactory
-from tests.producer_support import picture
+from tests.support.factories import CategoryFactory, ProducerFactory, ProductFactory
+from tests.support.producer_support import picture
 
 
 def _count(model) -> int:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, IbanChange, ProducerProfile
-from tests.factories import PASSWORD, ProducerFactory
-from tests.producer_support import picture
+from tests.support.factories import PASSWORD, ProducerFactory
+from tests.support.producer_support import picture
 
 
 @pytest.fixture

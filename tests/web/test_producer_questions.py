@@ -11,8 +11,8 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import LedgerEntry, StatementQuestion
 from coopshop.services.books import balances
-from tests.factories import UserFactory
-from tests.producer_support import two_members
+from tests.support.factories import UserFactory
+from tests.support.producer_support import two_members
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 
 ROLES = ("guest", "customer", "producer", "staff", "admin")
 PAGES = ("/account", "/producer/", "/staff/", "/admin/")

@@ -7,14 +7,14 @@ import pytest
 
 from coopshop.db import db
 from coopshop.services.catalog import listing as catalog
-from tests.factories import (
+from tests.support.factories import (
     CategoryFactory,
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     ProductImageFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 
 def _found(query: str) -> set[str]:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import OutboxMessage, User, utcnow
 from coopshop.services.members import membership, signin
-from tests.factories import PASSWORD, ProducerFactory, UserFactory
+from tests.support.factories import PASSWORD, ProducerFactory, UserFactory
 from tests.web.test_api_limits import limited_app  # noqa: F401, F811  (fixture)
 
 NEW_PASSWORD = "yeni-parola-5678"

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import Order
 from coopshop.models.shipping import Shipment, ShipmentEvent
-from tests.factories import UserFactory
-from tests.geliver_support import LABEL_PDF, packed_order
-from tests.staff_support import audit_actions, staff_user
+from tests.support.factories import UserFactory
+from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.staff_support import audit_actions, staff_user
 
 
 @pytest.fixture

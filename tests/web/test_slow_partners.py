@@ -13,8 +13,8 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Order, OutboxMessage, Product
 from coopshop.services.core import mail
-from tests.factories import ProductFactory
-from tests.stripe_support import free_port
+from tests.support.factories import ProductFactory
+from tests.support.stripe_support import free_port
 
 
 @pytest.fixture

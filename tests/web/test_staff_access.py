@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from tests.factories import ProducerFactory, UserFactory
+from tests.support.factories import ProducerFactory, UserFactory
 
 
 def _sample(converter) -> object:

@@ -9,16 +9,11 @@ import pytest
 
 from coopshop.db import db
 from coopshop.models import Order
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
-from tests.factories import ProducerFactory, ProductFactory
-from tests.sql_counter import count_queries
-from tests.staff_support import BUYER, assert_ledger_holds, audit_actions, staff_user
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
+from tests.support.factories import ProducerFactory, ProductFactory
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import BUYER, assert_ledger_holds, audit_actions, staff_user
 
 
 @pytest.fixture

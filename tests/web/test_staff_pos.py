@@ -12,10 +12,10 @@ from coopshop.db import db
 from coopshop.models import CashSession, LedgerTransaction, Order, Product
 from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.sales.orders import LineRequest
-from tests.factories import ProductFactory
-from tests.ledger_support import balances
-from tests.sql_counter import count_queries
-from tests.staff_support import assert_ledger_holds, count, open_desk, staff_user, stock
+from tests.support.factories import ProductFactory
+from tests.support.ledger_support import balances
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import assert_ledger_holds, count, open_desk, staff_user, stock
 
 
 @pytest.fixture

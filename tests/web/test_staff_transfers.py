@@ -11,9 +11,9 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, Order
 from coopshop.services.sales.orders import Buyer
-from tests.factories import ProductFactory
-from tests.sql_counter import count_queries
-from tests.staff_support import (
+from tests.support.factories import ProductFactory
+from tests.support.sql_counter import count_queries
+from tests.support.staff_support import (
     assert_ledger_holds,
     audit_actions,
     count,

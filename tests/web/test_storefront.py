@@ -10,14 +10,14 @@ import pytest
 
 from coopshop.db import db
 from coopshop.services.sales.orders import MAX_QUANTITY
-from tests.factories import (
+from tests.support.factories import (
     CategoryFactory,
     CollectionFactory,
     ProducerFactory,
     ProductFactory,
     ProductImageFactory,
 )
-from tests.sql_counter import count_queries
+from tests.support.sql_counter import count_queries
 
 
 def _html(response) -> str:

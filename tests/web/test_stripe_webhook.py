@@ -23,8 +23,8 @@ from coopshop.services.sales import checkout
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.orders import Buyer
 from coopshop.services.sales.payments import StripeProvider
-from tests.factories import ProductFactory
-from tests.stripe_support import WEBHOOK_SECRET, event, signed
+from tests.support.factories import ProductFactory
+from tests.support.stripe_support import WEBHOOK_SECRET, event, signed
 
 
 @pytest.fixture

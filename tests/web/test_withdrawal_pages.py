@@ -12,16 +12,11 @@ from sqlalchemy import func, select
 from coopshop.db import db
 from coopshop.models import LedgerTransaction, WithdrawalRequest, utcnow
 from coopshop.services.sales import withdrawals
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 from coopshop.shop.checkout import order_token
-from tests.factories import ProducerFactory, ProductFactory, UserFactory, delivered
-from tests.staff_support import BUYER, assert_ledger_holds
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, delivered
+from tests.support.staff_support import BUYER, assert_ledger_holds
 
 
 def _html(response) -> str:

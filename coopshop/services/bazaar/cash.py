@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from coopshop.db import db
 from coopshop.models import CashSession, LedgerTransaction, Order, PosDevice, Refund, utcnow
 from coopshop.models.cash import CASH_SESSION_TRANSITIONS
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 
@@ -236,6 +236,7 @@ def unsent(session_id: int) -> list[PosDevice]:
     )
 
 
+# Long on purpose: every refusal comes before the close, then the one over/short posting.
 def close_session(
     session_id: int,
     counted_kurus: int,
@@ -281,14 +282,10 @@ def close_session(
     difference = counted_kurus - expected
     txn = None
     if difference:
-        txn = ledger.post(
-            "cash_over_short",
-            [
-                ledger.Leg(ledger.clearing_account_code("cash"), difference),
-                ledger.Leg(ledger.OVER_SHORT, -difference),
-            ],
-            memo=f"Kasa farkı: {session.event_name} / {session.desk}",
-            cash_session_id=session.id,
+        txn = postings.post_over_short(
+            session.id,
+            difference,
+            f"Kasa farkı: {session.event_name} / {session.desk}",
             actor_id=actor_id,
             now=now,
         )

@@ -22,8 +22,9 @@ from coopshop.services.bazaar import tickets as bazaar
 from coopshop.services.core import audit
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import orders
-from coopshop.services.sales.orders import LineRequest, NewOrder, PaymentInfo
+from coopshop.services.sales import order_states, orders
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import LineRequest, NewOrder
 
 CHANNELS = ("bazaar", "bank_transfer")
 
@@ -104,7 +105,7 @@ def sell(
         settings=settings,
         now=now,
     )
-    orders.mark_paid(
+    order_states.mark_paid(
         order,
         PaymentInfo(
             provider="bank_transfer",

@@ -2,7 +2,7 @@
 card terminal, becomes a paid order of the desk's cash session in one step.
 
 The sale goes through services.orders like every other channel (stock held by a conditional
-UPDATE, lines snapshotted, booked by ledger.post_sale), so several desks can sell at once and a
+UPDATE, lines snapshotted, booked by postings.post_sale), so several desks can sell at once and a
 product is never sold twice.
 """
 
@@ -24,14 +24,9 @@ from coopshop.services.bazaar import cash
 from coopshop.services.core import audit
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import fulfilment, orders
-from coopshop.services.sales.orders import (
-    MAX_QUANTITY,
-    Buyer,
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-)
+from coopshop.services.sales import fulfilment, order_states, orders
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import MAX_QUANTITY, Buyer, LineRequest, NewOrder
 
 PAYMENT_METHODS = ("cash", "card_terminal")
 CODE_MAX = 16
@@ -230,7 +225,7 @@ def sell(
         settings=settings,
         now=now,
     )
-    orders.mark_paid(
+    order_states.mark_paid(
         order,
         PaymentInfo(
             provider=payment_method,

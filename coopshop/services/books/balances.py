@@ -22,7 +22,7 @@ from coopshop.models import (
     OrderLineMaker,
     utcnow,
 )
-from coopshop.services.books.ledger import ON_HOLD
+from coopshop.services.books.availability import ON_HOLD
 
 # A reversal counts under the kind it reverses (reversing a deduction gives it back).
 _DEDUCTION_KINDS = ("adjustment", "cash_over_short")

@@ -1,6 +1,6 @@
 """Deductions from a member's balance: materials the cooperative advanced, dues, corrections.
 
-Each is a ledger adjustment (services.ledger.post_adjustment) whose memo she reads on her
+Each is a ledger adjustment (books.postings.post_adjustment) whose memo she reads on her
 dashboard and statement; a mistaken one is undone by a reversing transaction, never an edit.
 Both are audited against her profile.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 
 from coopshop.db import db
 from coopshop.models import LedgerEntry, LedgerTransaction, ProducerProfile, User
-from coopshop.services.books import ledger
+from coopshop.services.books import ledger, postings
 from coopshop.services.core import audit
 from coopshop.services.core.errors import NotFound, ValidationFailed
 
@@ -61,7 +61,7 @@ def record_deduction(
     if profile is None:
         raise NotFound(_l("Üye bulunamadı."))
     memo = f"{_in_turkish(DEDUCTION_KINDS[kind])}: {reason}"
-    txn = ledger.post_adjustment(producer_id, amount_kurus, memo, actor_id, now=now)
+    txn = postings.post_adjustment(producer_id, amount_kurus, memo, actor_id, now=now)
     audit.record(
         actor_id,
         "member.deduction",

@@ -94,7 +94,7 @@ def adjust(
     actor_id: int | None = None,
 ) -> StockMovement:
     """Add (``delta`` > 0) or take away (< 0) stock of her ``product`` (loaded with
-    producer_products.get_own_product), with a reason. Refuses, writing nothing, a change that
+    own_products.get_own_product), with a reason. Refuses, writing nothing, a change that
     would leave less than zero. Her co-makers count stock too, once they have accepted."""
     require_member(producer)
     co_makers.require_accepted_maker(producer, product)

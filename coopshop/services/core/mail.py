@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from coopshop.db import db
 from coopshop.models import OutboxMessage, utcnow
@@ -67,6 +68,18 @@ outbox.register(JOB, deliver, on_failure=_record_error)
 def deliver_pending(limit: int = 100) -> int:
     """Send every due message now (``flask mail send``); returns how many jobs finished."""
     return outbox.drain(limit=limit, kinds=(JOB,)).get("done", 0)
+
+
+def prune_sent(keep_days: int, now: datetime | None = None) -> int:
+    """Delete messages sent more than ``keep_days`` ago (their bodies hold names, addresses and
+    reset links); unsent ones stay. Returns how many."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    result = db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < cutoff
+        )
+    )
+    return result.rowcount or 0
 
 
 def _message_id(message: OutboxMessage, sender: str) -> str:

@@ -30,7 +30,7 @@ from functools import partial
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from coopshop.db import db
 from coopshop.models import OutboxJob, utcnow
@@ -372,3 +372,13 @@ def retry(job_ids: Iterable[int] | None = None) -> list[int]:
         nudge.job_ids.append(job.id)
     db.session.flush()
     return retried
+
+
+def prune(keep_days: int, now: datetime | None = None) -> int:
+    """Delete jobs finished more than ``keep_days`` ago; returns how many. Jobs that gave up are
+    kept until a person retries them, and open ones are never touched."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    result = db.session.execute(
+        delete(OutboxJob).where(OutboxJob.done_at.is_not(None), OutboxJob.done_at < cutoff)
+    )
+    return result.rowcount or 0

@@ -45,20 +45,25 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import requests
 
 from coopshop.services.invoicing.interface import (
     TAX_ID_PATTERN,
-    Buyer,
     InvoiceDraft,
-    InvoiceLine,
     InvoicingConfigError,
     InvoicingError,
     IssuedInvoice,
+)
+from coopshop.services.invoicing.nilvera_model import (
+    Seller,
+    _earsiv_sale,
+    _money,
+    _party,
+    _utc,
+    dumps,
+    line_model,
 )
 
 CHECK_TAX_NUMBER = "/general/GlobalCompany/Check/TaxNumber/{tax_id}"
@@ -67,76 +72,6 @@ LIST = {"earsiv": "/earchive/Invoices", "efatura": "/einvoice/Sale"}
 DOCUMENT = {"earsiv": "/earchive/Invoices/{uuid}/{fmt}", "efatura": "/einvoice/Sale/{uuid}/{fmt}"}
 CANCEL = "/earchive/Invoices/{uuid}/Cancel"
 STATUS_MAP = {"succeed": "issued", "waiting": "waiting", "unknown": "waiting", "error": "error"}
-_PRICE_PLACES = Decimal("1e-8")
-
-
-@dataclass(frozen=True)
-class Seller:
-    """The cooperative as it appears on every invoice (CompanyInfo)."""
-
-    tax_id: str  # the cooperative's VKN
-    name: str
-    tax_office: str
-    address: str
-    district: str
-    city: str
-    postal_code: str = ""
-    country: str = "Türkiye"
-    email: str = ""
-    web_site: str = ""
-
-
-def _money(kurus: int) -> Decimal:
-    return Decimal(kurus).scaleb(-2)
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def unit_net_price(line: InvoiceLine) -> Decimal:
-    """The net unit price Nilvera expects, to 8 places, so round(Price * Quantity, 2) is exactly
-    our line net (the error is at most Quantity * 0.5e-8 TL, far below half a kuruş)."""
-    return (_money(line.net_kurus) / line.quantity).quantize(_PRICE_PLACES, ROUND_HALF_UP)
-
-
-def line_model(index: int, line: InvoiceLine) -> dict:
-    return {
-        "Index": str(index),
-        "Name": line.name,
-        "Quantity": line.quantity,
-        "UnitType": "C62",  # UN/ECE "one" (adet)
-        "Price": unit_net_price(line),
-        "AllowanceTotal": Decimal(0),
-        "KDVPercent": Decimal(line.vat_bp).scaleb(-2),
-        "KDVTotal": _money(line.vat_kurus),
-    }
-
-
-def _party(p: Seller | Buyer) -> dict:
-    return {
-        "TaxNumber": p.tax_id,
-        "Name": p.name,
-        "TaxOffice": p.tax_office,
-        "Address": p.address,
-        "District": p.district,
-        "City": p.city,
-        "Country": p.country,
-        "PostalCode": p.postal_code,
-        "Mail": p.email,
-    }
-
-
-def dumps(obj) -> bytes:
-    """JSON with Decimals written as exact numbers (the json module would need floats)."""
-    if isinstance(obj, Decimal):
-        return format(obj, "f").encode()
-    if isinstance(obj, dict):
-        items = (dumps(str(k)) + b":" + dumps(v) for k, v in obj.items())
-        return b"{" + b",".join(items) + b"}"
-    if isinstance(obj, list | tuple):
-        return b"[" + b",".join(dumps(v) for v in obj) + b"]"
-    return json.dumps(obj, ensure_ascii=False).encode()
 
 
 class NilveraAdapter:
@@ -363,22 +298,6 @@ def _json(resp: requests.Response):
         return json.loads(resp.content, parse_float=Decimal)
     except ValueError:
         raise InvoicingError("unexpected", "Nilvera's answer is not JSON", retryable=True) from None
-
-
-def _earsiv_sale(draft: InvoiceDraft) -> dict:
-    sale = draft.internet_sale
-    if sale is None:
-        return {"SendType": "ELEKTRONIK", "SalesPlatform": "NORMAL"}
-    internet = {
-        "WebSite": sale.web_site,
-        "PaymentMethod": sale.payment_method,
-        "PaymentDate": _utc(sale.payment_date),
-    }
-    if sale.carrier_name:
-        internet["TransporterName"] = sale.carrier_name
-    if sale.shipped_at:
-        internet["TransportDate"] = _utc(sale.shipped_at)
-    return {"SendType": "ELEKTRONIK", "SalesPlatform": "INTERNET", "InternetInfo": internet}
 
 
 def _pick_alias(rows: list[dict]) -> str:

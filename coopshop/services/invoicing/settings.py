@@ -11,13 +11,8 @@ from sqlalchemy import func, select
 
 from coopshop.db import db
 from coopshop.models import Invoice
-from coopshop.services.invoicing.interface import (
-    InvoiceAdapter,
-    LocalAdapter,
-    LocalRecord,
-    MemoryStore,
-    make_adapter,
-)
+from coopshop.services.invoicing.interface import InvoiceAdapter, make_adapter
+from coopshop.services.invoicing.local import LocalAdapter, LocalRecord, MemoryStore
 
 
 @dataclass(frozen=True)

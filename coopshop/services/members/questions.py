@@ -22,7 +22,7 @@ from coopshop.models import (
     StatementQuestion,
     utcnow,
 )
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
 from coopshop.services.core.paging import Page, paginate
@@ -168,7 +168,7 @@ class Answer:
 def answer(
     question_id: int, reply: Answer, admin_id: int | None, now: datetime | None = None
 ) -> StatementQuestion:
-    """Answer an open question, booking the correction (services.ledger.post_adjustment) when
+    """Answer an open question, booking the correction (books.postings.post_adjustment) when
     one is given. A question is answered once: a second answer (two admins at once) raises
     Conflict and writes nothing."""
     now = now or utcnow()
@@ -194,7 +194,7 @@ def answer(
         raise Conflict(_l("Bu soru zaten yanıtlanmış."))
     txn = None
     if correction:
-        txn = ledger.post_adjustment(
+        txn = postings.post_adjustment(
             question.producer_id,
             -correction,  # post_adjustment charges a positive amount; a credit is negative
             reason=f"Soru #{question.id}: {text}"[:500],

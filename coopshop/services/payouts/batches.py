@@ -16,7 +16,7 @@ debits producer:<id> and credits bank:payouts. So:
   nothing left to pay;
 - a refund booked after approval (even before the bank confirms) leaves a negative balance that
   the next batch nets, and the payout never exceeded what was available when it was posted,
-  which is what ledger_check.payouts_within_available verifies;
+  which is what ledger_check_makers.payouts_within_available verifies;
 - marking a line paid only records the bank's reference (once: a second time is a Conflict);
 - a line that fails, before or after it was marked paid, posts 'payout_failed', which gives the
   money back to her balance (dated at the batch's cutoff, so the next batch includes it).
@@ -39,7 +39,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import LedgerEntry, PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core import audit
 from coopshop.services.core.errors import (
     Conflict,
@@ -50,7 +50,7 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, producer_profile
-from coopshop.services.payouts import member_invoices, withholding
+from coopshop.services.payouts import withholding
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 LEFT_OUT_REASONS = (
@@ -126,6 +126,35 @@ def open_draft() -> PayoutBatch | None:
     return db.session.scalar(select(PayoutBatch).where(PayoutBatch.status == "draft"))
 
 
+def _left_out_reason(
+    amount: int, producer: ProducerProfile, settings: CoopSettings, *, iban_on_hold: bool
+) -> str | None:
+    """Why a producer with ``amount`` payable is not in the batch (LEFT_OUT_REASONS), or None."""
+    if amount < 0:
+        return "negative_balance"
+    if amount < settings.payout_minimum_kurus:
+        return "below_minimum"
+    if producer.membership_status != "active":
+        return "not_active"
+    reason = _iban_problem(producer.iban)
+    if reason == "no_iban" and iban_on_hold:
+        return "iban_on_hold"
+    return reason
+
+
+def _producers(ids) -> dict[int, ProducerProfile]:
+    return {
+        p.id: p
+        for p in db.session.scalars(
+            select(ProducerProfile)
+            .where(ProducerProfile.id.in_(list(ids)))
+            .options(selectinload(ProducerProfile.user))
+        )
+    }
+
+
+# Long on purpose: one pass decides each producer's line or reason left out, then the batch is
+# written once.
 def close_period(
     cutoff: datetime,
     actor_id: int | None,
@@ -155,29 +184,12 @@ def close_period(
     amounts = payable(cutoff)
     iban_changes.settle_due(now, list(amounts))
     held = iban_changes.on_hold(list(amounts), now)
-    producers = {
-        p.id: p
-        for p in db.session.scalars(
-            select(ProducerProfile)
-            .where(ProducerProfile.id.in_(list(amounts)))
-            .options(selectinload(ProducerProfile.user))
-        )
-    }
+    producers = _producers(amounts)
     lines: list[PayoutLine] = []
     left_out: list[LeftOut] = []
     for producer_id in sorted(amounts):
         amount, producer = amounts[producer_id], producers[producer_id]
-        reason = None
-        if amount < 0:
-            reason = "negative_balance"
-        elif amount < settings.payout_minimum_kurus:
-            reason = "below_minimum"
-        elif producer.membership_status != "active":
-            reason = "not_active"
-        else:
-            reason = _iban_problem(producer.iban)
-            if reason == "no_iban" and producer_id in held:
-                reason = "iban_on_hold"
+        reason = _left_out_reason(amount, producer, settings, iban_on_hold=producer_id in held)
         if reason is not None:
             left_out.append(LeftOut(producer_id, producer.display_name, reason, amount))
             continue
@@ -270,11 +282,10 @@ def approve(
         )
     label = period_label(batch)
     for line in batch.lines:
-        ledger.post(
-            "payout",
-            withholding.payout_legs(line, batch.cutoff),
-            memo=f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line),
-            payout_line_id=line.id,
+        postings.post_payout(
+            line,
+            batch.cutoff,
+            f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line),
             actor_id=actor_id,
             now=now,
         )
@@ -297,101 +308,6 @@ def cancel(batch_id: int, actor_id: int) -> PayoutBatch:
     _transition(batch, "cancelled")
     audit.record(actor_id, "payout.batch_cancelled", batch)
     return batch
-
-
-def _lock_line(line_id: int) -> PayoutLine:
-    line = db.session.scalar(
-        select(PayoutLine)
-        .where(PayoutLine.id == line_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if line is None:
-        raise NotFound(_l("Ödeme satırı bulunamadı."))
-    return line
-
-
-def _settle_if_done(batch: PayoutBatch) -> None:
-    if batch.status == "approved" and all(line.status != "pending" for line in batch.lines):
-        _transition(batch, "paid")
-
-
-def mark_line_paid(
-    line_id: int, bank_reference: str, actor_id: int, now: datetime | None = None
-) -> PayoutLine:
-    """Record the bank's reference for a line of an approved batch. Once: Conflict after."""
-    reference = (bank_reference or "").strip()
-    if not reference:
-        raise ValidationFailed(_l("Banka referansını yazın."), field="bank_reference")
-    if len(reference) > 80:
-        raise ValidationFailed(_l("Banka referansı en fazla 80 karakter olabilir."))
-    line = _lock_line(line_id)
-    batch = _lock_batch(line.batch_id)
-    if batch.status == "draft" or batch.status == "cancelled":
-        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
-    if line.status == "paid":
-        raise Conflict(_l("Bu satır zaten ödendi olarak işaretlenmiş."), line_id=line.id)
-    if line.status == "failed":
-        raise Conflict(
-            _l("Başarısız bir satır ödendi olarak işaretlenemez; tutar bakiyeye döndü."),
-            line_id=line.id,
-        )
-    member_invoices.require_invoice(line)  # a sole trader's line waits for her invoice
-    line.status = "paid"
-    line.bank_reference = reference
-    line.settled_at = now or utcnow()
-    _settle_if_done(batch)
-    audit.record(
-        actor_id,
-        "payout.line_paid",
-        line,
-        batch_id=batch.id,
-        producer_id=line.producer_id,
-        amount_kurus=line.amount_kurus,
-        bank_reference=reference,
-    )
-    return line
-
-
-def mark_line_failed(
-    line_id: int, reason: str, actor_id: int, now: datetime | None = None
-) -> PayoutLine:
-    """The bank did not pay a line (wrong IBAN, closed account), before or after it was marked
-    paid: post 'payout_failed' so the money is hers again. Once: Conflict after."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_l("Bir açıklama yazın."), field="reason")
-    now = now or utcnow()
-    line = _lock_line(line_id)
-    batch = _lock_batch(line.batch_id)
-    if batch.status not in ("approved", "paid"):
-        raise Conflict(_l("Önce ödeme listesi onaylanmalı."), batch_id=batch.id)
-    if line.status == "failed":
-        raise Conflict(_l("Bu satır zaten başarısız olarak işaretlenmiş."), line_id=line.id)
-    ledger.post(
-        "payout_failed",
-        withholding.payout_legs(line, batch.cutoff, sign=-1),
-        memo=f"Ödeme geri döndü {period_label(batch)} #{line.id}: {reason}",
-        payout_line_id=line.id,
-        actor_id=actor_id,
-        now=now,
-    )
-    was = line.status
-    line.status = "failed"
-    line.failure_reason = reason
-    line.settled_at = now
-    _settle_if_done(batch)
-    audit.record(
-        actor_id,
-        "payout.line_failed",
-        line,
-        batch_id=batch.id,
-        producer_id=line.producer_id,
-        amount_kurus=line.amount_kurus,
-        was=was,
-        reason=reason,
-    )
-    return line
 
 
 def get_batch(batch_id: int) -> PayoutBatch:

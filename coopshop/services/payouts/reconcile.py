@@ -11,20 +11,24 @@ is called missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import stripe
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from coopshop.db import db
-from coopshop.models import Account, LedgerEntry, LedgerTransaction, Order, Payment, Refund
+from coopshop.models import Order, Payment, Refund
 from coopshop.money import kurus_text
 from coopshop.services.books import ledger_check
+from coopshop.services.payouts.reconcile_reads import (
+    _booked_fees,
+    _chunks,
+    _payments_where,
+    _Stripe,
+)
 
 KINDS = {
     "charge_without_order": _l("Siparişi olmayan Stripe ödemesi"),
@@ -36,7 +40,6 @@ KINDS = {
     "payout_sum": _l("Bakiye hareketleriyle tutmayan Stripe aktarımı"),
 }
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-_CHUNK = 500
 # Balance transactions of a payout that are the payout itself, not money it carries.
 _PAYOUT_OWN_TYPES = ("payout", "payout_cancel", "payout_failure", "payout_minimum_balance_hold")
 
@@ -75,77 +78,12 @@ def day_period(first: date, last: date) -> tuple[datetime, datetime]:
     return start, end
 
 
-class _Stripe:
-    """The few reads reconciliation needs, as plain dicts kept to [start, end)."""
-
-    def __init__(self, provider, start: datetime, end: datetime):
-        self.v1 = provider.client.v1
-        self.start, self.end = int(start.timestamp()), int(end.timestamp())
-
-    def _in_period(self, obj: dict) -> bool:
-        return self.start <= int(obj.get("created") or 0) < self.end
-
-    def list(self, service, **params) -> list[dict]:
-        params = {"created": {"gte": self.start, "lt": self.end}, "limit": 100, **params}
-        listing = service.list(params=params)
-        objects = (o.to_dict() for o in listing.auto_paging_iter())
-        return [o for o in objects if self._in_period(o)]
-
-    def retrieve(self, service, object_id: str) -> dict | None:
-        try:
-            return service.retrieve(object_id).to_dict()
-        except stripe.InvalidRequestError as exc:
-            if getattr(exc, "http_status", None) == 404:
-                return None
-            raise
-
-    def payout_transactions(self, payout_id: str) -> list[dict]:
-        listing = self.v1.balance_transactions.list(params={"payout": payout_id, "limit": 100})
-        return [o.to_dict() for o in listing.auto_paging_iter()]
-
-
 def _add(found: list[Mismatch], kind: str, description, refs: dict) -> None:
     found.append(Mismatch(kind, str(description), refs))
 
 
-def _chunks(values: Iterable, size: int = _CHUNK):
-    values = list(values)
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
-
-
-def _payments_where(column, values) -> dict[str, Payment]:
-    found: dict[str, Payment] = {}
-    for chunk in _chunks({v for v in values if v}):
-        for payment in db.session.scalars(
-            select(Payment)
-            .where(column.in_(chunk), Payment.provider == "stripe")
-            .options(joinedload(Payment.order))
-        ):
-            found[getattr(payment, column.key)] = payment
-    return found
-
-
-def _booked_fees(payment_ids: Iterable[int]) -> dict[int, int]:
-    """The fee booked in the ledger per payment: what its fee transactions (and their
-    reversals) took from the clearing account."""
-    booked: dict[int, int] = {}
-    for chunk in _chunks(set(payment_ids)):
-        rows = db.session.execute(
-            select(LedgerTransaction.payment_id, func.sum(LedgerEntry.amount_kurus))
-            .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-            .join(Account, Account.id == LedgerEntry.account_id)
-            .where(
-                LedgerTransaction.payment_id.in_(chunk),
-                LedgerTransaction.kind.in_(("fee", "reversal")),
-                Account.code.like("clearing:%"),
-            )
-            .group_by(LedgerTransaction.payment_id)
-        )
-        booked.update((pid, -int(total)) for pid, total in rows)
-    return booked
-
-
+# Long on purpose: one batched pass over the period's charges; each kind of mismatch is its own
+# message.
 def _charges(api: _Stripe, found: list[Mismatch]) -> tuple[set[str], set[str], int]:
     """Each succeeded charge of the period against the paid order it belongs to."""
     charges = [c for c in api.list(api.v1.charges) if c.get("status") == "succeeded"]
@@ -279,6 +217,8 @@ def _orders(api: _Stripe, start, end, charge_ids, intent_ids, found: list[Mismat
     return len(rows)
 
 
+# Long on purpose: one batched pass over the period's refunds; each kind of mismatch is its own
+# message.
 def _refunds(api: _Stripe, start, end, found: list[Mismatch]) -> int:
     at_stripe = [
         r for r in api.list(api.v1.refunds) if r.get("status") in (None, "succeeded", "pending")

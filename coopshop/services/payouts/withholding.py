@@ -16,7 +16,6 @@ from datetime import datetime
 
 from coopshop.models import PayoutLine, ProducerProfile, utcnow
 from coopshop.money import BP, kurus_text, round_half_up
-from coopshop.services.books import ledger
 from coopshop.services.payouts import withholding_policy
 
 # The document each status calls for on a payout line.
@@ -47,20 +46,6 @@ def apply(
     line.tax_status = producer.tax_status
     line.withholding_bp = rate_bp(producer.tax_status, config, at)
     line.withholding_kurus = withholding(line.amount_kurus, line.withholding_bp)
-
-
-def payout_legs(line: PayoutLine, available_at: datetime, sign: int = 1) -> list[ledger.Leg]:
-    """Her balance → the bank (net) and the tax office (withholding); ``sign=-1`` reverses."""
-    return [
-        ledger.Leg(
-            ledger.producer_account_code(line.producer_id),
-            sign * line.amount_kurus,
-            producer_id=line.producer_id,
-            available_at=available_at,
-        ),
-        ledger.Leg(ledger.PAYOUTS, -sign * line.net_kurus),
-        ledger.Leg(ledger.WITHHOLDING, -sign * line.withholding_kurus),
-    ]
 
 
 def memo_suffix(line: PayoutLine) -> str:

@@ -27,7 +27,7 @@ from coopshop.models import (
     StatementQuestion,
 )
 from coopshop.models.orders import CHANNELS
-from coopshop.services.books import balances, ledger
+from coopshop.services.books import balances, postings
 from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import Page, paginate
@@ -104,7 +104,7 @@ _LINE_COLUMNS = (
 
 
 def _her_lines(producer_id: int, filters: SalesFilter | None = None):
-    """Her paid lines: every paid order is in the ledger (services.orders.mark_paid)."""
+    """Her paid lines: every paid order is in the ledger (sales.order_states.mark_paid)."""
     filters = filters or SalesFilter()
     query = (
         select(*_LINE_COLUMNS)
@@ -256,7 +256,7 @@ def sale_detail(producer_id: int, line_id: int) -> SaleDetail:
     line = db.session.scalar(
         select(OrderLine).where(OrderLine.id == line_id).options(selectinload(OrderLine.makers))
     )
-    alloc, producer_ids = ledger.allocate_line(line)
+    alloc, producer_ids = postings.allocate_line(line)
     her_part = dict(zip(producer_ids, alloc.makers, strict=True))[producer_id]
     entries = [
         EntryRow(

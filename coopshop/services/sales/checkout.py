@@ -19,9 +19,10 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.legal import seller as seller_service
 from coopshop.services.legal.seller import SellerIdentity
-from coopshop.services.sales import agreements, orders
+from coopshop.services.sales import agreements, order_states, orders
 from coopshop.services.sales.agreements import Acceptance
-from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, PaymentInfo
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def fulfil(order_id: int, payment: PaymentInfo, settings: CoopSettings) -> bool:
     The order row is locked first (PostgreSQL), so two deliveries of the same payment racing
     each other cannot both book it; the second sees 'paid' and changes nothing.
     """
-    order = orders.lock_order(order_id)
+    order = order_states.lock_order(order_id)
     if order is None:
         log.warning("payment for unknown order %s", order_id)
         return False
@@ -108,7 +109,7 @@ def fulfil(order_id: int, payment: PaymentInfo, settings: CoopSettings) -> bool:
             amount_kurus=payment.amount_kurus,
         )
         return False
-    if not orders.mark_paid(order, payment, settings=settings):
+    if not order_states.mark_paid(order, payment, settings=settings):
         return False
     _queue_paid_mail(order)
     return True
@@ -144,7 +145,7 @@ def expire_due(now: datetime | None = None, limit: int = 200) -> int:
         .with_for_update(skip_locked=True)
     ).all()
     for order in due:
-        orders.cancel(order, to="expired", now=now)
+        order_states.cancel(order, to="expired", now=now)
         if order.channel == "bank_transfer":
             # No clerk did it: the log says the deadline did, and what went back on the shelf.
             audit.record(
@@ -190,7 +191,7 @@ def _queue_paid_mail(order: Order) -> None:
                 ),
             )
     makers = db.session.scalars(
-        select(ProducerProfile).where(ProducerProfile.id.in_(orders.producer_ids_of(order)))
+        select(ProducerProfile).where(ProducerProfile.id.in_(order_states.producer_ids_of(order)))
     ).all()
     for maker in makers:
         if not maker.notify_email:

@@ -19,12 +19,12 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, utcnow
 from coopshop.models.orders import FULFILMENT_TRANSITIONS
-from coopshop.services.books import ledger
+from coopshop.services.books import postings
 from coopshop.services.core import audit, mail
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales.orders import lock_order
+from coopshop.services.sales.order_states import lock_order
 
 TRACKING_MAX = 80
 # Shipped orders stay on the page until someone marks them delivered.
@@ -201,7 +201,7 @@ def mark_delivered(
 ) -> Order:
     """Mark a shipped order delivered (staff's click, or the carrier's event with its time as
     ``delivered_at``) and record when: the buyer's withdrawal window and the makers' payment
-    count from it (ledger.post_delivery_availability, online sales). The one place
+    count from it (postings.post_delivery_availability, online sales). The one place
     ``Order.delivered_at`` is set."""
     now = now or utcnow()
     order = _locked_paid(order_id)
@@ -209,7 +209,7 @@ def mark_delivered(
     # A carrier's time in the future (a clock off) is not believed beyond now.
     order.delivered_at = min(delivered_at or now, now)
     db.session.flush()
-    ledger.post_delivery_availability(order, settings or settings_service.current(), now=now)
+    postings.post_delivery_availability(order, settings or settings_service.current(), now=now)
     audit.record(
         actor_id, "fulfilment.delivered", order, delivered_at=order.delivered_at.isoformat()
     )

@@ -22,8 +22,8 @@ from coopshop.models import Order, WebhookEvent, utcnow
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict, NotFound
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import checkout, iyzico, orders
-from coopshop.services.sales.orders import PaymentInfo
+from coopshop.services.sales import checkout, iyzico, order_states
+from coopshop.services.sales.order_states import PaymentInfo
 
 log = logging.getLogger(__name__)
 PROVIDER = "iyzico"
@@ -83,7 +83,7 @@ def confirm(
             order=order.number,
             error_code=exc.error_code,
         ) from None
-    order = orders.lock_order(order.id)
+    order = order_states.lock_order(order.id)
     if result.payment_status == "FAILURE":
         return Confirmation(_give_up(order, result), order.number)
     if not result.is_paid:
@@ -146,7 +146,7 @@ def _payment_info(order: Order, token: str, result: iyzico.CheckoutFormResult) -
 def _give_up(order: Order, result: iyzico.CheckoutFormResult) -> str:
     if order.status != "pending_payment":
         return f"left {order.status}"
-    orders.cancel(order, to="cancelled", now=utcnow())
+    order_states.cancel(order, to="cancelled", now=utcnow())
     audit.record(
         None,
         "payment.failed",

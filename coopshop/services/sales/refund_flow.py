@@ -42,7 +42,7 @@ from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, RefundRequest, utcnow
 from coopshop.services.core import audit, uow
 from coopshop.services.core.errors import Conflict, LedgerError, NotFound, ValidationFailed
-from coopshop.services.sales import orders
+from coopshop.services.sales import order_states
 from coopshop.services.sales import refunds as refund_service
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def request_provider_refund(
     reason = _clean_reason(reason)
     if not goes_through_provider(order):
         raise ValidationFailed(_l("Bu sipariş Stripe ile ödenmedi."))  # nor with iyzico
-    order = orders.lock_order(order.id) or order
+    order = order_states.lock_order(order.id) or order
     if order.status != "paid":
         raise LedgerError(_l("Yalnız ödenmiş siparişler iade edilebilir."), order_id=order.id)
     waiting = pending_request(order.id)
@@ -333,7 +333,7 @@ def complete(
 ) -> RefundRequest:
     """Book a request whose refund Stripe made, once, under the order's lock."""
     request = _get_request(request_id)
-    order = orders.lock_order(request.order_id)
+    order = order_states.lock_order(request.order_id)
     db.session.refresh(request)  # re-read after the lock: another path may have finished it
     if request.status != "pending":
         return request

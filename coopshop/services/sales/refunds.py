@@ -3,8 +3,9 @@
 Each refund is booked by the cumulative rule (coopshop.money.refund_delta): the amount refunded
 so far on a line is allocated with the sale's formula and the previous allocation subtracted, so
 refunding a whole line in any number of steps reverses its sale to the kuruş. A maker's refund
-debit carries the availability of the credit it reverses (ledger.refund_available_at): a refund
-of a sale still pending reduces her pending money; of one already payable, her balance at once.
+debit carries the availability of the credit it reverses (availability.refund_available_at):
+a refund of a sale still pending reduces her pending money; of one already payable, her balance
+at once.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
 from coopshop.db import db
-from coopshop.models import LedgerEntry, LedgerTransaction, Order, Refund, RefundLine, utcnow
-from coopshop.money import refund_delta
-from coopshop.services.books import ledger
+from coopshop.models import Order, Refund, RefundLine, utcnow
+from coopshop.services.books import ledger, postings
 from coopshop.services.core import hooks
 from coopshop.services.core.errors import Conflict, LedgerError, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales.orders import lock_order
+from coopshop.services.sales.order_states import lock_order
 
 METHODS = ("original", *ledger.CLEARING_BY_METHOD)
 
@@ -73,6 +73,8 @@ def _merge(lines: Sequence[tuple[int, int]]) -> dict[int, int]:
     return merged
 
 
+# Long on purpose: every refusal comes before the one write (nothing half-booked); the legs are in
+# postings.post_refund.
 def create_refund(
     order: Order,
     lines: Sequence[tuple[int, int]],
@@ -110,7 +112,7 @@ def create_refund(
     ):
         raise Conflict(_l("Bu iade zaten kaydedilmiş."), provider_ref=provider_ref)
 
-    order_lines = {line.id: line for line in ledger.lines_with_makers(order)}
+    order_lines = {line.id: line for line in postings.lines_with_makers(order)}
     before, shipping_before = refunded_so_far(order)
     for line_id, amount in wanted.items():
         line = order_lines.get(line_id)
@@ -148,62 +150,11 @@ def create_refund(
     db.session.add(refund)
     db.session.flush()
 
-    taken = makers_refunded(order.id)
-    effective = ledger.refund_available_at(order.id, wanted, now)
-    legs = [ledger.Leg(clearing, -total), ledger.Leg(ledger.SHIPPING, shipping_kurus)]
-    for line_id in sorted(wanted):
-        line = order_lines[line_id]
-        makers = sorted(line.makers, key=lambda m: m.producer_id)
-        delta = refund_delta(
-            line.gross_kurus,
-            before.get(line_id, 0),
-            wanted[line_id],
-            line.vat_bp,
-            line.commission_bp,
-            [m.share_bp for m in makers],
-            makers_before=[taken.get((line_id, m.producer_id), 0) for m in makers],
-        )
-        legs.append(ledger.Leg(ledger.VAT, delta.vat, order_line_id=line_id))
-        legs.append(ledger.Leg(ledger.COMMISSION, delta.commission, order_line_id=line_id))
-        for maker, part in zip(makers, delta.makers, strict=True):
-            legs.append(
-                ledger.Leg(
-                    ledger.producer_account_code(maker.producer_id),
-                    part,
-                    producer_id=maker.producer_id,
-                    order_line_id=line_id,
-                    available_at=effective.get((line_id, maker.producer_id), now),
-                )
-            )
-    ledger.post(
-        "refund",
-        legs,
-        memo=f"İade {order.number}" + (f": {refund.reason}" if refund.reason else ""),
-        order_id=order.id,
-        refund_id=refund.id,
-        actor_id=actor_id,
-        now=now,
+    postings.post_refund(
+        order, refund, order_lines, wanted, before, clearing, actor_id=actor_id, now=now
     )
     hooks.emit("refund.created", refund)  # invoicing answers it with a cancellation or return
     return refund
-
-
-def makers_refunded(order_id: int) -> dict[tuple[int, int], int]:
-    """(line id, producer id) -> what the order's refunds have taken back from that maker so
-    far, as booked: the next step's split starts from it (money.refund_makers)."""
-    rows = db.session.execute(
-        select(
-            LedgerEntry.order_line_id, LedgerEntry.producer_id, func.sum(LedgerEntry.amount_kurus)
-        )
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(
-            LedgerTransaction.kind == "refund",
-            LedgerTransaction.order_id == order_id,
-            LedgerEntry.producer_id.is_not(None),
-        )
-        .group_by(LedgerEntry.order_line_id, LedgerEntry.producer_id)
-    )
-    return {(line_id, producer_id): int(total) for line_id, producer_id, total in rows}
 
 
 def refund_order(

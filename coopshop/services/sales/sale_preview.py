@@ -12,7 +12,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Collection, ProducerProfile, Product, ProductMaker
 from coopshop.money import BP, allocate
-from coopshop.services.catalog.producer_products import MakerShare
+from coopshop.services.catalog.product_input import MakerShare
 from coopshop.services.sales.orders import effective_commission_bp
 
 

@@ -18,9 +18,9 @@ from coopshop.money import split_largest_remainder
 from coopshop.services.core import audit
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import checkout, orders, refund_flow
+from coopshop.services.sales import checkout, order_states, refund_flow
 from coopshop.services.sales import refunds as refund_service
-from coopshop.services.sales.orders import PaymentInfo
+from coopshop.services.sales.order_states import PaymentInfo
 from coopshop.services.sales.payments import StripeProvider
 
 log = logging.getLogger(__name__)
@@ -152,10 +152,10 @@ def _paid(order: Order, session, provider: StripeProvider, settings: CoopSetting
 
 
 def _give_up(order: Order, to: str) -> str:
-    locked = orders.lock_order(order.id)
+    locked = order_states.lock_order(order.id)
     if locked is None or locked.status != "pending_payment":
         return f"left {locked.status if locked else 'missing'}"
-    orders.cancel(locked, to=to, now=utcnow())
+    order_states.cancel(locked, to=to, now=utcnow())
     return to
 
 
@@ -181,7 +181,7 @@ def _charge_refunded(charge, provider: StripeProvider) -> str:
         if mine is not None:
             booked += mine
             continue
-        order = orders.lock_order(payment.order_id)
+        order = order_states.lock_order(payment.order_id)
         if _book_external_refund(order, int(stripe_refund["amount"]), stripe_refund["id"]):
             booked += 1
     return f"booked {booked} refund(s)"

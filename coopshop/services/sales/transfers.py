@@ -17,8 +17,8 @@ from coopshop.services.core import audit
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales import checkout, orders
-from coopshop.services.sales.orders import PaymentInfo
+from coopshop.services.sales import checkout, order_states
+from coopshop.services.sales.order_states import PaymentInfo
 
 REFERENCE_MAX = 255
 
@@ -46,7 +46,7 @@ def awaiting(search: str = "", limit: int = 100) -> tuple[list[Order], int]:
 
 
 def _locked_transfer(order_id: int) -> Order:
-    order = orders.lock_order(order_id)
+    order = order_states.lock_order(order_id)
     if order is None or order.payment_method != "bank_transfer":
         raise NotFound(_l("Havale bekleyen sipariş bulunamadı."))
     return order
@@ -146,7 +146,7 @@ def cancel_transfer(order_id: int, actor_id: int | None) -> Order:
             from_status=order.status,
             to_status="cancelled",
         )
-    orders.cancel(order)
+    order_states.cancel(order)
     db.session.flush()
     audit.record(actor_id, "transfer.cancel", order, total_kurus=order.total_kurus)
     return order

@@ -251,7 +251,7 @@ class GeliverAdapter:
 
         A lost answer (timeout) or a refusal is followed by one more look for the order's label:
         when the purchase went through after all, that label is the answer.
-        Callers still serialise per order (services.orders.lock_order) around this call."""
+        Callers still serialise per order (sales.order_states.lock_order) around this call."""
         existing = self.existing_label(offer.order_ref)
         if existing is not None:
             return existing

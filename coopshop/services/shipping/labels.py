@@ -30,7 +30,7 @@ from coopshop.services.core.errors import (
     ValidationFailed,
 )
 from coopshop.services.sales import fulfilment
-from coopshop.services.sales.orders import lock_order
+from coopshop.services.sales.order_states import lock_order
 from coopshop.services.shipping.base import (
     Address,
     Label,

@@ -19,7 +19,7 @@ from coopshop.models.shipping import Shipment, ShipmentEvent
 from coopshop.services.core import audit
 from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import fulfilment
-from coopshop.services.sales.orders import lock_order
+from coopshop.services.sales.order_states import lock_order
 from coopshop.services.shipping.base import (
     TERMINAL_STATUSES,
     ShippingAdapter,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.iyzico_standin import IyzicoStandin
+from tests.support.iyzico_standin import IyzicoStandin
 
 
 @pytest.fixture(scope="session")

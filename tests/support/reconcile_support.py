@@ -16,15 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from coopshop.db import db
-from coopshop.services.sales.orders import (
-    LineRequest,
-    NewOrder,
-    PaymentInfo,
-    create_order,
-    mark_paid,
-)
+from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 from coopshop.services.sales.payments import StripeProvider
-from tests.stripe_support import WEBHOOK_SECRET
+from tests.support.stripe_support import WEBHOOK_SECRET
 
 
 class LocalstripeProxy:

@@ -544,15 +544,10 @@ def packed_order(*products, buyer=None):
     to label). Committed."""
     from coopshop.db import db
     from coopshop.services.sales import fulfilment
-    from coopshop.services.sales.orders import (
-        LineRequest,
-        NewOrder,
-        PaymentInfo,
-        create_order,
-        mark_paid,
-    )
-    from tests.factories import ProductFactory
-    from tests.staff_support import BUYER
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
+    from tests.support.factories import ProductFactory
+    from tests.support.staff_support import BUYER
 
     order = create_order(
         NewOrder(

@@ -10,7 +10,7 @@ from coopshop.models import AuditEvent, Product
 from coopshop.services.bazaar import cash
 from coopshop.services.books import ledger_check
 from coopshop.services.sales.orders import Buyer, LineRequest, NewOrder, create_order
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 BUYER = Buyer(
     name="Selin Aksoy",

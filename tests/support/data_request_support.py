@@ -15,9 +15,10 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.sales import checkout, fulfilment, refunds
 from coopshop.services.sales.agreements import Acceptance
-from coopshop.services.sales.orders import Buyer, PaymentInfo
-from tests.factories import UserFactory
-from tests.ledger_support import balances
+from coopshop.services.sales.order_states import PaymentInfo
+from coopshop.services.sales.orders import Buyer
+from tests.support.factories import UserFactory
+from tests.support.ledger_support import balances
 
 APPROVED = Acceptance(pre_information=True, contract=True, ip="192.0.2.7")
 

@@ -17,7 +17,7 @@ from coopshop.db import db
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.reports.summary import ReportFilter
 from coopshop.services.sales import refunds
-from tests.factories import (
+from tests.support.factories import (
     CategoryFactory,
     CollectionFactory,
     ProducerFactory,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nilvera_standin import STANDIN_KEY
+from tests.support.nilvera_standin import STANDIN_KEY
 
 COMPANY_VKN = "1234567890"  # a valid VKN (check digit 0)
 OTHER_VKN = "1234567904"
@@ -59,13 +59,8 @@ def buyer(**kw):
 def pay(items, *, who=None, channel="online", method="demo", shipping=False, paid_at=None):
     """A paid order of ``items`` ([(product, quantity), ...]) made out to ``who`` (flushed)."""
     from coopshop.services.core.settings import CoopSettings
-    from coopshop.services.sales.orders import (
-        LineRequest,
-        NewOrder,
-        PaymentInfo,
-        create_order,
-        mark_paid,
-    )
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     settings = CoopSettings(free_shipping_threshold_kurus=10**9)
     order = create_order(

@@ -124,13 +124,8 @@ def paid_order(
 ):
     """A paid order of ``items`` ([(product, quantity), ...]), booked in the ledger through
     services.orders (create_order then mark_paid). Flushed, not committed."""
-    from coopshop.services.sales.orders import (
-        LineRequest,
-        NewOrder,
-        PaymentInfo,
-        create_order,
-        mark_paid,
-    )
+    from coopshop.services.sales.order_states import PaymentInfo, mark_paid
+    from coopshop.services.sales.orders import LineRequest, NewOrder, create_order
 
     order = create_order(
         NewOrder(

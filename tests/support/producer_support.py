@@ -13,7 +13,7 @@ from coopshop.db import db
 from coopshop.services.books import ledger
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
-from tests.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, paid_order
 
 SETTINGS = CoopSettings(return_window_days=14, offline_available_days=0)
 DAY = timedelta(days=1)
