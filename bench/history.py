@@ -2,8 +2,8 @@
 makers' snapshots, payments, fees, deliveries (availability moves), refunds.
 
 Every ledger posting is computed with the app's own money functions (money.allocate for a sale,
-money.refund_delta for a refund) and laid out leg by leg as services.books.ledger.post_sale,
-post_fee, move_availability and services.sales.refunds.refund write them, so what the loader
+money.refund_delta for a refund) and laid out leg by leg as services.books.postings' post_sale,
+post_fee, move_availability and post_refund write them (ledger.post), so what the loader
 COPYs is what the app would have written, to the kuruş. Events come out in time order, one
 calendar month at a time, so the payout batches (closed by the app's own service between
 months) see exactly the history before them."""
@@ -173,7 +173,8 @@ class Booker:
 
     def payouts(self, rows: Rows, batch, actor_id: int, at: datetime) -> None:
         """batches.approve's postings: one 'payout' per line, legs from the app's own
-        withholding.payout_legs, memo as approve writes it."""
+        postings._payout_legs (what postings.post_payout posts), memo as approve writes it."""
+        from coopshop.services.books import postings
         from coopshop.services.payouts import batches, withholding
 
         label = batches.period_label(batch)
@@ -186,7 +187,7 @@ class Booker:
                     leg.order_line_id,
                     leg.available_at,
                 )
-                for leg in withholding.payout_legs(line, batch.cutoff)
+                for leg in postings._payout_legs(line, batch.cutoff)
             ]
             memo = f"Ödeme {label} #{line.id}" + withholding.memo_suffix(line)
             self._post(rows, "payout", legs, at, memo, payout_line_id=line.id, actor_id=actor_id)
