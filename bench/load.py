@@ -2,10 +2,11 @@
 
 The catalogue and three years of sales are COPYed (bench.catalog_rows, bench.history: rows
 computed with the app's money functions, laid out as its ledger postings are); the 36 monthly
-payout batches are closed by the app's own service (services.payouts.batches.close_period) and
-approved as batches.approve does, between months, so they see exactly the history before them. The ledger's triggers stay on:
-every transaction is written balanced and the deferred zero-sum trigger checks each one at the
-month's COMMIT. Then VACUUM ANALYZE, so the planner has statistics."""
+payout batches are closed by the app's own service (services.payouts.batches.close_period)
+and approved as batches.approve does, between months, so they see exactly the history before
+them. The ledger's triggers stay on: every transaction is written balanced and the deferred
+zero-sum trigger checks each one at the month's COMMIT. Then VACUUM ANALYZE, so the planner
+has statistics."""
 
 from __future__ import annotations
 
