@@ -52,9 +52,12 @@ def table(results, bare: list[float]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        done = r.median(r.rps) > 0  # no request finished in a run: wrk reports no latency
+        p50 = _ms(r.median(r.p50)) if done else "– (none finished)"
+        p99 = _ms(r.median(r.p99)) if done else "–"
         rows.append(
-            f"| {r.page.name} | {r.status} | {r.median(r.rps):,.1f} | {_ms(r.median(r.p50))} | "
-            f"{_ms(r.median(r.p99))} | {r.median(r.ratios):.3f} | {r.errors} |"
+            f"| {r.page.name} | {r.status} | {r.median(r.rps):,.1f} | {p50} | {p99} | "
+            f"{r.median(r.ratios):.3f} | {r.errors} |"
         )
     if bare:
         rows.append(f"| bare endpoint (median of {len(bare)}) | 200 | "
