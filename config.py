@@ -157,6 +157,8 @@ class Config:
     IYZICO_BASE_URL = os.environ.get("IYZICO_BASE_URL", "") or IYZICO_SANDBOX
     IYZICO_TIMEOUT = _env_float("IYZICO_TIMEOUT", 10.0)
     IYZICO_INSTALLMENTS = os.environ.get("IYZICO_INSTALLMENTS", "1,2,3,6,9")
+    # How long a taksit table for one price is kept before iyzico is asked again.
+    IYZICO_INSTALMENT_CACHE_SECONDS = _env_float("IYZICO_INSTALMENT_CACHE_SECONDS", 900.0)
 
     # Mail. Without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -190,6 +192,18 @@ class Config:
     # Rate limits: Redis when REDIS_URL is set, memory otherwise.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+
+    # The public catalog's cached fragments (coopshop/web/catalog_cache.py): on Redis when
+    # REDIS_URL is set (one cache for every worker, so a change drops them for all at once), in
+    # this process's memory otherwise. A fragment is dropped by any catalog change anyway;
+    # CATALOG_CACHE_SECONDS only bounds how long an unread one is kept.
+    CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
+    CACHE_REDIS_URL = REDIS_URL
+    CACHE_KEY_PREFIX = "coopshop:"
+    CACHE_DEFAULT_TIMEOUT = _env_int("CATALOG_CACHE_SECONDS", 300)
+    # Static files: a year in browsers' caches, for URLs carrying the file's fingerprint (?v=,
+    # added by url_for); without it, the default (revalidated) answer.
+    STATIC_FINGERPRINT_MAX_AGE = 365 * 24 * 3600
 
     # The cooperative's money settings (kuruş and basis points, never floats).
     COOP_NAME = "Başkent Kadın Girişimi Kooperatifi"
@@ -230,6 +244,13 @@ class Config:
     SHIPPING_SENDER_CITY_CODE = os.environ.get("SHIPPING_SENDER_CITY_CODE", "06")
     SHIPPING_SENDER_DISTRICT = os.environ.get("SHIPPING_SENDER_DISTRICT", "")
     SHIPPING_SENDER_ZIP = os.environ.get("SHIPPING_SENDER_ZIP", "")
+    # A withdrawal request gets its return label through the aggregator as soon as she asks.
+    SHIPPING_RETURN_LABEL_AUTO = _env_bool("SHIPPING_RETURN_LABEL_AUTO", False)
+    # Checkout's shipping price: "table" (the admin's rate table, else the flat fee) or
+    # "aggregator" (the provider's price for the cart's parcel, else the table).
+    SHIPPING_PRICE_SOURCE = os.environ.get("SHIPPING_PRICE_SOURCE", "table")
+    # The weight one item adds to the cart's parcel when pricing it (products carry none).
+    SHIPPING_ITEM_WEIGHT_G = _env_int("SHIPPING_ITEM_WEIGHT_G", 500)
     GELIVER_API_TOKEN = os.environ.get("GELIVER_API_TOKEN", "")
     GELIVER_BASE_URL = os.environ.get("GELIVER_BASE_URL", "")  # empty: the SDK's production URL
     GELIVER_WEBHOOK_SECRET = os.environ.get("GELIVER_WEBHOOK_SECRET", "")
@@ -345,6 +366,7 @@ class TestingConfig(SampleSeller, Config):
     REDIS_URL = ""
     OUTBOX_AFTER_RESPONSE = False
     IMPACT_PUBLIC_CACHE_SECONDS = 0  # each test has its own data; the cache has its own test
+    CACHE_TYPE = "SimpleCache"  # emptied for every test (conftest); its own tests below
 
 
 class ProductionConfig(Config):

@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, CONFIGS, ProductionConfig, production_problems
 from coopshop.db import db
-from coopshop.extensions import babel, bootstrap, csrf, limiter, login_manager, migrate
+from coopshop.extensions import babel, bootstrap, cache, csrf, limiter, login_manager, migrate
 
 
 class DatabaseIntConverter(IntegerConverter):
@@ -109,6 +109,12 @@ def register_extensions(app: Flask) -> None:
     )
     bootstrap.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
+
+    from coopshop.web import catalog_cache, static_files
+
+    catalog_cache.init_app(app)
+    static_files.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from coopshop.db import enable_sqlite_foreign_keys
@@ -136,6 +142,9 @@ def register_invoicing(app: Flask, production: bool) -> None:
     from coopshop.services.sales import withdrawal_steps
 
     withdrawal_steps.install()  # a withdrawal's refund, confirmed now or later, resolves it
+    from coopshop.services.shipping import returns
+
+    returns.install()  # SHIPPING_RETURN_LABEL_AUTO: a withdrawal's return label at once
     if app.config.get("INVOICING_ENABLED"):
         invoicing.settings.adapter(app.config)
 

@@ -3,6 +3,7 @@ lives in coopshop.db, so services need none of these."""
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -15,3 +16,5 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Public catalog fragments (web/catalog_cache.py): Redis in production, memory otherwise.
+cache = Cache()

@@ -10,9 +10,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, format_percent
+from babel.numbers import NumberPattern, format_percent, parse_pattern
 
 BP = 10_000  # basis points in a whole
 
@@ -264,7 +265,23 @@ def _locale(locale: str | Locale | None) -> Locale:
         from flask_babel import get_locale
 
         locale = get_locale() or "tr"
-    return locale if isinstance(locale, Locale) else Locale.parse(str(locale))
+    return locale if isinstance(locale, Locale) else _parsed(str(locale))
+
+
+@lru_cache(maxsize=32)
+def _parsed(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+# Turkish: the locale's own currency pattern (₺1.234,50); English: the ISO code (TRY 1,234.50).
+_EN_MONEY = "¤¤ #,##0.00"
+
+
+@lru_cache(maxsize=32)
+def _money_pattern(loc: Locale) -> NumberPattern:
+    """The parsed pattern once per locale: babel's format_currency parses it on every call, and a
+    page shows dozens of amounts."""
+    return parse_pattern(_EN_MONEY) if loc.language == "en" else loc.currency_formats["standard"]
 
 
 def kurus_to_decimal(kurus: int) -> Decimal:
@@ -276,12 +293,7 @@ def kurus_text(kurus: int | None, locale: str | Locale | None = None) -> str:
     if kurus is None:
         return ""
     loc = _locale(locale)
-    amount = kurus_to_decimal(kurus)
-    if loc.language == "en":
-        return format_currency(
-            amount, "TRY", format="¤¤ #,##0.00", currency_digits=True, locale=loc
-        )
-    return format_currency(amount, "TRY", locale=loc)
+    return _money_pattern(loc).apply(kurus_to_decimal(kurus), loc, currency="TRY")
 
 
 def percent_text(bp: int | None, locale: str | Locale | None = None) -> str:

@@ -100,6 +100,9 @@ def app(_app, _tmp_root):
     for folder in ("uploads", "outbox"):
         shutil.rmtree(_tmp_root / folder, ignore_errors=True)
     with _app.app_context():
+        from coopshop.extensions import cache
+
+        cache.clear()  # the catalog's cached fragments belong to the last test's rows
         yield _app
         from coopshop.db import db
 

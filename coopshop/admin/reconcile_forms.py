@@ -1,16 +1,18 @@
-"""The reconciliation page's period."""
+"""The reconciliation page's provider and period."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
+from wtforms import DateField, SelectField
 from wtforms.validators import DataRequired, ValidationError
 
 MAX_DAYS = 92
 
 
 class ReconcileForm(FlaskForm):
+    # Choices are the configured providers, set by the view; "" when there is none.
+    provider = SelectField(_l("Ödeme sağlayıcısı"), choices=[], validate_choice=True)
     first_day = DateField(_l("İlk gün"), validators=[DataRequired(_l("İlk günü seçin."))])
     last_day = DateField(_l("Son gün"), validators=[DataRequired(_l("Son günü seçin."))])
 

@@ -221,8 +221,9 @@ def _flash_iyzico_request(done: RefundRequest) -> None:
     else:
         flash(
             _(
-                "iyzico'dan yanıt alınamadı; iade beklemede: %(error)s. iyzico panelinden "
-                "iadenin yapılıp yapılmadığına bakın, sonra sipariş sayfasından yeniden deneyin.",
+                "iyzico'dan yanıt alınamadı; iade beklemede: %(error)s. Sipariş sayfasından "
+                "yeniden deneyin: önce iyzico'da yapılmış iadelere bakılır, yapılan bir daha "
+                "yapılmaz.",
                 error=done.error or "",
             ),
             "warning",

@@ -60,4 +60,5 @@ import coopshop.admin.reconcile  # noqa: E402, F401
 import coopshop.admin.refunds  # noqa: E402, F401
 import coopshop.admin.withholding  # noqa: E402, F401
 import coopshop.admin.reports  # noqa: E402, F401
+import coopshop.admin.shipping_rates  # noqa: E402, F401
 import coopshop.admin.withdrawals  # noqa: E402, F401

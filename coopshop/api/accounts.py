@@ -13,15 +13,16 @@ from coopshop.api.errors import ApiError
 from coopshop.api.routes import operation
 from coopshop.api.schemas import (
     BalanceOut,
+    CursorQuery,
     LedgerCheckOut,
     MySaleLine,
     MySalesPage,
-    PageQuery,
     ViolationOut,
 )
 from coopshop.db import db
 from coopshop.models import ProducerProfile, utcnow
 from coopshop.services.books import balances, ledger_check
+from coopshop.services.reports import producer_sales
 
 SALES_PER_PAGE = 50
 
@@ -63,15 +64,15 @@ def my_balance():
     summary="My sale lines (producer)",
     tag="producers",
     roles=("producer",),
-    query=PageQuery,
+    query=CursorQuery,
     response=MySalesPage,
 )
-def my_sales(query: PageQuery):
+def my_sales(query: CursorQuery):
     """The calling producer's sale lines, newest first, 50 a page: her share of each line, what
-    refunds took back of it, and when it becomes payable."""
+    refunds took back of it, and when it becomes payable. Paged by cursor (the page's
+    next_cursor), the same listing as her sales page."""
     producer = own_producer()
-    offset = (query.page - 1) * SALES_PER_PAGE
-    rows = balances.sale_lines(producer.id, limit=SALES_PER_PAGE + 1, offset=offset)
+    page = producer_sales.sales(producer.id, after=query.cursor, per_page=SALES_PER_PAGE)
     return MySalesPage(
         items=[
             MySaleLine(
@@ -87,11 +88,11 @@ def my_sales(query: PageQuery):
                 net_kurus=r.net,
                 available_at=r.available_at,
             )
-            for r in rows[:SALES_PER_PAGE]
+            for r in page.items
         ],
-        page=query.page,
         per_page=SALES_PER_PAGE,
-        has_more=len(rows) > SALES_PER_PAGE,
+        has_more=page.has_next,
+        next_cursor=page.next_cursor,
     )
 
 

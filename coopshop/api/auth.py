@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from coopshop.api.errors import ApiError
+from coopshop.db import db
 from coopshop.models import ProducerProfile, User
 from coopshop.services.core import uow
 from coopshop.services.members import users as user_service
@@ -55,8 +56,10 @@ def authenticate() -> None:
             _l("API anahtarı geçersiz ya da iptal edilmiş."),
             headers=_CHALLENGE,
         )
-    # The token's last use is its own small write, kept whatever the call itself does.
-    uow.commit()
+    # The token's last use is its own small write, kept whatever the call itself does; most
+    # calls find it written in the last few minutes and write nothing (users.user_for_token).
+    if db.session.dirty:
+        uow.commit()
     g.api_user = user
 
 

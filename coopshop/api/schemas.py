@@ -99,6 +99,15 @@ class PageQuery(Query):
     page: Page = 1
 
 
+class CursorQuery(Query):
+    cursor: str | None = Field(
+        None,
+        max_length=40,
+        pattern=r"^-?[0-9]+\.[0-9]+$",
+        description="The next_cursor of the previous page; absent for the newest lines.",
+    )
+
+
 class NamedRef(Output):
     id: int
     slug: str
@@ -283,9 +292,11 @@ class MySaleLine(Output):
 
 class MySalesPage(Output):
     items: list[MySaleLine]
-    page: int
     per_page: int
     has_more: bool
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next (older) page; null on the last page."
+    )
 
 
 class ViolationOut(Output):

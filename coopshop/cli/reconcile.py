@@ -1,6 +1,7 @@
 """`flask reconcile stripe|iyzico --from YYYY-MM-DD --to YYYY-MM-DD`: the payment provider against
 the books, plus the ledger's own check. Exits 1 when anything does not match (cron-able), 2 when
-the provider is not set up.
+the provider is not set up or cannot be read. Both go through services.payouts.reconcile_providers,
+as the admin page does.
 """
 
 from __future__ import annotations
@@ -43,28 +44,38 @@ def _period(start_day: datetime, end_day: datetime, provider, not_configured: st
 def reconcile_stripe_command(start_day: datetime, end_day: datetime) -> None:
     """List every mismatch between Stripe and the books for the days FROM..TO (Istanbul time,
     both included) and every ledger check violation."""
-    from coopshop.services.payouts import reconcile
     from coopshop.services.sales import payments
 
     provider = payments.stripe_provider(current_app.config)
     start, end = _period(
         start_day, end_day, provider, "Stripe is not configured (STRIPE_SECRET_KEY)"
     )
-    _print(reconcile.run(provider, start, end), start_day, end_day)
+    _run("stripe", provider, start, end, start_day, end_day)
 
 
 @reconcile_cli.command("iyzico")
 @_istanbul_days
 def reconcile_iyzico_command(start_day: datetime, end_day: datetime) -> None:
-    """The iyzico orders paid FROM..TO (Istanbul days) against iyzico, plus the ledger check."""
-    from coopshop.services.payouts import reconcile_iyzico
+    """iyzico's transactions for the days FROM..TO (Istanbul, both included; its reporting
+    service) against the iyzico orders, fees and refunds in the books, plus the ledger check."""
     from coopshop.services.sales import payments
 
     provider = payments.iyzico_provider(current_app.config)
     start, end = _period(
         start_day, end_day, provider, "iyzico is not configured (PAYMENT_PROVIDER, IYZICO_*)"
     )
-    _print(reconcile_iyzico.run(provider.client, start, end), start_day, end_day)
+    _run("iyzico", provider, start, end, start_day, end_day)
+
+
+def _run(name: str, provider, start, end, start_day: datetime, end_day: datetime) -> None:
+    from coopshop.services.payouts import reconcile_providers
+
+    try:
+        report = reconcile_providers.run(name, provider, start, end)
+    except reconcile_providers.READ_ERRORS as exc:
+        click.echo(f"error: {reconcile_providers.read_error_text(name, exc)}", err=True)
+        sys.exit(2)
+    _print(report, start_day, end_day)
 
 
 def _print(report, start_day: datetime, end_day: datetime) -> None:

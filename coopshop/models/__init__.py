@@ -21,7 +21,7 @@ from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
-from coopshop.models.shipping import Shipment, ShipmentEvent
+from coopshop.models.shipping import ReturnShipment, Shipment, ShipmentEvent, ShippingRate
 from coopshop.models.user import ApiToken, ExemptionReminder, IbanChange, ProducerProfile, User
 from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 
@@ -61,8 +61,10 @@ __all__ = [
     "Refund",
     "RefundLine",
     "RefundRequest",
+    "ReturnShipment",
     "Shipment",
     "ShipmentEvent",
+    "ShippingRate",
     "StatementQuestion",
     "StockMovement",
     "User",

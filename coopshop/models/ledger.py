@@ -103,7 +103,10 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus <> 0", name="amount_non_zero"),
         Index("ix_ledger_entries_account_available", "account_id", "available_at"),
-        Index("ix_ledger_entries_producer_created", "producer_id", "created_at"),
+        # Her entries newest first: the sales history pages by keyset along it (issue 22).
+        Index(
+            "ix_ledger_entries_producer_created_line", "producer_id", "created_at", "order_line_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +123,9 @@ class LedgerEntry(Base):
         ForeignKey("order_lines.id", ondelete="RESTRICT"), index=True
     )
     available_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Always its transaction's created_at (ledger.post); indexed so a report reads a period's
+    # entries without scanning the others.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     account: Mapped[Account] = relationship()

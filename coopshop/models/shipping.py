@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from coopshop.models.base import Base, UTCDateTime, utcnow
 from coopshop.models.orders import Order
+from coopshop.models.withdrawals import WithdrawalRequest
 
 # The normalised tracking statuses, in the order a parcel normally moves through them
 # (services.shipping.base.apply_event orders them).
@@ -72,6 +73,9 @@ class Shipment(Base):
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when the label was cancelled before the carrier had the parcel: the order may then get
+    # a new label, which reuses this row (the cancelled one is in the audit log).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Order.shipment (None until a label is bought), declared here so orders.py stays as it is.
     order: Mapped[Order] = relationship(backref=backref("shipment", uselist=False))
@@ -113,3 +117,66 @@ class ShipmentEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class ReturnShipment(Base):
+    """The return code or label of one withdrawal request: the buyer sends the goods back with
+    it. Bought through the aggregator (a return of the order's shipment) or typed by staff (the
+    carrier and the return code of the cooperative's agreement). Its "delivered" event marks the
+    request's goods received (services.shipping.returns), once."""
+
+    __tablename__ = "return_shipments"
+    __table_args__ = (
+        CheckConstraint(f"status IN {SHIPMENT_STATUSES!r}", name="status_valid"),
+        CheckConstraint(f"provider IN {SHIPPING_PROVIDERS!r}", name="provider_valid"),
+        CheckConstraint("price_kurus IS NULL OR price_kurus >= 0", name="price_non_negative"),
+        UniqueConstraint("provider", "provider_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    withdrawal_id: Mapped[int] = mapped_column(
+        ForeignKey("withdrawal_requests.id", ondelete="RESTRICT"), unique=True
+    )
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_ref: Mapped[str] = mapped_column(String(255))
+    carrier: Mapped[str] = mapped_column(String(40))
+    return_code: Mapped[str | None] = mapped_column(String(80))
+    tracking_number: Mapped[str | None] = mapped_column(String(80))
+    tracking_url: Mapped[str | None] = mapped_column(String(500))
+    label_url: Mapped[str | None] = mapped_column(String(500))
+    label_pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    price_kurus: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20), default="created", index=True)
+    status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    withdrawal: Mapped[WithdrawalRequest] = relationship(
+        backref=backref("return_shipment", uselist=False)
+    )
+    order: Mapped[Order] = relationship()
+
+    @property
+    def carrier_name(self) -> str:
+        return CARRIER_NAMES.get(self.carrier, self.carrier.upper())
+
+
+class ShippingRate(Base):
+    """One row of the admin's shipping price table: parcels up to `max_desi` (the greater of
+    volumetric desi and kilograms, rounded up) to `province` ("" = everywhere else) cost
+    `price_kurus`. services.shipping.rates picks the row."""
+
+    __tablename__ = "shipping_rates"
+    __table_args__ = (
+        CheckConstraint("max_desi > 0", name="max_desi_positive"),
+        CheckConstraint("price_kurus >= 0", name="price_non_negative"),
+        UniqueConstraint("province", "max_desi"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province: Mapped[str] = mapped_column(String(40), default="")
+    max_desi: Mapped[int] = mapped_column(Integer)
+    price_kurus: Mapped[int] = mapped_column(BigInteger)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from coopshop.services.books import balances
 from coopshop.services.catalog import own_products
 from coopshop.services.reports import dashboard as dashboard_service
 from coopshop.services.reports import producer_sales, statements
+from coopshop.services.reports import to_bring as bring
 from coopshop.services.reports.dashboard import LOCAL, add_months, local_month, month_start
 from coopshop.web.permissions import current_producer, roles_required
 
@@ -88,6 +89,7 @@ def sales():
     period = form.period.data if form.period.data in PERIODS else "all"
     start, end = period_bounds(period, form.start.data, form.end.data, utcnow())
     product_id = form.product.data if not form.product.errors else None
+    after, before = request.args.get("after"), request.args.get("before")
     filters = producer_sales.SalesFilter(
         start=start,
         end=end,
@@ -109,8 +111,10 @@ def sales():
         "producer/sales.html",
         profile=profile,
         form=form,
-        page=producer_sales.sales(profile.id, filters, request.args.get("page", 1, int)),
-        totals=producer_sales.totals(profile.id, filters),
+        page=producer_sales.sales(profile.id, filters, after=after, before=before),
+        # The filter's totals read all her matching lines: shown on the first page only, so
+        # walking on through a long history costs one page's rows a step.
+        totals=None if after or before else producer_sales.totals(profile.id, filters),
         args=args,
     )
 
@@ -175,5 +179,5 @@ def statement_csv(period: str):
 def to_bring():
     profile = current_producer()
     return render_template(
-        "producer/to_bring.html", profile=profile, rows=producer_sales.to_bring(profile.id)
+        "producer/to_bring.html", profile=profile, rows=bring.to_bring(profile.id)
     )

@@ -16,6 +16,7 @@ from coopshop.services.catalog import stock as stock_service
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
 from coopshop.services.core.errors import DomainError, NotFound
 from coopshop.services.reports import producer_sales
+from coopshop.services.reports import to_bring as bring
 from coopshop.web.permissions import current_producer, roles_required
 
 bp = Blueprint("producer", __name__)
@@ -79,7 +80,7 @@ def home():
         counts=own_products.status_counts(profile.id),
         balance=balances.balance(profile.id),
         low_stock=stock_service.low_stock(profile.id, limit=5),
-        to_bring=len(producer_sales.to_bring(profile.id)),
+        to_bring=len(bring.to_bring(profile.id)),
         low_stock_at=stock_service.LOW_STOCK_AT,
         invitations=co_makers.invitation_count(profile.id),
     )

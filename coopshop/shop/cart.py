@@ -26,6 +26,7 @@ from wtforms.validators import InputRequired
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import cart as cart_service
+from coopshop.shop import taksit
 from coopshop.shop.routes import bp
 from coopshop.web.fields import WholeNumberField
 
@@ -109,6 +110,7 @@ def cart():
         summary=summary,
         checkout_ready=checkout_ready,
         max_quantity=cart_service.MAX_QUANTITY,
+        taksit=taksit.tables_for(summary.total_kurus) if summary.ok else (),
     )
 
 

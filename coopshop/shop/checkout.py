@@ -22,8 +22,11 @@ from coopshop.services.sales import checkout as checkout_service
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.order_states import PaymentInfo
 from coopshop.services.sales.orders import Buyer
+from coopshop.services.shipping import pricing
+from coopshop.services.shipping.base import ShippingError
 from coopshop.shop.checkout_forms import CheckoutForm
 from coopshop.shop.routes import bp
+from coopshop.web import shipping as shipping_web
 from coopshop.web.links import external_url
 
 
@@ -128,11 +131,14 @@ def checkout():
 
     settings = settings_service.current()
     items = get_cart()
-    summary = cart_service.summarize(items, settings)
+    form = CheckoutForm()
+    quote = _shipping_quote(sum(items.values()))
+    summary = cart_service.summarize(
+        items, settings, province=(form.il.data or "").strip(), quote_kurus=quote
+    )
     if not summary.lines:
         flash(_("Sepetiniz boş."), "info")
         return redirect(url_for("shop.index"))
-    form = CheckoutForm()
     if request.method == "GET" and current_user.is_authenticated:
         form.name.data = form.name.data or current_user.name
         form.email.data = form.email.data or current_user.email
@@ -162,6 +168,7 @@ def checkout():
                 contract=bool(form.accept_contract.data),
                 ip=request.remote_addr or "",
             ),
+            shipping_quote_kurus=quote,
         )
         try:
             order = checkout_service.place_order(req, settings)
@@ -179,6 +186,17 @@ def checkout():
     ):
         flash(_("Siparişi vermek için iki onay kutusunu da işaretleyin."), "danger")
     return _render_checkout(form, summary, settings, card_method)
+
+
+def _shipping_quote(item_count: int) -> int | None:
+    """The aggregator's price for the cart's parcel when the shop takes it from there."""
+    if current_app.config.get("SHIPPING_PRICE_SOURCE") != "aggregator":
+        return None
+    try:
+        adapter = shipping_web.adapter()
+    except ShippingError:
+        return None
+    return pricing.quote(adapter, item_count, current_app.config)
 
 
 def _start_card_payment(order: Order, provider: payments.PaymentProvider):

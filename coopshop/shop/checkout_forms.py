@@ -10,6 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from coopshop.turkey import PROVINCES
@@ -39,7 +40,7 @@ class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
     )
     il = SelectField(
         _l("İl"),
-        choices=[("", _l("İl seçin"))] + [(p, p) for p in PROVINCES],
+        choices=[SelectChoice("", _l("İl seçin"))] + [SelectChoice(p, p) for p in PROVINCES],
         validators=[DataRequired(_l("İl seçin."))],
         default="Ankara",
     )
@@ -50,7 +51,10 @@ class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
     )
     method = RadioField(
         _l("Ödeme yöntemi"),
-        choices=[("card", _l("Kart ile öde")), ("bank_transfer", _l("Havale / EFT"))],
+        choices=[
+            SelectChoice("card", _l("Kart ile öde")),
+            SelectChoice("bank_transfer", _l("Havale / EFT")),
+        ],
         default="card",
         validators=[DataRequired(_l("Ödeme yöntemi seçin."))],
     )

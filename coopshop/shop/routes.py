@@ -13,6 +13,8 @@ from coopshop.services.catalog import listing as catalog
 from coopshop.services.core import uow
 from coopshop.services.members import consents
 from coopshop.services.sales import cart as cart_service
+from coopshop.shop import taksit
+from coopshop.web import catalog_cache
 
 bp = Blueprint("shop", __name__)
 
@@ -29,35 +31,60 @@ def product_url(product: Product, **kwargs) -> str:
     )
 
 
+def _listing(kind: str, params: tuple, load, **context):
+    """The cached heading, cards and pager of a listing; ``load`` runs only on a miss."""
+    return catalog_cache.fragment(
+        kind, params, lambda: render_template("shop/_listing.html", kind=kind, **load(), **context)
+    )
+
+
 @bp.get("/")
 def index():
     return render_template(
         "shop/index.html",
         collections=catalog.active_collections(),
         categories=catalog.categories(),
-        featured=catalog.featured_products(limit=8),
+        featured=_listing("featured", (), lambda: {"products": catalog.featured_products(8)}),
     )
 
 
 @bp.get("/collections/<slug>")
 def collection(slug: str):
     found = catalog.collection_by_slug(slug) or abort(404)
-    page = catalog.collection_products(found, _page_arg())
-    return render_template("shop/collection.html", collection=found, page=page)
+    number = _page_arg()
+    listing = _listing(
+        "collection",
+        (found.id, number),
+        lambda: {"page": catalog.collection_products(found, number)},
+        owner=found,
+    )
+    return render_template("shop/collection.html", collection=found, listing=listing)
 
 
 @bp.get("/categories/<slug>")
 def category(slug: str):
     found = catalog.category_by_slug(slug) or abort(404)
-    page = catalog.category_products(found, _page_arg())
-    return render_template("shop/category.html", category=found, page=page)
+    number = _page_arg()
+    listing = _listing(
+        "category",
+        (found.id, number),
+        lambda: {"page": catalog.category_products(found, number)},
+        owner=found,
+    )
+    return render_template("shop/category.html", category=found, listing=listing)
 
 
 @bp.get("/producers/<int:producer_id>")
 def producer(producer_id: int):
     found = catalog.public_producer(producer_id) or abort(404)
-    page = catalog.producer_products(found, _page_arg())
-    return render_template("shop/producer.html", producer=found, page=page)
+    number = _page_arg()
+    listing = _listing(
+        "producer",
+        (found.id, number),
+        lambda: {"page": catalog.producer_products(found, number)},
+        owner=found,
+    )
+    return render_template("shop/producer.html", producer=found, listing=listing)
 
 
 @bp.get("/products/<int:product_id>")
@@ -67,15 +94,24 @@ def product(product_id: int, slug: str | None = None):
     if slug is not None and slug != catalog.product_slug(found):
         return redirect(product_url(found), 301)
     return render_template(
-        "shop/product.html", product=found, max_quantity=cart_service.max_addable(found)
+        "shop/product.html",
+        product=found,
+        max_quantity=cart_service.max_addable(found),
+        taksit=taksit.tables_for(found.price_kurus),
     )
 
 
 @bp.get("/search")
 def search():
     query = request.args.get("q", "").strip()[: catalog.MAX_QUERY_LENGTH]
-    page = catalog.search(query, _page_arg())
-    return render_template("shop/search.html", query=query, page=page)
+    number = _page_arg()
+    listing = _listing(
+        "search",
+        (tuple(catalog.search_words(query)), query, number),
+        lambda: {"page": catalog.search(query, number)},
+        query=query,
+    )
+    return render_template("shop/search.html", query=query, listing=listing)
 
 
 @bp.post("/language/<code>")

@@ -4,7 +4,7 @@ of the order's signed link; anyone else gets the same 404 as for an order that d
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,8 +15,10 @@ from wtforms.validators import Length
 from coopshop.extensions import limiter
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.sales import withdrawals
+from coopshop.services.shipping import returns
 from coopshop.shop.checkout import _load_order, _token_is_valid
 from coopshop.shop.routes import bp
+from coopshop.web import shipping as shipping_web
 from coopshop.web.uow import attempt
 
 QTY_PREFIX = "qty-"
@@ -94,3 +96,27 @@ def order_withdrawal(number: str):
             "success",
         )
     return redirect(back)
+
+
+@bp.get("/orders/<number>/withdrawals/<int:request_id>/return-label.pdf")
+@limiter.limit("30 per minute")
+def order_return_label(number: str, request_id: int):
+    """Her return label's PDF: only for the buyer, only for a request of this order (else the
+    same 404 as for an order that does not exist)."""
+    order = _load_order(number)
+    if not is_buyer(order):
+        abort(404)
+    row = returns.return_for(request_id)
+    if row is None or row.order_id != order.id or row.provider == "manual":
+        abort(404)
+    outcome = attempt(returns.return_pdf, request_id, shipping_web.adapter())
+    if not outcome.ok:
+        return redirect(url_for("shop.order_status", number=number, t=request.args.get("t")))
+    return Response(
+        outcome.value,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="iade-{order.number}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )

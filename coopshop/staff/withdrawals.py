@@ -10,8 +10,11 @@ from flask_login import current_user
 
 from coopshop.models import utcnow
 from coopshop.services.sales import refund_flow, withdrawal_steps, withdrawals
+from coopshop.services.shipping import returns
+from coopshop.services.shipping.base import ShippingError
 from coopshop.staff.forms import ActionForm
 from coopshop.staff.routes import bp, done_or_warn
+from coopshop.web import shipping as shipping_web
 from coopshop.web.permissions import roles_required
 
 STAFF = ("staff", "admin")
@@ -31,7 +34,16 @@ def withdrawals_queue():
         via_provider=refund_flow.goes_through_provider,
         methods_for=refund_flow.methods_for,
         refund_plan=withdrawal_steps.refund_plan,
+        returns_by_request=returns.returns_for([wr.id for wr in open_requests]),
+        shipping_provider=_provider(),
     )
+
+
+def _provider() -> str | None:
+    try:
+        return shipping_web.adapter().name
+    except ShippingError:
+        return None
 
 
 @bp.post("/withdrawals/<int:request_id>/received")

@@ -1,7 +1,10 @@
-"""POST /webhooks/geliver: a parcel's tracking update, signature checked before anything in the
-body is believed; each event is applied once (services.shipping.tracking).
+"""POST /webhooks/geliver: a parcel's tracking update (a label's or a return's), applied once
+(services.shipping.tracking). With GELIVER_WEBHOOK_SECRET the signature is checked before
+anything in the body is believed; without it the body only names the shipment, which is asked
+of Geliver (services.shipping.geliver_more explains why).
 
-Answers: 401 for a missing, bad or stale signature, 400 for an unreadable body; 200 for an
+Answers: 401 for a missing, bad or stale signature, 400 for an unreadable body, 503 when
+asking Geliver failed (it sends again); 200 for an
 event applied, repeated, out of order, of a kind we ignore, or about a shipment we do not know
 (Geliver need not send those again); 404 while Geliver is not the configured provider.
 """
@@ -19,7 +22,7 @@ from coopshop.services.shipping.base import ShippingError, WebhookRejected
 from coopshop.web import shipping as shipping_web
 from coopshop.webhooks.routes import bp
 
-_IGNORED = ("ignored_event", "unknown_status")
+_IGNORED = ("ignored_event", "unknown_status", "unknown_shipment")
 
 
 def _answer(http_status: int, **body):
@@ -36,7 +39,11 @@ def geliver_webhook():
     if adapter is None or adapter.name != "geliver":
         return _answer(404, error={"code": 404, "message": "geliver is not configured"})
     try:
-        event = adapter.parse_webhook(request.get_data(), request.headers)
+        event = adapter.parse_webhook(
+            request.get_data(),
+            request.headers,
+            is_known=lambda ref: tracking.is_known(adapter.name, ref),
+        )
     except WebhookRejected as exc:
         current_app.logger.warning("geliver webhook refused: %s", exc.code)
         return _answer(401, error={"code": 401, "message": exc.code})
@@ -44,6 +51,8 @@ def geliver_webhook():
         if exc.code in _IGNORED:
             current_app.logger.info("geliver webhook ignored: %s", exc)
             return _answer(200, received=True, action="ignored")
+        if exc.retryable:  # asking Geliver for the shipment failed: let it send again
+            return _answer(503, error={"code": 503, "message": exc.code})
         return _answer(400, error={"code": 400, "message": exc.code})
     try:
         with unit_of_work():

@@ -355,15 +355,71 @@ def test_an_unsigned_webhook_is_rejected(geliver, standin, drop):
     assert caught.value.code == "missing_signature"
 
 
-def test_without_a_secret_no_webhook_is_believed(standin, geliver):
+def test_without_a_secret_the_body_only_names_the_shipment(standin, geliver):
+    """No Geliver SDK signs webhooks yet: without a secret the body is a notice. What the body
+    claims is not believed; the shipment is asked of Geliver with our token."""
     label = _label(geliver)
     body, headers = standin.signed_event(
+        label.provider_ref, "TRANSIT", "package_accepted", "2026-05-06T09:00:00Z"
+    )
+    forged = body.replace(b'"TRANSIT"', b'"DELIVERED"')
+    unsigned = GeliverAdapter(standin.token, base_url=standin.base_url)
+    before = len(standin.requests_to("GET", f"/shipments/{label.provider_ref}"))
+    event = unsigned.parse_webhook(forged, {}, is_known=lambda ref: ref == label.provider_ref)
+    assert event.status == "in_transit"  # Geliver's answer, not the body's "DELIVERED"
+    assert len(standin.requests_to("GET", f"/shipments/{label.provider_ref}")) == before + 1
+
+
+def test_without_a_secret_an_unknown_shipment_is_not_asked_about(standin, geliver):
+    label = _label(geliver)
+    body, _headers = standin.signed_event(
         label.provider_ref, "DELIVERED", "delivered", "2026-05-06T11:00:00Z"
     )
-    unconfigured = GeliverAdapter(standin.token, base_url=standin.base_url)
-    with pytest.raises(WebhookRejected) as caught:
-        unconfigured.parse_webhook(body, headers)
-    assert caught.value.code == "not_configured"
+    unsigned = GeliverAdapter(standin.token, base_url=standin.base_url)
+    gets = len(standin.requests_to("GET", "/shipments/"))
+    with pytest.raises(ShippingError) as caught:
+        unsigned.parse_webhook(body, {}, is_known=lambda ref: False)
+    assert caught.value.code == "unknown_shipment"
+    assert len(standin.requests_to("GET", "/shipments/")) == gets
+
+
+def test_a_return_label_is_bought_for_the_parcel_once(standin, geliver):
+    label = _label(geliver)
+    returned = geliver.return_label(label)
+    assert returned.provider_ref != label.provider_ref
+    assert returned.barcode and returned.tracking_number and returned.label_url
+    assert returned.order_ref == label.order_ref
+    sent = standin.requests_to("POST", f"/shipments/{label.provider_ref}")[0].body
+    assert (sent["isReturn"], sent["willAccept"], sent["count"]) == (True, True, 1)
+    # Asked again before we stored it (a lost answer): the same return, nothing bought.
+    again = geliver.return_label(label)
+    assert again.provider_ref == returned.provider_ref
+    assert len(standin.requests_to("POST", f"/shipments/{label.provider_ref}")) == 1
+    # Once stored (known), a second withdrawal of the same order gets its own return.
+    second = geliver.return_label(label, known_refs=frozenset({returned.provider_ref}))
+    assert second.provider_ref != returned.provider_ref
+
+
+def test_a_refused_return_is_a_shipping_error(standin, geliver):
+    label = _label(geliver)
+    standin.fail_next(
+        "POST",
+        f"/shipments/{label.provider_ref}",
+        400,
+        {"result": False, "code": "RETURN_NOT_ALLOWED", "message": "Return not allowed"},
+    )
+    with pytest.raises(ShippingError) as caught:
+        geliver.return_label(label)
+    assert caught.value.code == "RETURN_NOT_ALLOWED" and not caught.value.retryable
+
+
+def test_the_price_list_gives_the_carriers_or_the_cheapest_price(standin, geliver):
+    assert geliver.price(PARCEL) == 7500  # PTT's "75", the cheapest
+    assert geliver.price(PARCEL, carrier="aras") == 8450
+    assert geliver.price(PARCEL, carrier="nowhere") == 7500
+    asked = standin.requests_to("GET", "/priceList")[0].query
+    assert asked["paramType"] == "parcel" and asked["weight"] == PARCEL.weight_kg
+    assert ManualAdapter().price(PARCEL) is None
 
 
 def test_header_names_are_case_insensitive(geliver, standin):

@@ -11,6 +11,7 @@ from coopshop.db import db
 from coopshop.models import utcnow
 from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.reports import dashboard, producer_sales
+from coopshop.services.reports import to_bring as bring
 from coopshop.services.reports.producer_sales import SalesFilter
 from coopshop.services.sales import refunds
 from tests.support.factories import ProducerFactory, ProductFactory, paid_order
@@ -123,11 +124,38 @@ def test_sales_are_paged(app):
             paid_at=datetime(2025, 1, day, tzinfo=UTC),
             settings=SETTINGS,
         )
-    first = producer_sales.sales(maker.id, page=1)
-    second = producer_sales.sales(maker.id, page=2)
-    assert (first.total, first.pages, len(first.items), len(second.items)) == (27, 2, 25, 2)
+    first = producer_sales.sales(maker.id)
+    assert (len(first.items), first.has_prev, first.has_next) == (25, False, True)
     assert first.items[0].paid_at.day == 27
+    second = producer_sales.sales(maker.id, after=first.next_cursor)
     assert [r.paid_at.day for r in second.items] == [2, 1]
+    assert (second.has_prev, second.has_next) == (True, False)
+    back = producer_sales.sales(maker.id, before=second.prev_cursor)
+    assert [r.order_line_id for r in back.items] == [r.order_line_id for r in first.items]
+    assert (back.has_prev, back.has_next) == (False, True)
+    # a cursor that is not one reads the first page, as does a page of nothing
+    assert producer_sales.sales(maker.id, after="x.1").items == first.items
+
+
+def test_sales_pages_break_ties_of_the_same_moment_by_line(app):
+    """Lines paid at the same instant (one order, or orders of one bazaar sync) still page
+    once each: the cursor is (booked at, line id), not the time alone."""
+    maker = ProducerFactory()
+    products = [
+        ProductFactory(price_kurus=1000 + i, stock=10, makers=[(maker, 10000)]) for i in range(7)
+    ]
+    when = datetime(2025, 2, 1, 12, tzinfo=UTC)
+    paid_order([(p, 1) for p in products[:4]], paid_at=when, settings=SETTINGS)
+    paid_order([(p, 1) for p in products[4:]], paid_at=when, settings=SETTINGS)
+    seen, after = [], None
+    while True:
+        page = producer_sales.sales(maker.id, after=after, per_page=3)
+        seen += [r.order_line_id for r in page.items]
+        if not page.has_next:
+            break
+        after = page.next_cursor
+    assert len(seen) == 7 and len(set(seen)) == 7
+    assert seen == sorted(seen, reverse=True)
 
 
 def test_a_sale_in_detail_shows_her_part_only_and_others_are_not_found(world):
@@ -148,9 +176,9 @@ def test_to_bring_lists_paid_online_items_not_yet_received(world):
     refunded = paid_order([(world.solo, 3)], paid_at=NOW, settings=SETTINGS)
     refunds.refund_order(refunded, now=NOW)
     db.session.commit()
-    rows = producer_sales.to_bring(world.ayse.id)
+    rows = bring.to_bring(world.ayse.id)
     assert [(r.order_number, r.title, r.quantity, r.co_makers) for r in rows] == [
         (world.orders[0].number, "Atkı", 1, ()),
         (co_made_online.number, "Kilim", 2, ("Fatma",)),
     ]
-    assert [r.title for r in producer_sales.to_bring(world.fatma.id)] == ["Sabun", "Kilim"]
+    assert [r.title for r in bring.to_bring(world.fatma.id)] == ["Sabun", "Kilim"]

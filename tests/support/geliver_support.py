@@ -304,6 +304,10 @@ class GeliverStandin:
             return self._get_shipment(match.group(1))
         if match and method == "DELETE":
             return self._cancel_shipment(match.group(1))
+        if match and method == "POST" and (body or {}).get("isReturn"):
+            return self._create_return(match.group(1), body)
+        if method == "GET" and path == "/priceList":
+            return self._price_list(request.args)
         if method == "POST" and path == "/transactions":
             return self._accept_offer(body)
         return _json(_error("NOT_FOUND", f"{method} {path}"), 404)
@@ -471,6 +475,69 @@ class GeliverStandin:
             }
             self.transactions[transaction["id"]] = transaction
         return _json(_envelope(transaction))
+
+    def _create_return(self, shipment_id: str, body: dict) -> Response:
+        """POST /shipments/{id} {"isReturn": true, "willAccept": true, "count": 1} (SDK
+        create_return_transaction): the return of that parcel, its label bought at once; the
+        answer is a Transaction with the return Shipment (shape as accept offer's)."""
+        with self._lock:
+            original = self.shipments.get(shipment_id)
+            if original is None:
+                return _json(_error("NOT_FOUND", "shipment not found"), 404)
+            if not original.get("acceptedOfferID"):
+                return _json(_error("SHIPMENT_NOT_PURCHASED", "no label to return"), 400)
+            offer = copy.deepcopy(original["acceptedOffer"])
+            offer["id"] = str(uuid.uuid4())
+            number = str(uuid.uuid4().int)[:12]
+            returned = {
+                **{k: copy.deepcopy(v) for k, v in original.items()},
+                "id": str(uuid.uuid4()),
+                "createdAt": _now(),
+                "updatedAt": _now(),
+                "isReturn": True,
+                "senderAddress": copy.deepcopy(original.get("recipientAddress")),
+                "acceptedOfferID": offer["id"],
+                "acceptedOffer": offer,
+                "barcode": number[:10],
+                "labelURL": f"{self.root}/tags/{uuid.uuid4()}.pdf",
+                "trackingNumber": number,
+                "trackingUrl": f"https://tracking.example/{number}",
+                "trackingStatus": None,
+                "cancelDate": None,
+                "statusCode": "INFO_RECEIVED",
+                "_offers": [offer],
+            }
+            self.shipments[returned["id"]] = returned
+            transaction = {
+                "id": str(uuid.uuid4()),
+                "createdAt": _now(),
+                "amount": offer["amount"],
+                "currency": "TL",
+                "totalAmount": offer["totalAmount"],
+                "offerID": offer["id"],
+                "shipmentID": returned["id"],
+                "isPayed": True,
+                "transactionType": "PAYMENT",
+                "shipment": self._public(returned),
+            }
+            self.transactions[transaction["id"]] = transaction
+        return _json(_envelope(transaction))
+
+    def _price_list(self, args) -> Response:
+        """GET /priceList?paramType=parcel&length&width&height&weight (SDK list_prices). Its
+        answer's shape is not documented; assumed: offer-like items in `data`."""
+        if args.get("paramType") != "parcel" or not args.get("weight"):
+            return _json(_error("VALIDATION", "paramType and weight are required"), 400)
+        items = [
+            {
+                "providerCode": provider,
+                "providerServiceCode": service,
+                "totalAmount": total,
+                "currency": "TL",
+            }
+            for provider, service, total, _eta in self.offers
+        ]
+        return _json(_envelope(items))
 
     def _label(self, path: str) -> Response:
         with self._lock:

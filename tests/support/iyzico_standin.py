@@ -7,7 +7,8 @@ little state (token → basket → payment → item transactions → refunds), a
 iyzico's documentation, signs its answers as iyzico does, and records every request so tests can
 assert what the SDK really sent. Binds 127.0.0.1 only.
 
-Not modelled (see NOTES.md): real error codes, 3-D Secure, fraud review, settlement, reporting.
+Not modelled (see NOTES.md): real error codes, 3-D Secure, fraud review, settlement. The
+instalment table and the reporting service are in tests.support.iyzico_standin_reporting.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import trustme
 
-from coopshop.services.sales import iyzico
+from coopshop.services.sales import iyzico, iyzico_reporting
+from tests.support.iyzico_standin_reporting import ReportingMixin, now_text
 
 # Paths the stand-in answers. Both initialize paths: the documented one the adapter uses and
 # the one iyzipay-python 1.0.46's CheckoutFormInitialize.create posts to.
@@ -74,6 +76,7 @@ class _Form:
     items: list = field(default_factory=list)
     cancelled: bool = False
     error: tuple[str, str] | None = None
+    cancels: list = field(default_factory=list)
 
 
 @dataclass
@@ -87,6 +90,7 @@ class _ItemTxn:
     iyzi_rate_amount: Decimal
     iyzi_fee: Decimal
     refunded: Decimal = Decimal(0)
+    refunds: list = field(default_factory=list)
 
 
 def _d(value) -> Decimal:
@@ -124,7 +128,7 @@ def _split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     return [Decimal(p) / 100 for p in parts]
 
 
-class IyzicoStandin:
+class IyzicoStandin(ReportingMixin):
     """Start with :meth:`start`, stop with :meth:`stop`; ``base_url`` and ``client_context`` are
     what an :class:`iyzico.IyzicoClient` needs to talk to it."""
 
@@ -187,6 +191,10 @@ class IyzicoStandin:
         self._ca.configure_trust(context)
         return context
 
+    def write_ca(self, path) -> None:
+        """The CA's certificate as PEM, for a process that trusts it through SSL_CERT_FILE."""
+        self._ca.cert_pem.write_to_path(str(path))
+
     def client(self, timeout: float = 5.0, **kwargs) -> iyzico.IyzicoClient:
         return iyzico.IyzicoClient(
             kwargs.pop("api_key", self.api_key),
@@ -209,6 +217,8 @@ class IyzicoStandin:
             self._hang: float | None = None
             self._errors: dict[str, tuple[str, str, int]] = {}
             self._tamper: dict[str, tuple[str, object]] = {}
+            self._log: list = []  # (Istanbul day, daily-transactions row)
+            self._drop: dict[str, float] = {}
         self._release.clear()
 
     def hang(self, seconds: float = 30.0) -> None:
@@ -232,6 +242,13 @@ class IyzicoStandin:
         """The next request to ``path`` answers an iyzico failure with this code and message."""
         with self._lock:
             self._errors[path] = (code, message, http_status)
+
+    def drop_answer_next(self, path: str, seconds: float = 30.0) -> None:
+        """The next request to ``path`` is carried out, but its answer is held back this long
+        (or until stop/unhang): the client times out not knowing it went through."""
+        with self._lock:
+            self._drop[path] = seconds
+        self._release.clear()
 
     def tamper_next(self, path: str, field_name: str, value) -> None:
         """Alter one field of the next answer on ``path`` *after* signing, as a forger would."""
@@ -274,6 +291,20 @@ class IyzicoStandin:
                 form.items.append(txn)
                 self._txns[txn.payment_transaction_id] = txn
             self._payments[form.payment_id] = token
+            for txn in form.items:
+                self.log_transaction(
+                    "PAYMENT",
+                    txn,
+                    txn.price,
+                    form.request.get("conversationId"),
+                    transactionStatus=2,
+                    iyzicoCommission=txn.iyzi_rate_amount,
+                    iyzicoFee=txn.iyzi_fee,
+                    parity=Decimal(1),
+                    iyzicoConversionAmount=Decimal(0),
+                    merchantPayoutAmount=txn.paid_price - txn.iyzi_rate_amount - txn.iyzi_fee,
+                    subMerchantPayoutAmount=Decimal(0),
+                )
             return form.payment_id
 
     def fail(self, token: str, code: str = "10051", message: str = "Kart limiti yetersiz") -> None:
@@ -288,8 +319,9 @@ class IyzicoStandin:
             return dict(self._forms[token].request)
 
     def requests_to(self, path: str) -> list[Recorded]:
+        """Requests to ``path`` (its query, if any, ignored)."""
         with self._lock:
-            return [r for r in self.requests if r.path == path]
+            return [r for r in self.requests if r.path.split("?")[0] == path]
 
     def webhook_for(self, token: str, event_type: str = "CHECKOUT_FORM_AUTH") -> tuple[bytes, dict]:
         """The HPP-format notification iyzico would POST for this form, signed V3."""
@@ -335,14 +367,18 @@ class IyzicoStandin:
             and headers.get("x-iyzi-rnd") == random_key
         )
 
-    def handle_api(self, path: str, headers, body_text: str) -> tuple[int, dict]:
+    def handle_api(
+        self, path: str, headers, body_text: str, method: str = "POST"
+    ) -> tuple[int, dict]:
+        url = path
+        path = urlsplit(url).path
         try:
             body = json.loads(body_text) if body_text else None
         except ValueError:
             body = None
         auth_ok = self._check_auth(path, headers, body_text)
         with self._lock:
-            self.requests.append(Recorded("POST", path, body, dict(headers.items()), auth_ok))
+            self.requests.append(Recorded(method, url, body, dict(headers.items()), auth_ok))
             hang = self._hang
         if hang:
             self._release.wait(hang)
@@ -370,6 +406,18 @@ class IyzicoStandin:
                 "errorGroup": "NOT_SUFFICIENT_FUNDS",
                 **base,
             }
+        if method == "GET":
+            if path in (
+                iyzico_reporting.DAILY_TRANSACTIONS_PATH,
+                iyzico_reporting.PAYMENT_DETAILS_PATH,
+            ):
+                return self.handle_reporting(url, base)
+            return 404, {
+                "status": "failure",
+                "errorCode": "404",
+                "errorMessage": "not modelled",
+                **base,
+            }
         if not isinstance(body, dict):
             return 400, {
                 "status": "failure",
@@ -385,6 +433,8 @@ class IyzicoStandin:
             status, answer = self._refund(body, base)
         elif path == iyzico.CANCEL_PATH:
             status, answer = self._cancel(body, base)
+        elif path == iyzico_reporting.INSTALLMENT_PATH:
+            status, answer = self._installment(body, base)
         else:
             return 404, {
                 "status": "failure",
@@ -394,6 +444,10 @@ class IyzicoStandin:
             }
         if tamper:
             answer[tamper[0]] = tamper[1]
+        with self._lock:
+            drop = self._drop.pop(path, None)
+        if drop:
+            self._release.wait(drop)
         return status, answer
 
     def _fail(self, base: dict, code: str, message: str) -> tuple[int, dict]:
@@ -546,6 +600,24 @@ class IyzicoStandin:
             if amount <= 0 or amount > txn.paid_price - txn.refunded:
                 return self._fail(base, "5094", "İade tutarı iade edilebilir tutardan fazla")
             txn.refunded += amount
+            created, _ = now_text()
+            txn.refunds.append(
+                {
+                    "refundTxId": next(self._ids),
+                    "refundConversationId": body.get("conversationId"),
+                    "refundPrice": amount,
+                    "refundStatus": 1,
+                    "isAfterSettlement": False,
+                    "createdDate": created,
+                    "currencyCode": "TRY",
+                    "authCode": "930116",
+                    "hostReference": "mock00007iyzihostrfn",
+                    "iyziCommissionRateAmount": Decimal(0),
+                }
+            )
+            self.log_transaction(
+                "REFUND", txn, amount, body.get("conversationId"), afterSettlement=0
+            )
             return 200, {
                 "status": "success",
                 **base,
@@ -567,6 +639,21 @@ class IyzicoStandin:
             if form.cancelled or any(t.refunded for t in form.items):
                 return self._fail(base, "5096", "Ödeme iptal edilemez")
             form.cancelled = True
+            created, _ = now_text()
+            form.cancels.append(
+                {
+                    "refundId": next(self._ids),
+                    "cancelConversationId": body.get("conversationId"),
+                    "refundPrice": form.paid_price,
+                    "refundStatus": 1,
+                    "createdDate": created,
+                    "currencyCode": "TRY",
+                    "authCode": "930117",
+                    "hostReference": "mock00007iyzihostrfn",
+                }
+            )
+            for txn in form.items:
+                self.log_transaction("CANCEL", txn, txn.paid_price, body.get("conversationId"))
             return 200, {
                 "status": "success",
                 **base,
@@ -642,7 +729,14 @@ def _handler_for(standin: IyzicoStandin):
 
         def do_GET(self):
             url = urlsplit(self.path)
-            if url.path == "/_pay":
+            if url.path.startswith("/v2/reporting/"):
+                # The SDK sends its GETs with the JSON body "null" (and signs it).
+                length = int(self.headers.get("Content-Length") or 0)
+                text = self.rfile.read(length).decode("utf-8") if length else ""
+                status, answer = standin.handle_api(self.path, self.headers, text, "GET")
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    self._send(status, _dumps(answer), "application/json;charset=UTF-8")
+            elif url.path == "/_pay":
                 token = parse_qs(url.query).get("token", [""])[0]
                 self._send(200, standin.payment_page(token), "text/html; charset=utf-8")
             else:

@@ -29,6 +29,9 @@ def iyzico_standin(_iyzico_server):
 def iyzico_app(app, iyzico_standin):
     """The test app with PAYMENT_PROVIDER=iyzico pointed at the stand-in (its CA trusted by an
     explicit SSL context, never by SSL_CERT_FILE)."""
+    from coopshop.services.sales import instalments
+
+    instalments.clear_cache()
     saved = {k: app.config.get(k) for k in _KEYS}
     app.config.update(
         PAYMENT_PROVIDER="iyzico",
@@ -40,6 +43,7 @@ def iyzico_app(app, iyzico_standin):
     )
     yield app
     app.config.update(saved)
+    instalments.clear_cache()
 
 
 _KEYS = (
@@ -49,6 +53,7 @@ _KEYS = (
     "IYZICO_BASE_URL",
     "IYZICO_TIMEOUT",
     "IYZICO_SSL_CONTEXT",
+    "IYZICO_INSTALLMENTS",
 )
 
 

@@ -39,7 +39,7 @@ def test_without_stripe_the_ledger_check_still_runs(client, login, app, monkeypa
     db.session.commit()
     login(UserFactory(role="admin"))
     page = client.get("/admin/reconcile").get_data(as_text=True)
-    assert "Stripe ayarlı değil" in page
+    assert "Kart ödeme sağlayıcısı (iyzico ya da Stripe) ayarlı değil" in page
     assert f'value="{_today()[:8]}01"' in page  # the month so far
 
     result = client.post("/admin/reconcile", data={"first_day": _today(), "last_day": _today()})
@@ -105,4 +105,63 @@ def test_stripe_failing_is_reported(client, login, app, stripe_stub, monkeypatch
     login(UserFactory(role="admin"))
     result = client.post("/admin/reconcile", data={"first_day": _today(), "last_day": _today()})
     assert result.status_code == 502
-    assert "Stripe&#39;tan okunamadı" in result.get_data(as_text=True)
+    assert "Ödeme sağlayıcısından (Stripe) okunamadı" in result.get_data(as_text=True)
+
+
+# The checkout form's İl select (iyzico_paid_order posts it) passes choices as tuples.
+@pytest.mark.filterwarnings("ignore:Passing SelectField choices as tuples:DeprecationWarning")
+def test_iyzico_is_reconciled_from_its_reporting_service(client, login, iyzico_app, iyzico_standin):
+    from sqlalchemy import select
+
+    from coopshop.models import Payment
+    from tests.support.iyzico_support import iyzico_paid_order
+
+    product = ProductFactory(price_kurus=30000, stock=3)
+    db.session.commit()
+    order = iyzico_paid_order(iyzico_app, iyzico_standin, {product.id: 1})
+    db.session.scalar(select(Payment)).fee_kurus += 3
+    db.session.commit()
+    login(UserFactory(role="admin"))
+
+    page = client.get("/admin/reconcile").get_data(as_text=True)
+    result = client.post("/admin/reconcile", data={"first_day": _today(), "last_day": _today()})
+    html = result.get_data(as_text=True)
+
+    assert 'name="provider" value="iyzico"' in page and "<select" not in page
+    assert result.status_code == 200
+    assert "iyzico ile farklar" in html and "Ödeme ücreti farkı" in html
+    assert f"Sipariş {order.number}: iyzico&#39;nun ücreti" in html
+    assert "iyzico: 1 ödeme, 0 iade (2 hareket); defter: 1 iyzico siparişi." in html
+
+
+def test_with_both_providers_the_admin_chooses(
+    client, login, iyzico_app, iyzico_standin, monkeypatch
+):
+    monkeypatch.setitem(iyzico_app.config, "STRIPE_SECRET_KEY", "sk_test_x")
+    login(UserFactory(role="admin"))
+
+    page = client.get("/admin/reconcile").get_data(as_text=True)
+    bad = client.post(
+        "/admin/reconcile",
+        data={"provider": "paypal", "first_day": _today(), "last_day": _today()},
+    )
+
+    assert '<option selected value="iyzico">iyzico</option>' in page
+    assert '<option value="stripe">Stripe</option>' in page
+    assert bad.status_code == 422
+
+
+def test_iyzico_failing_is_reported(client, login, iyzico_app, iyzico_standin):
+    from coopshop.services.sales import iyzico_reporting
+
+    iyzico_standin.error_next(
+        iyzico_reporting.DAILY_TRANSACTIONS_PATH, "1000", "Raporlama şu an kullanılamıyor"
+    )
+    login(UserFactory(role="admin"))
+
+    result = client.post("/admin/reconcile", data={"first_day": _today(), "last_day": _today()})
+
+    assert result.status_code == 502
+    html = result.get_data(as_text=True)
+    assert "Ödeme sağlayıcısından (iyzico) okunamadı" in html
+    assert "Raporlama şu an kullanılamıyor" in html

@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import ApiToken, AuditEvent
+from coopshop.services.members import users
 from tests.support.factories import PASSWORD, UserFactory
+from tests.support.sql_counter import count_queries
 from tests.web.api_helpers import assert_error, bearer, caller, token_for
 
 ROLES = ("guest", "customer", "producer", "staff", "admin")
@@ -257,3 +259,21 @@ def test_the_api_needs_no_csrf_token_but_the_pages_still_do(app, client, monkeyp
     user = UserFactory()
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert client.post("/account/tokens", data={"name": "x"}).status_code == 400
+
+
+def test_the_last_use_is_written_at_most_once_in_a_few_minutes(client):
+    user, headers = caller("customer")
+    row = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id))
+    client.get("/api/v1/products", headers=headers)
+    db.session.refresh(row)
+    first = row.last_used_at
+    with count_queries() as statements:
+        client.get("/api/v1/products", headers=headers)
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE")]
+    db.session.refresh(row)
+    assert row.last_used_at == first
+    row.last_used_at = first - users.TOKEN_USE_GRANULARITY
+    db.session.commit()
+    client.get("/api/v1/products", headers=headers)
+    db.session.refresh(row)
+    assert row.last_used_at >= first  # written again once the granularity had passed

@@ -60,7 +60,7 @@ def test_a_producer_reads_her_sale_lines_only(client):
     db.session.commit()
 
     body = client.get("/api/v1/me/sales", headers=bearer(token_for(ayse.user))).get_json()
-    assert body["page"] == 1 and body["has_more"] is False
+    assert body["has_more"] is False and body["next_cursor"] is None
     assert len(body["items"]) == 1
     line = body["items"][0]
     assert line["order_number"] == order.number
@@ -72,13 +72,22 @@ def test_a_producer_reads_her_sale_lines_only(client):
     assert len(fatma_lines.get_json()["items"]) == 2
 
 
-def test_my_sales_pages(client):
+def test_my_sales_pages_by_cursor(client):
     producer = ProducerFactory()
-    _sold(producer, quantity=1)
+    product = ProductFactory(price_kurus=1000, stock=200, makers=[(producer, 10000)])
+    for _ in range(51):
+        paid_order([(product, 1)], channel="bazaar", payment_method="cash")
+    db.session.commit()
     headers = bearer(token_for(producer.user))
-    assert client.get("/api/v1/me/sales?page=2", headers=headers).get_json()["items"] == []
+    first = client.get("/api/v1/me/sales", headers=headers).get_json()
+    assert len(first["items"]) == 50 and first["has_more"] is True
+    rest = client.get(f"/api/v1/me/sales?cursor={first['next_cursor']}", headers=headers)
+    rest = rest.get_json()
+    assert len(rest["items"]) == 1 and rest["has_more"] is False and rest["next_cursor"] is None
+    seen = {i["order_line_id"] for i in first["items"]} | {rest["items"][0]["order_line_id"]}
+    assert len(seen) == 51
     assert_error(
-        client.get("/api/v1/me/sales?page=x", headers=headers), 400, "validation_error", "page"
+        client.get("/api/v1/me/sales?cursor=x", headers=headers), 400, "validation_error", "cursor"
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from coopshop.db import db
 from coopshop.models import Payment, Refund, RefundRequest
 from coopshop.services.books.ledger_check import check
-from coopshop.services.sales import iyzico
+from coopshop.services.sales import iyzico, iyzico_reporting
 from tests.support.factories import ProductFactory, UserFactory
 from tests.support.iyzico_support import iyzico_paid_order
 from tests.support.ledger_support import balances
@@ -140,3 +140,94 @@ def test_a_refund_with_no_answer_stays_pending_and_books_nothing(
     assert "no answer from iyzico" in request.error
     assert db.session.scalars(select(Refund)).all() == []
     assert balances() == before
+
+
+def _retry(client, request):
+    return client.post(f"/admin/refund-requests/{request.id}/retry", follow_redirects=True)
+
+
+def _refunded_at_iyzico(standin) -> dict[str, list]:
+    """paymentTransactionId → the refunds iyzico's reporting lists on it."""
+    [payment_id] = list(standin._payments)
+    details = iyzico_reporting.payment_details(standin.client(), payment_id=payment_id)
+    return {item.payment_transaction_id: list(item.refunds) for item in details.items}
+
+
+def test_a_refund_whose_answer_was_lost_is_not_made_again_on_retry(
+    client, login, iyzico_app, iyzico_standin
+):
+    order = _paid(iyzico_app, iyzico_standin)
+    line = order.lines[0]
+    login(UserFactory(role="admin"))
+    # iyzico makes the refund, but its answer never arrives: the shop times out.
+    iyzico_standin.drop_answer_next(iyzico.REFUND_PATH)
+
+    first = _refund(client, order, scope="line", line=line.id)
+    request = db.session.scalars(select(RefundRequest)).one()
+    pending_status = request.status
+    retried = _retry(client, request)
+
+    assert "iade beklemede" in first.get_data(as_text=True) and pending_status == "pending"
+    assert "İade iyzico üzerinden yapıldı ve kaydedildi." in retried.get_data(as_text=True)
+    assert len(iyzico_standin.requests_to(iyzico.REFUND_PATH)) == 1  # never sent twice
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+    txn = payment.item_refs[str(line.id)]
+    assert [r.price_kurus for r in _refunded_at_iyzico(iyzico_standin)[txn]] == [line.gross_kurus]
+    db.session.expire_all()
+    assert db.session.get(RefundRequest, request.id).status == "succeeded"
+    assert [r.amount_kurus for r in db.session.scalars(select(Refund))] == [line.gross_kurus]
+    assert check() == []
+
+
+def test_a_retry_after_some_parts_sends_only_the_rest(client, login, iyzico_app, iyzico_standin):
+    order = _paid(iyzico_app, iyzico_standin)
+    _yesterday(order)
+    login(UserFactory(role="admin"))
+    iyzico_standin.drop_answer_next(iyzico.REFUND_PATH)  # the first item's answer is lost
+
+    _refund(client, order, scope="order", include_shipping="y")
+    request = db.session.scalars(select(RefundRequest)).one()
+    _retry(client, request)
+
+    sent = [r.body["paymentTransactionId"] for r in iyzico_standin.requests_to(iyzico.REFUND_PATH)]
+    assert len(sent) == len(set(sent)) == len(order.lines) + 1  # each item once, shipping too
+    refunds = _refunded_at_iyzico(iyzico_standin)
+    assert all(len(made) == 1 for made in refunds.values())
+    assert db.session.scalars(select(Refund)).one().amount_kurus == order.total_kurus
+    assert check() == []
+
+
+def test_a_cancel_whose_answer_was_lost_is_booked_on_retry_without_a_refund(
+    client, login, iyzico_app, iyzico_standin
+):
+    order = _paid(iyzico_app, iyzico_standin)
+    login(UserFactory(role="admin"))
+    iyzico_standin.drop_answer_next(iyzico.CANCEL_PATH)
+
+    _refund(client, order, scope="order", include_shipping="y")
+    request = db.session.scalars(select(RefundRequest)).one()
+    _retry(client, request)
+
+    assert len(iyzico_standin.requests_to(iyzico.CANCEL_PATH)) == 1
+    assert iyzico_standin.requests_to(iyzico.REFUND_PATH) == []
+    payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+    refund = db.session.scalars(select(Refund)).one()
+    assert refund.provider_ref == f"iyzico-cancel-{payment.provider_ref}"
+    assert refund.amount_kurus == order.total_kurus
+    assert check() == []
+
+
+def test_when_iyzicos_refunds_cannot_be_read_nothing_is_sent(
+    client, login, iyzico_app, iyzico_standin
+):
+    order = _paid(iyzico_app, iyzico_standin)
+    _yesterday(order)
+    login(UserFactory(role="admin"))
+    iyzico_standin.error_next(iyzico_reporting.PAYMENT_DETAILS_PATH, "1000", "Sistem hatası")
+
+    _refund(client, order, scope="line", line=order.lines[0].id)
+
+    assert iyzico_standin.requests_to(iyzico.REFUND_PATH) == []
+    request = db.session.scalars(select(RefundRequest)).one()
+    assert request.status == "pending" and "Sistem hatası" in request.error
+    assert db.session.scalars(select(Refund)).all() == []

@@ -129,10 +129,13 @@ def test_sales_filters_and_paging_keep_the_filters(client, login, app):
     _login(client, login, maker)
     html = client.get(f"/producer/sales?channel=bazaar&product={product.id}").get_data(as_text=True)
     assert "30 satış satırı" in html
-    next_page = re.search(r'href="(/producer/sales\?[^"]*page=2[^"]*)"', html).group(1)
+    next_page = re.search(r'href="(/producer/sales\?[^"]*after=[^"]*)" rel="next"', html).group(1)
     assert "channel=bazaar" in next_page and f"product={product.id}" in next_page
-    page2 = client.get(f"/producer/sales?channel=bazaar&product={product.id}&page=2")
-    assert page2.get_data(as_text=True).count("/producer/sales/") == 5
+    page2 = client.get(next_page.replace("&amp;", "&")).get_data(as_text=True)
+    assert page2.count("/producer/sales/") == 5
+    assert "30 satış satırı" not in page2  # the totals are on the first page only
+    assert "En yeni satışlara ve toplamlara dön" in page2
+    assert 'rel="prev"' in page2 and 'rel="next"' not in page2
     online = client.get("/producer/sales?channel=online").get_data(as_text=True)
     assert "1 satış satırı" in online and "Lif" in online
 

@@ -44,6 +44,7 @@ PUBLIC = {
     "shop.order_status",  # its own check: the signed link, the buyer or staff
     "shop.order_invoice",  # the order page's own check (signed link, buyer or staff)
     "shop.order_withdrawal",  # the buyer only: her account or the signed link (404 otherwise)
+    "shop.order_return_label",  # the buyer only, her request only (404 otherwise)
     "shop.demo_pay",
     "shop.demo_pay_submit",
     "shop.set_language",
@@ -74,6 +75,8 @@ ANY_ACCOUNT = {
     "auth.change_password",
 }
 ADMIN_ONLY = {
+    "admin.shipping_rates",
+    "admin.shipping_rate_remove",
     "admin.iban_changes_page",
     "admin.iban_change_confirm",
     "admin.iban_change_cancel",
@@ -147,6 +150,8 @@ DESK_ONLY = {
     "staff.home",
     "staff.label_batch",
     "staff.label_buy",
+    "staff.label_cancel",
+    "staff.label_handover",
     "staff.label_offers",
     "staff.label_pdf",
     "staff.offline_device",
@@ -168,6 +173,8 @@ DESK_ONLY = {
     "staff.transfer_confirm",
     "staff.transfers_queue",
     "staff.withdrawal_received",
+    "staff.withdrawal_return",
+    "staff.withdrawal_return_pdf",
     "staff.withdrawals_queue",
 }
 MAKER_ONLY = {

@@ -18,8 +18,6 @@ from coopshop.models import (
     LedgerEntry,
     LedgerTransaction,
     Order,
-    OrderLine,
-    OrderLineMaker,
     utcnow,
 )
 from coopshop.services.books.availability import ON_HOLD
@@ -111,26 +109,6 @@ def balance(producer_id: int, as_of: datetime | None = None) -> ProducerBalance:
     return found or ProducerBalance(producer_id=producer_id)
 
 
-@dataclass(frozen=True)
-class SaleLine:
-    """One line she made (part of), with her share and what became of it."""
-
-    order_line_id: int
-    order_number: str
-    paid_at: datetime | None
-    title: str
-    quantity: int
-    gross_kurus: int
-    share_bp: int
-    earned: int
-    refunded: int
-    available_at: datetime | None
-
-    @property
-    def net(self) -> int:
-        return self.earned - self.refunded
-
-
 # Why money is still pending, as pending_reasons groups it.
 PENDING_REASONS = ("withdrawal", "after_delivery", "awaiting_delivery", "other")
 
@@ -196,61 +174,3 @@ def current_available_at(producer_id: int, line_id_column):
         .limit(1)
         .scalar_subquery()
     )
-
-
-def sale_lines(producer_id: int, limit: int = 50, offset: int = 0) -> list[SaleLine]:
-    """Her sale lines, newest first, with her part, what was refunded of it and when it becomes
-    payable: the history behind her balance, one page per query."""
-    txn = LedgerTransaction
-    amount = LedgerEntry.amount_kurus
-    columns = (
-        LedgerEntry.order_line_id,
-        Order.number,
-        Order.paid_at,
-        OrderLine.title,
-        OrderLine.quantity,
-        OrderLine.gross_kurus,
-        OrderLineMaker.share_bp,
-    )
-    query = (
-        select(
-            *columns,
-            func.coalesce(func.sum(case((txn.kind == "sale", -amount), else_=0)), 0).label(
-                "earned"
-            ),
-            func.coalesce(func.sum(case((txn.kind == "refund", amount), else_=0)), 0).label(
-                "refunded"
-            ),
-            current_available_at(producer_id, LedgerEntry.order_line_id).label("available_at"),
-        )
-        .join(txn, txn.id == LedgerEntry.transaction_id)
-        .join(OrderLine, OrderLine.id == LedgerEntry.order_line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .join(
-            OrderLineMaker,
-            and_(
-                OrderLineMaker.line_id == OrderLine.id,
-                OrderLineMaker.producer_id == LedgerEntry.producer_id,
-            ),
-        )
-        .where(LedgerEntry.producer_id == producer_id, LedgerEntry.order_line_id.is_not(None))
-        .group_by(*columns)
-        .order_by(Order.paid_at.desc(), LedgerEntry.order_line_id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        SaleLine(
-            order_line_id=row.order_line_id,
-            order_number=row.number,
-            paid_at=row.paid_at,
-            title=row.title,
-            quantity=row.quantity,
-            gross_kurus=row.gross_kurus,
-            share_bp=row.share_bp,
-            earned=int(row.earned),
-            refunded=int(row.refunded),
-            available_at=row.available_at,
-        )
-        for row in db.session.execute(query)
-    ]

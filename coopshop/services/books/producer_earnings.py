@@ -1,27 +1,83 @@
 """What each producer earned and had refunded, recomputed from the documents alone (paid lines'
 snapshots and refund lines), never from the ledger: the other side of ledger_check's
-producer_balances.
+producer_balances. Lines never refunded are summed in SQL; only refunded ones come to Python.
 """
 
 from __future__ import annotations
 
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, case, cast, exists, func, literal_column, not_, select
 
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, RefundLine
-from coopshop.money import allocate, refund_delta
+from coopshop.money import BP, allocate, refund_delta
+
+_BP = literal_column(str(BP), BigInteger)  # typed, so that // is integer division on both DBs
 
 
 def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
     """(earned, refunded) per producer, recomputed from paid lines' snapshots and refund lines.
 
-    Each line's refunds are replayed in the order they were made with the rule that booked them
-    (money.refund_delta: the cumulative formula for the totals, refund_makers for the split
-    among makers, which depends on what each had refunded before), so one pass over the refund
-    lines, grouped by line, recomputes every maker's refunded amount.
+    A line never refunded is docs/design.md's formula, its makers' part split by largest
+    remainder (money.split_largest_remainder, ties to the first maker in producer order, as
+    money.allocate does by default), summed per producer in the database: one grouped query
+    with window functions, no row comes to Python. Refunded lines (a few in a hundred) are
+    replayed here with the rules that booked them.
     """
+    earned = _unrefunded_earnings()
+    refunded: dict[int, int] = {}
+    _replay_refunded(earned, refunded)
+    return earned, refunded
+
+
+def _round_half_up(numerator, denominator):
+    """money.round_half_up for non-negative integers, in SQL: (2n + d) // 2d."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _unrefunded_earnings() -> dict[int, int]:
+    line, maker = OrderLine, OrderLineMaker
+    net = _round_half_up(cast(line.gross_kurus, BigInteger) * _BP, _BP + line.vat_bp)
+    nets = (
+        select(
+            maker.line_id, maker.producer_id, maker.share_bp, line.commission_bp, net.label("net")
+        )
+        .join(line, line.id == maker.line_id)
+        .join(Order, Order.id == line.order_id)
+        .where(Order.status == "paid", not_(exists().where(RefundLine.line_id == line.id)))
+        .subquery("nets")
+    )
+    n = nets.c
+    makers_part = n.net - _round_half_up(n.net * n.commission_bp, _BP)
+    floors = select(
+        n.line_id,
+        n.producer_id,
+        (makers_part * n.share_bp // _BP).label("floor"),
+        (makers_part * n.share_bp % _BP).label("remainder"),
+        makers_part.label("makers"),
+        func.row_number().over(partition_by=n.line_id, order_by=n.producer_id).label("position"),
+    ).subquery("floors")
+    f = floors.c
+    ranked = select(
+        f.producer_id,
+        f.floor,
+        (f.makers - func.sum(f.floor).over(partition_by=f.line_id)).label("left_over"),
+        func.row_number()
+        .over(partition_by=f.line_id, order_by=(f.remainder.desc(), f.position))
+        .label("turn"),
+    ).subquery("ranked")
+    r = ranked.c
+    part = r.floor + case((r.turn <= r.left_over, 1), else_=0)
+    rows = db.session.execute(select(r.producer_id, func.sum(part)).group_by(r.producer_id))
+    return {producer_id: int(total) for producer_id, total in rows}
+
+
+def _replay_refunded(earned: dict[int, int], refunded: dict[int, int]) -> None:
+    """Refunded paid lines, one pass in line order: allocate, then replay each line's refunds
+    in the order they were made (money.refund_delta: the cumulative formula for the totals,
+    refund_makers for the split among makers, which depends on what each had refunded
+    before)."""
     steps_by_line: dict[int, list[int]] = {}
     for line_id, amount in db.session.execute(
         select(RefundLine.line_id, RefundLine.amount_kurus).order_by(
@@ -29,8 +85,7 @@ def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
         )
     ):
         steps_by_line.setdefault(line_id, []).append(int(amount))
-    earned: dict[int, int] = {}
-    refunded: dict[int, int] = {}
+    refunded_line = exists().where(RefundLine.line_id == OrderLine.id)
     rows = db.session.execute(
         select(
             OrderLine.id,
@@ -42,11 +97,10 @@ def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
         )
         .join(Order, Order.id == OrderLine.order_id)
         .join(OrderLineMaker, OrderLineMaker.line_id == OrderLine.id)
-        .where(Order.status == "paid")
+        .where(Order.status == "paid", refunded_line)
         .order_by(OrderLine.id, OrderLineMaker.producer_id)
         .execution_options(yield_per=5000)
     )
-
     for line_id, group in groupby(rows, key=lambda row: row.id):
         makers = list(group)
         gross, vat_bp, commission_bp = (
@@ -60,7 +114,6 @@ def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
         for maker, part, returned in zip(makers, sold.makers, back, strict=True):
             earned[maker.producer_id] = earned.get(maker.producer_id, 0) + part
             refunded[maker.producer_id] = refunded.get(maker.producer_id, 0) + returned
-    return earned, refunded
 
 
 def _replay_refunds(steps, gross, vat_bp, commission_bp, shares) -> list[int]:

@@ -28,15 +28,21 @@ def for_sale() -> Select:
     """Active products with at least one maker and none who is an inactive member (docs/design.md:
     only active products of active members are for sale; a product nobody made cannot be paid
     out, and orders refuse it). ``is_for_sale`` is the same rule in Python."""
+    # A correlated NOT EXISTS, not NOT IN (subquery): the planner checks the makers of the
+    # rows it reads (an anti-join) instead of collecting every inactive member's products first.
     inactive_maker = (
         select(ProductMaker.product_id)
         .join(ProducerProfile, ProducerProfile.id == ProductMaker.producer_id)
-        .where(ProducerProfile.membership_status != "active")
+        .where(
+            ProductMaker.product_id == Product.id,
+            ProducerProfile.membership_status != "active",
+        )
+        .exists()
     )
     return select(Product).where(
         Product.status == "active",
         Product.makers.any(),
-        Product.id.not_in(inactive_maker),
+        ~inactive_maker,
     )
 
 
@@ -63,8 +69,8 @@ def _newest_first(query: Select) -> Select:
 
 def paginate(query: Select, page: int | None, per_page: int = PER_PAGE) -> Page:
     """A page of products (0, negative or past the end show the nearest real page), loaded with
-    their cards' makers and images."""
-    return paging.paginate(query.options(*_card_options()), page, per_page)
+    their cards' makers and images. The count rides on the page's own query (one scan)."""
+    return paging.paginate_counted(query.options(*_card_options()), page, per_page)
 
 
 def featured_products(limit: int = 8) -> list[Product]:

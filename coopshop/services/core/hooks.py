@@ -13,7 +13,9 @@ from collections.abc import Callable
 
 # "user.erased": a person's data was anonymised (services.members.erasure); a wing holding
 # personal data of its own (a contract's acceptance IP, ...) anonymises it in the same transaction.
-EVENTS = ("order.paid", "refund.created", "user.erased")
+# "withdrawal.requested": a buyer asked to withdraw (services.sales.withdrawals); shipping may make
+# her return label at once.
+EVENTS = ("order.paid", "refund.created", "user.erased", "withdrawal.requested")
 _subscribers: dict[str, list[Callable[[object], None]]] = {name: [] for name in EVENTS}
 
 

@@ -45,6 +45,18 @@ def from_config(config) -> CoopSettings:
     )
 
 
+_SHIPPING_KEYS = (
+    "SHIPPING_DEFAULT_DIMENSIONS_CM",
+    "SHIPPING_DEFAULT_WEIGHT_G",
+    "SHIPPING_ITEM_WEIGHT_G",
+)
+
+
+def shipping_config() -> dict:
+    """The parcel settings the shipping price reads (services.sales.shipping_price.cart_box)."""
+    return {key: current_app.config.get(key) for key in _SHIPPING_KEYS}
+
+
 def current() -> CoopSettings:
     """The settings of the running app (services may also be handed a CoopSettings directly)."""
     return from_config(current_app.config)

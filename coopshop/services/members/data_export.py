@@ -35,6 +35,7 @@ from coopshop.models import (
     ProductMaker,
     Refund,
     RefundLine,
+    ReturnShipment,
     Shipment,
     StatementQuestion,
     User,
@@ -102,6 +103,7 @@ def sections(user: User) -> dict[str, tuple[list[dict], str]]:
     out["refund_lines"] = _section(RefundLine, RefundLine.refund_id.in_(refund_ids))
     out["invoices"] = _section(Invoice, Invoice.order_id.in_(order_ids))
     out["shipments"] = _section(Shipment, Shipment.order_id.in_(order_ids))
+    out["return_shipments"] = _section(ReturnShipment, ReturnShipment.order_id.in_(order_ids))
     out["consents"] = _section(ConsentRecord, ConsentRecord.user_id == user.id)
     out["data_requests"] = _section(DataRequest, DataRequest.user_id == user.id)
     out["api_tokens"] = _section(ApiToken, ApiToken.user_id == user.id)

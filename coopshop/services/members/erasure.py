@@ -38,6 +38,7 @@ from coopshop.models import (
     OutboxMessage,
     PayoutLine,
     RefundRequest,
+    ReturnShipment,
     Shipment,
     User,
     utcnow,
@@ -142,6 +143,12 @@ def anonymise(user: User, now: datetime | None = None) -> dict:
     labels = db.session.execute(
         update(Shipment)
         .where(Shipment.order_id.in_(orders), Shipment.label_pdf.is_not(None))
+        .values(label_pdf=None)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    labels += db.session.execute(  # her return labels carry her address too
+        update(ReturnShipment)
+        .where(ReturnShipment.order_id.in_(orders), ReturnShipment.label_pdf.is_not(None))
         .values(label_pdf=None)
         .execution_options(synchronize_session="fetch")
     ).rowcount

@@ -1,5 +1,5 @@
-"""A member's sales: her lines (co-made ones with her share only), filtered and paged; one line in
-detail; and what she still has to bring to the centre for online orders.
+"""A member's sales: her lines (co-made ones with her share only), filtered and paged by keyset;
+one line in detail. What she still has to bring to the centre is in reports/to_bring.py.
 
 Her part of a line is read from her ledger entries (sale credits less refund debits), so these
 pages agree with her balance. Every listing is a fixed number of queries, however long her
@@ -8,11 +8,11 @@ history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
@@ -22,15 +22,13 @@ from coopshop.models import (
     Order,
     OrderLine,
     OrderLineMaker,
-    ProducerProfile,
-    RefundLine,
     StatementQuestion,
 )
 from coopshop.models.orders import CHANNELS
 from coopshop.services.books import balances, postings
-from coopshop.services.core import vocabulary
+from coopshop.services.core import paging, vocabulary
 from coopshop.services.core.errors import NotFound
-from coopshop.services.core.paging import Page, paginate
+from coopshop.services.core.paging import KeysetPage
 
 PER_PAGE = 25
 CHANNEL_LABELS = vocabulary.CHANNELS
@@ -103,16 +101,8 @@ _LINE_COLUMNS = (
 )
 
 
-def _her_lines(producer_id: int, filters: SalesFilter | None = None):
-    """Her paid lines: every paid order is in the ledger (sales.order_states.mark_paid)."""
+def _filtered(query, filters: SalesFilter | None):
     filters = filters or SalesFilter()
-    query = (
-        select(*_LINE_COLUMNS)
-        .select_from(OrderLineMaker)
-        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLineMaker.producer_id == producer_id, Order.status == "paid")
-    )
     if filters.start is not None:
         query = query.where(Order.paid_at >= filters.start)
     if filters.end is not None:
@@ -122,6 +112,46 @@ def _her_lines(producer_id: int, filters: SalesFilter | None = None):
     if filters.product_id is not None:
         query = query.where(OrderLine.product_id == filters.product_id)
     return query
+
+
+def _her_lines(producer_id: int, filters: SalesFilter | None = None):
+    """Her paid lines: every paid order is in the ledger (sales.order_states.mark_paid)."""
+    query = (
+        select(*_LINE_COLUMNS)
+        .select_from(OrderLineMaker)
+        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(OrderLineMaker.producer_id == producer_id, Order.status == "paid")
+    )
+    return _filtered(query, filters)
+
+
+def _her_sale_entries(producer_id: int, filters: SalesFilter | None = None):
+    """Her paid lines read from her side of the ledger: one sale credit per line she made
+    (part of), booked at the order's payment (postings.post_sale: created_at is paid_at). Walked
+    newest first along ix_ledger_entries_producer_created_line, so a page reads its own rows
+    only, however long her history."""
+    query = (
+        select(*_LINE_COLUMNS, LedgerEntry.created_at.label("booked_at"))
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(OrderLine, OrderLine.id == LedgerEntry.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(
+            OrderLineMaker,
+            and_(
+                OrderLineMaker.line_id == LedgerEntry.order_line_id,
+                OrderLineMaker.producer_id == LedgerEntry.producer_id,
+            ),
+        )
+        .where(
+            LedgerEntry.producer_id == producer_id,
+            LedgerEntry.order_line_id.is_not(None),
+            LedgerTransaction.kind == "sale",
+            Order.status == "paid",
+        )
+    )
+    return _filtered(query, filters)
 
 
 def _her_part_columns():
@@ -179,42 +209,69 @@ def _rows(producer_id: int, rows) -> list[SaleRow]:
     return result
 
 
-def _newest_first(query):
-    return query.order_by(Order.paid_at.desc(), OrderLine.id.desc())
-
-
-def sales(producer_id: int, filters: SalesFilter | None = None, page: int | None = 1) -> Page:
-    """One page of her sale lines, newest first (three queries: count, lines, her parts)."""
-    found = paginate(_newest_first(_her_lines(producer_id, filters)), page, PER_PAGE, scalars=False)
-    return replace(found, items=_rows(producer_id, found.items))
+def sales(
+    producer_id: int,
+    filters: SalesFilter | None = None,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    per_page: int = PER_PAGE,
+) -> KeysetPage:
+    """One page of her sale lines, newest first: the first page, the one after the cursor
+    ``after`` (older lines) or the one before ``before`` (newer lines). Two queries (the lines,
+    her parts of them), the same on page 1 and page 500: the cursor is where the page starts in
+    the index, no count and no OFFSET. A malformed cursor reads the first page. The page, the
+    dashboard's latest sales and the API's /me/sales all page through here."""
+    key = (LedgerEntry.created_at, LedgerEntry.order_line_id)
+    query = _her_sale_entries(producer_id, filters)
+    backwards = paging.decode_cursor(before) is not None and paging.decode_cursor(after) is None
+    cursor = paging.decode_cursor(before if backwards else after)
+    if cursor is not None:
+        place = tuple_(literal(cursor[0], LedgerEntry.created_at.type), literal(cursor[1]))
+        query = query.where(tuple_(*key) > place if backwards else tuple_(*key) < place)
+    order = [k.asc() for k in key] if backwards else [k.desc() for k in key]
+    found = list(db.session.execute(query.order_by(*order).limit(per_page + 1)))
+    more = len(found) > per_page
+    found = found[:per_page]
+    if backwards:
+        found.reverse()
+    first = paging.encode_cursor(found[0].booked_at, found[0][0]) if found else None
+    last = paging.encode_cursor(found[-1].booked_at, found[-1][0]) if found else None
+    return KeysetPage(
+        items=_rows(producer_id, found),
+        per_page=per_page,
+        next_cursor=last if (more or backwards) else None,
+        prev_cursor=first if (more if backwards else cursor is not None) else None,
+    )
 
 
 def latest_sales(producer_id: int, limit: int = 10) -> list[SaleRow]:
-    return _rows(
-        producer_id, db.session.execute(_newest_first(_her_lines(producer_id)).limit(limit))
-    )
+    return list(sales(producer_id, per_page=limit).items)
 
 
 def totals(producer_id: int, filters: SalesFilter | None = None) -> SalesTotals:
-    """What the filtered lines add up to (her part), in one aggregate query."""
-    lines = _her_lines(producer_id, filters).subquery()
-    part = (
-        select(LedgerEntry.order_line_id.label("line_id"), *_her_part_columns()[:2])
-        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerEntry.producer_id == producer_id, LedgerEntry.order_line_id.is_not(None))
-        .group_by(LedgerEntry.order_line_id)
-        .subquery()
-    )
-    row = db.session.execute(
+    """What the filtered lines add up to (her part), in one aggregate pass over her own sale
+    and refund entries (ix_ledger_entries_producer_created_line), not over the lines table."""
+    kind = LedgerTransaction.kind
+    is_sale = kind == "sale"
+    query = (
         select(
-            func.count(lines.c.id),
-            func.coalesce(func.sum(lines.c.quantity), 0),
-            func.coalesce(func.sum(part.c.earned), 0),
-            func.coalesce(func.sum(part.c.refunded), 0),
+            func.count(case((is_sale, 1))),
+            func.coalesce(func.sum(case((is_sale, OrderLine.quantity), else_=0)), 0),
+            *_her_part_columns(),
         )
-        .select_from(lines)
-        .outerjoin(part, part.c.line_id == lines.c.id)
-    ).one()
+        .select_from(LedgerEntry)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .join(OrderLine, OrderLine.id == LedgerEntry.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            LedgerEntry.producer_id == producer_id,
+            LedgerEntry.order_line_id.is_not(None),
+            kind.in_(("sale", "refund")),
+            Order.status == "paid",
+        )
+    )
+    row = db.session.execute(_filtered(query, filters)).one()
     return SalesTotals(
         lines=int(row[0]), quantity=int(row[1]), earned=int(row[2]), refunded=int(row[3])
     )
@@ -295,80 +352,3 @@ def sale_detail(producer_id: int, line_id: int) -> SaleDetail:
         entries=entries,
         questions=questions,
     )
-
-
-# --- to bring to the centre ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BringRow:
-    order_line_id: int
-    order_number: str
-    paid_at: datetime | None
-    product_code: str
-    title: str
-    quantity: int
-    partly_refunded: bool
-    co_makers: tuple[str, ...] = ()
-
-
-def to_bring(producer_id: int, limit: int = 500) -> list[BringRow]:
-    """Her items in paid online orders that the centre has not received yet (received_at is
-    NULL), oldest order first, leaving out lines refunded in full. Two queries."""
-    refunded = (
-        select(RefundLine.line_id, func.sum(RefundLine.amount_kurus).label("amount"))
-        .group_by(RefundLine.line_id)
-        .subquery()
-    )
-    refunded_amount = func.coalesce(refunded.c.amount, 0)
-    rows = db.session.execute(
-        select(
-            OrderLine.id,
-            Order.number,
-            Order.paid_at,
-            OrderLine.product_code,
-            OrderLine.title,
-            OrderLine.quantity,
-            refunded_amount.label("refunded"),
-        )
-        .select_from(OrderLineMaker)
-        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
-        .join(Order, Order.id == OrderLine.order_id)
-        .outerjoin(refunded, refunded.c.line_id == OrderLine.id)
-        .where(
-            OrderLineMaker.producer_id == producer_id,
-            Order.status == "paid",
-            Order.channel == "online",
-            OrderLine.received_at.is_(None),
-            refunded_amount < OrderLine.gross_kurus,
-        )
-        .order_by(Order.paid_at, Order.id, OrderLine.id)
-        .limit(limit)
-    ).all()
-    partners: dict[int, list[str]] = {}
-    if rows:
-        for line_id, name in db.session.execute(
-            select(OrderLineMaker.line_id, ProducerProfile.display_name)
-            .join(ProducerProfile, ProducerProfile.id == OrderLineMaker.producer_id)
-            .where(
-                and_(
-                    OrderLineMaker.line_id.in_([r[0] for r in rows]),
-                    OrderLineMaker.producer_id != producer_id,
-                )
-            )
-            .order_by(OrderLineMaker.line_id, ProducerProfile.display_name)
-        ):
-            partners.setdefault(line_id, []).append(name)
-    return [
-        BringRow(
-            order_line_id=r[0],
-            order_number=r[1],
-            paid_at=r[2],
-            product_code=r[3],
-            title=r[4],
-            quantity=r[5],
-            partly_refunded=int(r[6]) > 0,
-            co_makers=tuple(partners.get(r[0], ())),
-        )
-        for r in rows
-    ]

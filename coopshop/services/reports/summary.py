@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, or_, select
-from sqlalchemy.orm import aliased
 
 from coopshop.db import db
 from coopshop.models import (
@@ -187,6 +186,10 @@ def _entries(f: ReportFilter, columns: list, *, lines_only: bool):
             txn.kind.in_(("sale", "refund")),
             txn.created_at >= begin,
             txn.created_at < after,
+            # The same bounds on the entries (ledger.post writes a transaction's entries with
+            # its created_at), so a period's entries are read by ix_ledger_entries_created_at.
+            entry.created_at >= begin,
+            entry.created_at < after,
             wanted,
         )
     )
@@ -218,11 +221,11 @@ def _by_maker(f: ReportFilter, keys_of, joins_of) -> list:
     accounts; each part is within a kuruş of her share. Done on each line's sums, so a line
     refunded in full nets to zero for every maker.
     """
-    maker, other = OrderLineMaker, aliased(OrderLineMaker)
-    cumulative = (
-        select(func.sum(other.share_bp))
-        .where(other.line_id == maker.line_id, other.producer_id <= maker.producer_id)
-        .scalar_subquery()
+    maker = OrderLineMaker
+    # A running sum over the line's makers in producer order (one window pass, not a
+    # correlated subquery per maker row).
+    cumulative = func.sum(maker.share_bp).over(
+        partition_by=maker.line_id, order_by=maker.producer_id
     )
     makers = select(
         maker.line_id, maker.producer_id, maker.share_bp, cumulative.label("cum")

@@ -20,7 +20,8 @@ from coopshop.models import Product, ProductMaker
 from coopshop.services.catalog.listing import is_for_sale
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
-from coopshop.services.sales.orders import MAX_QUANTITY, shipping_for
+from coopshop.services.sales.orders import MAX_QUANTITY
+from coopshop.services.sales.shipping_price import shipping_for
 
 # The cart lives in a signed cookie (about 4 KB): a bound on distinct products keeps it there.
 MAX_LINES = 50
@@ -147,9 +148,17 @@ def checked_set_quantity(items: Items, product_id: int, quantity: int) -> Items:
     return new
 
 
-def summarize(items: Items, settings: CoopSettings) -> CartSummary:
+def summarize(
+    items: Items,
+    settings: CoopSettings,
+    *,
+    province: str = "",
+    quote_kurus: int | None = None,
+) -> CartSummary:
     """Price the cart: one query for the products (plus one each for makers, their profiles
-    and images, however many lines), each line checked against what is for sale now."""
+    and images, however many lines, and one for the shipping rate table), each line checked
+    against what is for sale now. Shipping for `province` (her il, once she has given it), or
+    the aggregator's `quote_kurus` (services.sales.shipping_price)."""
     products = _load(items.keys())
     lines = []
     for product_id in sorted(items):
@@ -168,7 +177,17 @@ def summarize(items: Items, settings: CoopSettings) -> CartSummary:
             )
         )
     subtotal = sum(line.line_total_kurus for line in lines)
-    shipping = shipping_for(subtotal, settings) if subtotal else 0
+    shipping = (
+        shipping_for(
+            subtotal,
+            settings,
+            province=province,
+            item_count=sum(line.quantity for line in lines if line.line_total_kurus),
+            quote_kurus=quote_kurus,
+        )
+        if subtotal
+        else 0
+    )
     unknown = tuple(sorted(pid for pid in items if pid not in products))
     return CartSummary(
         lines=tuple(lines),

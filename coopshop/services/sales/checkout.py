@@ -40,6 +40,9 @@ class CheckoutRequest:
     # Her two ticks (pre-information form read, contract approved) and her IP: without both
     # nothing is written; with them the texts she approved are stored with the order.
     acceptance: Acceptance = Acceptance()
+    # The aggregator's shipping price for the cart's parcel (services.shipping.pricing), when
+    # the shop takes it from there; None: the rate table.
+    shipping_quote_kurus: int | None = None
 
 
 def place_order(
@@ -67,6 +70,7 @@ def place_order(
             buyer=req.buyer,
             customer_id=req.customer_id,
             charge_shipping=True,
+            shipping_quote_kurus=req.shipping_quote_kurus,
         ),
         settings=settings,
         now=now,

@@ -192,6 +192,26 @@ def mark_shipped(
     return order
 
 
+def label_cancelled(order_id: int, actor_id: int | None) -> Order:
+    """Its label was cancelled before the carrier had the parcel: a shipped order is packed
+    again (no tracking number) and may get a new label. Nothing else moves an order back, and
+    a delivered order never does."""
+    order = _locked_paid(order_id)
+    if order.fulfilment_status == "received":
+        return order
+    if order.fulfilment_status != "shipped" or order.delivered_at is not None:
+        raise InvalidTransition(
+            _l("Sipariş %(number)s kargodan geri alınamaz.", number=order.number),
+            from_status=order.fulfilment_status,
+            to_status="received",
+        )
+    order.fulfilment_status = "received"
+    previous, order.tracking_number = order.tracking_number, None
+    db.session.flush()
+    audit.record(actor_id, "fulfilment.unshipped", order, tracking_number=previous)
+    return order
+
+
 def mark_delivered(
     order_id: int,
     actor_id: int | None = None,

@@ -141,9 +141,12 @@ class IyzicoClient:
 
     # -- the one way out
 
-    def _post(self, resource_cls: type, path: str, request: dict) -> dict:
-        """POST through the SDK's own connect() (its IYZWSv2 signing), with a per-call header
-        copy and our timeout transport; returns iyzico's JSON with amounts as Decimal."""
+    def _post(
+        self, resource_cls: type, path: str, request: dict | None, method: str = "POST"
+    ) -> dict:
+        """POST (or, for the reporting service, GET with the query in ``path``) through the SDK's
+        own connect() (its IYZWSv2 signing), with a per-call header copy and our timeout
+        transport; returns iyzico's JSON with amounts as Decimal."""
         resource = resource_cls()
         transport = _TimeoutHttpLib(self.timeout, self.ssl_context)
         resource.httplib = transport
@@ -156,7 +159,7 @@ class IyzicoClient:
             "base_url": self.base_url,
         }
         try:
-            response = resource.connect("POST", path, options, request)
+            response = resource.connect(method, path, options, request)
             raw = response.read()
             http_status = response.status
         except TimeoutError as exc:

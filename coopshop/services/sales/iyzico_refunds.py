@@ -6,6 +6,13 @@ recorded on the request (``provider_parts``) and a retry sends only what is left
 refunded on the day it was paid is cancelled instead (one call, iyzico voids the payment);
 should iyzico refuse the cancel, the refund goes per item. A refusal of the first part marks
 the request failed with iyzico's message; a timeout leaves it pending (the outcome is unknown).
+
+A timeout can hide a refund iyzico did make (the answer was lost, not the request), and the
+parts recorded here only know answers that arrived. So before anything is sent, iyzico's
+reporting service is asked what this payment already has: a refund on an item carrying this
+part's conversation id (``<request key>-<transaction id>``), or a cancel carrying the request's
+key, was made by an earlier attempt and is not sent again. When that question gets no answer,
+nothing is sent and the request stays pending.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, RefundRequest, utcnow
-from coopshop.services.sales import iyzico
+from coopshop.services.sales import iyzico, iyzico_reporting
 from coopshop.services.sales import refunds as refund_service
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,52 @@ def parts_of(request: RefundRequest, payment: Payment) -> list[tuple[str, int]]:
     return [(refs[item], amount) for item, amount in wanted]
 
 
+def part_conversation_id(request: RefundRequest, txn_id: str) -> str:
+    return f"{request.idempotency_key}-{txn_id}"
+
+
+def made_at_iyzico(client, request: RefundRequest, payment: Payment) -> tuple[dict, bool]:
+    """What earlier attempts of this request left at iyzico: ({transaction id: kuruş refunded
+    under this request}, whether the payment was cancelled under it). Raises ProviderError."""
+    details = iyzico_reporting.payment_details(client, payment_id=payment.provider_ref)
+    if details is None:
+        return {}, False
+    cancelled = any(c.conversation_id == request.idempotency_key for c in details.cancels)
+    made = {}
+    for item in details.items:
+        wanted = part_conversation_id(request, item.payment_transaction_id)
+        total = sum(r.price_kurus for r in item.refunds if r.conversation_id == wanted)
+        if total:
+            made[item.payment_transaction_id] = total
+    return made, cancelled
+
+
+def _pending(request: RefundRequest, exc: Exception) -> RefundRequest:
+    request.error = str(exc)[:500]
+    return request
+
+
+def _catch_up(client, request: RefundRequest, payment: Payment, parts) -> dict | None:
+    """The parts already made (recorded here, or found at iyzico and now recorded); None when
+    the payment was cancelled under this request. ValueError when iyzico has a different
+    amount for a part than this request asks (a person must look)."""
+    made, cancelled = made_at_iyzico(client, request, payment)
+    if cancelled:
+        return None
+    done = dict(request.provider_parts or {})
+    wanted = dict(parts)
+    for txn_id, amount in made.items():
+        if txn_id in wanted and txn_id not in done:
+            if amount != wanted[txn_id]:
+                raise ValueError(f"iyzico has {amount} kuruş refunded on {txn_id} for this request")
+            done[txn_id] = amount
+    if done != (request.provider_parts or {}):
+        log.info("refund request %s: parts already made at iyzico: %s", request.id, done)
+        request.provider_parts = dict(done)
+        db.session.flush()
+    return done
+
+
 def _whole_order_today(order: Order, request: RefundRequest, payment: Payment, now) -> bool:
     nothing_back_yet = refund_service.refundable(order).total_kurus == order.total_kurus
     return (
@@ -81,26 +134,35 @@ def send(
     except KeyError as exc:
         return refund_flow._fail(request, f"no iyzico transaction for item(s) {exc}", actor_id)
     client, ip = provider.client, provider.buyer_ip
+    try:
+        done = _catch_up(client, request, payment, parts)
+    except iyzico.ProviderError as exc:
+        log.warning(
+            "refund request %s: iyzico's refunds unknown, nothing sent: %s", request.id, exc
+        )
+        return _pending(request, exc)
+    except ValueError as exc:
+        return _pending(request, exc)
+    if done is None:  # an earlier attempt's cancel went through
+        ref = f"iyzico-cancel-{payment.provider_ref}"
+        return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
     if _whole_order_today(order, request, payment, now):
         try:
             cancel = client.cancel(payment.provider_ref, request.idempotency_key, ip)
         except iyzico.IyzicoTimeoutError as exc:
-            request.error = str(exc)[:500]
-            return request
+            return _pending(request, exc)
         except iyzico.ProviderError as exc:
             log.info("iyzico refused to cancel %s (%s): refunding per item", order.number, exc)
         else:
             ref = f"iyzico-cancel-{cancel.payment_id}"
             return refund_flow.complete(request.id, _as_refund(ref, request), actor_id, now)
-    done = dict(request.provider_parts or {})
     for txn_id, amount in parts:
         if txn_id in done:
             continue
         try:
-            client.refund(txn_id, amount, f"{request.idempotency_key}-{txn_id}", ip)
+            client.refund(txn_id, amount, part_conversation_id(request, txn_id), ip)
         except iyzico.IyzicoTimeoutError as exc:
-            request.error = str(exc)[:500]
-            return request
+            return _pending(request, exc)
         except iyzico.ProviderError as exc:
             message = f"iyzico {exc.error_code}: {exc.error_message}"
             if not done:

@@ -30,6 +30,7 @@ from coopshop.services.books import commission
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.sales.shipping_price import shipping_for
 
 # Letters and digits that cannot be mistaken for each other when read aloud or hand-written.
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -73,6 +74,8 @@ class NewOrder:
     created_by_id: int | None = None
     cash_session_id: int | None = None
     charge_shipping: bool = False
+    # The aggregator's price for the parcel, asked before the order's transaction (checkout).
+    shipping_quote_kurus: int | None = None
     # A sale that already happened (an offline ticket: the goods left the table): what stock
     # there is is taken and the rest is recorded on the line as short, instead of refusing.
     already_sold: bool = False
@@ -111,12 +114,6 @@ def effective_commission_bp(
     if collection_bp is not None:
         return collection_bp
     return rates.default_or(default_bp)
-
-
-def shipping_for(subtotal_kurus: int, settings: CoopSettings) -> int:
-    if subtotal_kurus >= settings.free_shipping_threshold_kurus:
-        return 0
-    return settings.shipping_flat_kurus
 
 
 def _load_products(requests: Sequence[LineRequest]) -> dict:
@@ -338,7 +335,17 @@ def create_order(
         order.lines.append(line)
         subtotal += line.gross_kurus
     order.subtotal_kurus = subtotal
-    order.shipping_kurus = shipping_for(subtotal, settings) if new.charge_shipping else 0
+    order.shipping_kurus = (
+        shipping_for(
+            subtotal,
+            settings,
+            province=new.buyer.il,
+            item_count=sum(line.quantity for line in order.lines),
+            quote_kurus=new.shipping_quote_kurus,
+        )
+        if new.charge_shipping
+        else 0
+    )
     order.total_kurus = subtotal + order.shipping_kurus
     db.session.add(order)
     db.session.flush()

@@ -33,7 +33,7 @@ from coopshop.db import db
 from coopshop.models import Order, OrderLine, WithdrawalLine, WithdrawalRequest, utcnow
 from coopshop.models.withdrawals import WITHDRAWAL_TRANSITIONS
 from coopshop.services.books import availability, postings
-from coopshop.services.core import audit, mail
+from coopshop.services.core import audit, hooks, mail
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import (
     Conflict,
@@ -254,6 +254,7 @@ def request_withdrawal(
         lines={str(k): v for k, v in sorted(chosen.items())},
     )
     _mail(request, "requested")
+    hooks.emit("withdrawal.requested", request)
     return request
 
 

@@ -191,6 +191,17 @@ class ShippingAdapter(Protocol):
         """Cancel an unused label (before the carrier has the parcel)."""
         ...
 
+    def return_label(self, label: Label, *, known_refs: frozenset[str] = frozenset()) -> Label:
+        """A return label for the parcel of `label` (the buyer sends it back to the sender).
+        A return already bought for that parcel whose provider ref is not in `known_refs` (a
+        purchase whose answer was lost) is returned instead of buying another."""
+        ...
+
+    def price(self, parcel: Parcel, *, carrier: str | None = None) -> int | None:
+        """The provider's price for this parcel (checkout's "aggregator price"), in kuruş, or
+        None when it has none to give."""
+        ...
+
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> TrackingEvent:
         """Verify and read one webhook delivery. Raises WebhookRejected on a missing or bad
         signature or a stale timestamp, before anything in the body is believed."""

@@ -103,6 +103,12 @@ class ManualAdapter:
     def cancel(self, label: Label) -> None:
         return None
 
+    def return_label(self, label: Label, *, known_refs: frozenset[str] = frozenset()) -> Label:
+        raise ShippingError("manual_return", "type the carrier and the return code by hand")
+
+    def price(self, parcel: Parcel, *, carrier: str | None = None) -> int | None:
+        return None
+
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> TrackingEvent:
         raise WebhookRejected("no_webhooks", "the manual adapter receives no webhooks")
 

@@ -55,9 +55,8 @@ from coopshop.services.shipping.geliver_events import (
     event_from_shipment,
     is_cancelled,
     offers_complete,
-    verify_signature,
-    webhook_shipment,
 )
+from coopshop.services.shipping.geliver_more import GeliverMore
 
 with warnings.catch_warnings():
     # geliver 0.4.0's types.py uses pydantic's class-based Config, deprecated in pydantic 2;
@@ -71,7 +70,7 @@ with warnings.catch_warnings():
 _SDK_ERRORS = (httpx.HTTPError, GeliverError, ValueError)
 
 
-class GeliverAdapter:
+class GeliverAdapter(GeliverMore):
     name = "geliver"
 
     def __init__(
@@ -364,13 +363,6 @@ class GeliverAdapter:
             raise self._error("cancel shipment", exc) from exc
 
     # ---- tracking ---------------------------------------------------------------------------
-
-    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> TrackingEvent:
-        """Verify, then read, one Geliver webhook delivery (geliver_events)."""
-        verify_signature(
-            self._webhook_secret, body, headers, self._clock(), self._webhook_tolerance
-        )
-        return event_from_shipment(webhook_shipment(body))
 
     def track(self, label: Label) -> TrackingEvent | None:
         """GET /shipments/{id} and read its trackingStatus: the poll for missed webhooks.

@@ -40,19 +40,10 @@ from coopshop.services.shipping.base import (
     ShippingError,
 )
 from coopshop.services.shipping.carriers import sender_from_settings
+from coopshop.services.shipping.messages import shipping_error
 from coopshop.turkey import PLATE_CODES
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-
-# Adapter refusals a person can fix, told in her words under the field they concern.
-_FIELD_ERRORS = {
-    "tracking_number_required": ("tracking_number", _l("Kargo takip numarasını yazın.")),
-    "tracking_number_too_long": (
-        "tracking_number",
-        _l("Takip numarası en fazla %(n)d karakter olabilir.", n=80),
-    ),
-    "unknown_carrier": ("carrier", _l("Kargo firmasını seçin.")),
-}
 
 
 @dataclass(frozen=True)
@@ -71,16 +62,6 @@ class LabelRequest:
 class BatchResult:
     labelled: list[str] = field(default_factory=list)  # order numbers
     failed: list[tuple[str, str]] = field(default_factory=list)  # (order number, message)
-
-
-def shipping_error(exc: ShippingError) -> DomainError:
-    """A provider's refusal as a domain error: a field to fix, a "try again", or the reason."""
-    if exc.code in _FIELD_ERRORS:
-        name, message = _FIELD_ERRORS[exc.code]
-        return ValidationFailed(message, field=name)
-    if exc.retryable:
-        return Conflict(_l("Kargo firması şu an yanıt vermiyor; biraz sonra yeniden deneyin."))
-    return Conflict(_l("Kargo etiketi alınamadı: %(reason)s", reason=exc.message))
 
 
 def shipment_for(order_id: int) -> Shipment | None:
@@ -163,7 +144,7 @@ def buy(
     if order is None:
         raise NotFound(_l("Sipariş bulunamadı."))
     existing = shipment_for(order.id)
-    if existing is not None:
+    if existing is not None and existing.cancelled_at is None:
         return existing
     order = _packed(order.id)
     offer = _choose(order, request, adapter, settings)
@@ -171,7 +152,16 @@ def buy(
         label = adapter.buy_label(offer, tracking_number=request.tracking_number)
     except ShippingError as exc:
         raise shipping_error(exc) from exc
-    shipment = _store(order, label, request.parcel, adapter, actor_id)
+    if (
+        existing is not None
+        and adapter.name != "manual"
+        and label.provider_ref == existing.provider_ref
+    ):
+        # The provider gave back the label we cancelled: it did not take the cancellation.
+        raise Conflict(
+            _l("Kargo aracısı iptal edilen etiketi yeniden verdi; yöneticiye haber verin.")
+        )
+    shipment = _store(order, label, request.parcel, adapter, actor_id, existing)
     audit.record(
         actor_id,
         "shipping.label",
@@ -186,30 +176,45 @@ def buy(
     return shipment
 
 
-def _store(order: Order, label: Label, parcel: Parcel, adapter, actor_id) -> Shipment:
-    shipment = Shipment(
-        order=order,
-        provider=adapter.name,
-        provider_ref=label.provider_ref,
-        carrier=label.carrier,
-        tracking_number=label.tracking_number,
-        tracking_url=label.tracking_url,
-        label_url=label.label_url,
-        label_pdf=_pdf_or_none(adapter, label),
-        barcode=label.barcode,
-        price_kurus=label.price_kurus,
-        weight_g=parcel.weight_g,
-        length_cm=parcel.length_cm,
-        width_cm=parcel.width_cm,
-        height_cm=parcel.height_cm,
-        status="created",
-        # Nothing is known from the carrier yet: its first event applies whatever its time.
-        status_at=None,
-        created_by_id=actor_id,
-    )
-    db.session.add(shipment)
+def _store(
+    order: Order, label: Label, parcel: Parcel, adapter, actor_id, row: Shipment | None = None
+) -> Shipment:
+    """A new Shipment, or the order's cancelled one (`row`) given the new label: the order
+    keeps one shipment row; the cancelled label is in the audit log, its events stay."""
+    fields = _fields(order, label, parcel, adapter, actor_id)
+    if row is None:
+        row = Shipment(**fields)
+        db.session.add(row)
+    else:
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.cancelled_at = None
     db.session.flush()
-    return shipment
+    return row
+
+
+def _fields(order: Order, label: Label, parcel: Parcel, adapter, actor_id) -> dict:
+    return {
+        "order": order,
+        "provider": adapter.name,
+        "provider_ref": label.provider_ref,
+        "carrier": label.carrier,
+        "tracking_number": label.tracking_number,
+        "tracking_url": label.tracking_url,
+        "label_url": label.label_url,
+        "label_pdf": _pdf_or_none(adapter, label),
+        "barcode": label.barcode,
+        "price_kurus": label.price_kurus,
+        "weight_g": parcel.weight_g,
+        "length_cm": parcel.length_cm,
+        "width_cm": parcel.width_cm,
+        "height_cm": parcel.height_cm,
+        "status": "created",
+        # Nothing is known from the carrier yet: its first event applies whatever its time.
+        "status_at": None,
+        "created_by_id": actor_id,
+        "created_at": utcnow(),
+    }
 
 
 def _pdf_or_none(adapter: ShippingAdapter, label: Label) -> bytes | None:
@@ -238,7 +243,7 @@ def as_label(shipment: Shipment) -> Label:
 def label_pdf(order_id: int, adapter: ShippingAdapter) -> bytes:
     """The order's label PDF: the stored copy, else asked of the provider (not stored: a GET)."""
     shipment = shipment_for(order_id)
-    if shipment is None or shipment.provider == "manual":
+    if shipment is None or shipment.provider == "manual" or shipment.cancelled_at:
         raise NotFound(_l("Bu siparişin yazdırılacak etiketi yok."))
     if shipment.label_pdf:
         return shipment.label_pdf
@@ -246,6 +251,70 @@ def label_pdf(order_id: int, adapter: ShippingAdapter) -> bytes:
         return adapter.label_pdf(as_label(shipment))
     except ShippingError as exc:
         raise shipping_error(exc) from exc
+
+
+def cancellable(shipment: Shipment | None) -> bool:
+    """A live label the carrier has not scanned yet (no pickup, no movement)."""
+    return (
+        shipment is not None
+        and shipment.cancelled_at is None
+        and shipment.status == "created"
+        and shipment.order.fulfilment_status in ("received", "shipped")
+    )
+
+
+def cancel(order_id: int, adapter: ShippingAdapter, actor_id: int | None) -> Shipment:
+    """Cancel the order's label before the carrier has the parcel, at the provider first; the
+    order is packed again (fulfilment.label_cancelled) and may get a new label. Refused once
+    the carrier has scanned it."""
+    order = lock_order(order_id)
+    shipment = shipment_for(order_id) if order is not None else None
+    if shipment is None or shipment.cancelled_at is not None:
+        raise NotFound(_l("Bu siparişin iptal edilecek etiketi yok."))
+    db.session.refresh(shipment)
+    if not cancellable(shipment):
+        raise Conflict(_l("Kargo paketi teslim aldı; etiket artık iptal edilemez."))
+    if shipment.provider != adapter.name:
+        raise Conflict(_l("Bu etiket başka bir kargo aracısından alındı; oradan iptal edin."))
+    try:
+        adapter.cancel(as_label(shipment))
+    except ShippingError as exc:
+        raise shipping_error(exc) from exc
+    shipment.cancelled_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor_id,
+        "shipping.label_cancelled",
+        order,
+        provider=shipment.provider,
+        provider_ref=shipment.provider_ref,
+        carrier=shipment.carrier,
+        tracking_number=shipment.tracking_number,
+        price_kurus=shipment.price_kurus,
+    )
+    if order.fulfilment_status == "shipped":
+        fulfilment.label_cancelled(order.id, actor_id)
+    return shipment
+
+
+def handover() -> dict[str, list[Shipment]]:
+    """Parcels with a live label that no carrier has scanned yet, by carrier, oldest first:
+    the list to hand over at the branch or to the courier. Geliver's API (SDK 0.4.0) has no
+    pickup request, so the collection itself is arranged with each carrier."""
+    rows = db.session.scalars(
+        select(Shipment)
+        .join(Order, Order.id == Shipment.order_id)
+        .where(
+            Shipment.cancelled_at.is_(None),
+            Shipment.status == "created",
+            Order.fulfilment_status.in_(("received", "shipped")),
+        )
+        .order_by(Shipment.carrier, Shipment.created_at, Shipment.id)
+    )
+    by_carrier: dict[str, list[Shipment]] = {}
+    for row in rows:
+        by_carrier.setdefault(row.carrier_name, []).append(row)
+    return by_carrier
 
 
 def packed_by(day: date) -> list[int]:
@@ -265,7 +334,7 @@ def packed_by(day: date) -> list[int]:
                 Order.fulfilment_status == "received",
                 Order.channel != "bazaar",
                 Order.id.in_(last_received),
-                ~Order.id.in_(select(Shipment.order_id)),
+                ~Order.id.in_(select(Shipment.order_id).where(Shipment.cancelled_at.is_(None))),
             )
             .order_by(Order.paid_at, Order.id)
         )

@@ -20,6 +20,7 @@ from coopshop.services.core import audit
 from coopshop.services.core.errors import DomainError
 from coopshop.services.sales import fulfilment
 from coopshop.services.sales.order_states import lock_order
+from coopshop.services.shipping import returns
 from coopshop.services.shipping.base import (
     TERMINAL_STATUSES,
     ShippingAdapter,
@@ -76,9 +77,15 @@ def record(event: TrackingEvent, provider: str, source: str) -> Recorded:
     is kept for the record only, a newer or final one moves the shipment and maybe the order."""
     shipment = _locked_shipment(provider, event.provider_ref)
     if shipment is None:
-        return Recorded("unknown_shipment")
+        row = returns.locked_return(provider, event.provider_ref)
+        if row is None:
+            return Recorded("unknown_shipment")
+        status, changed = returns.record_return_event(row, event)
+        return Recorded("changed" if changed else "unchanged", status)
     if _seen(provider, event.provider_event_id):
         return Recorded("duplicate", shipment.status)
+    if shipment.cancelled_at is not None:
+        return Recorded("unchanged", shipment.status)  # a cancelled label's late scan
     applied = apply_event(shipment.status, shipment.status_at, event)
     db.session.add(
         ShipmentEvent(
@@ -117,22 +124,42 @@ def _move_order(shipment: Shipment, before: str) -> None:
     audit.record(None, f"shipping.{shipment.status}", order, provider=shipment.provider)
 
 
+def is_known(provider: str, provider_ref: str) -> bool:
+    """Whether a provider's shipment id is one of ours (a label or a return)."""
+    for model in (Shipment, returns.ReturnShipment):
+        found = db.session.scalar(
+            select(model.id).where(model.provider == provider, model.provider_ref == provider_ref)
+        )
+        if found is not None:
+            return True
+    return False
+
+
 def poll(adapter: ShippingAdapter) -> PollResult:
-    """Ask the provider about every parcel not yet delivered or returned and apply what it says
-    (the catch-up for missed webhooks). One parcel's failure is logged and the rest go on."""
+    """Ask the provider about every parcel (labels, then returns) not yet delivered or returned
+    and not cancelled, and apply what it says (the catch-up for missed webhooks). One parcel's
+    failure is logged and the rest go on."""
     ids = list(
         db.session.scalars(
             select(Shipment.id)
-            .where(Shipment.provider == adapter.name, Shipment.status.not_in(TERMINAL_STATUSES))
+            .where(
+                Shipment.provider == adapter.name,
+                Shipment.status.not_in(TERMINAL_STATUSES),
+                Shipment.cancelled_at.is_(None),
+            )
             .order_by(Shipment.id)
         )
     )
+    labels = [(db.session.get(Shipment, i), as_label) for i in ids]
+    labels += [
+        (db.session.get(returns.ReturnShipment, i), returns.label_of)
+        for i in returns.pollable(adapter.name)
+    ]
     checked = changed = failed = 0
-    for shipment_id in ids:
-        shipment = db.session.get(Shipment, shipment_id)
+    for shipment, to_label in labels:
         checked += 1
         try:
-            event = adapter.track(as_label(shipment))
+            event = adapter.track(to_label(shipment))
             if event is None:
                 continue
             with db.session.begin_nested():
