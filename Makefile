@@ -73,8 +73,17 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o coopshop/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i coopshop/translations/messages.pot -d coopshop/translations --no-fuzzy-matching
 
-bench: $(DEV_STAMP) translations
-	$(BIN)/python -m bench
+# Debian's wrk drives the pages in `make bench`.
+WRK := /usr/bin/wrk
+$(WRK):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+
+# The benchmark at full size (README "Performance"): PostgreSQL on 127.0.0.1:5432 (a fresh
+# database coopshop_bench, or DATABASE_URL) and Redis on :6379. A quick run:
+# `make bench BENCH_ARGS="--scale 0.01 --runs 1 --duration 3s"`.
+bench: $(DEV_STAMP) translations | $(WRK)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Bad input and faults sent from outside to a production-configured gunicorn on PostgreSQL and
 # Redis (a fresh database, dropped after); prints the table, writes bench/results/probe-<date>.md.
