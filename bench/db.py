@@ -64,6 +64,7 @@ def app_env(url: str, production: bool = True) -> dict[str, str]:
         STRIPE_SECRET_KEY="sk_test_bench_never_called",  # noqa: S106 (no request reaches Stripe)
         STRIPE_WEBHOOK_SECRET="whsec_bench",  # noqa: S106
         PAYMENT_PROVIDER="stripe",
+        SMS_PROVIDER="none",
         MAIL_OUTBOX_DIR=str(TMP / "outbox"),
         UPLOAD_DIR=str(TMP / "uploads"),
         FLASK_CONFIG="production" if production else "development",
