@@ -3,26 +3,18 @@ difference named) and its CSV for the accountant (routes on the admin blueprint)
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Response, redirect, render_template, request, url_for
 
 from coopshop.admin.routes import bp
-from coopshop.admin.withholding import _period
-from coopshop.models import utcnow
+from coopshop.admin.withholding import _period, month_shown
 from coopshop.services.reports import vat_report
-from coopshop.services.reports.dashboard import add_months, local_month
 from coopshop.web.permissions import roles_required
 
 
 @bp.get("/vat")
 @roles_required("admin")
 def vat_report_page():
-    period = _period()
-    status = 200
-    if period is None:
-        flash(_("Ayı 2026-10 gibi yazın."), "danger")
-        period, status = add_months(*local_month(utcnow()), -1), 400
-    year, month = period
+    (year, month), status = month_shown()
     return (
         render_template(
             "admin/vat_report.html",

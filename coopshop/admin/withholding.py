@@ -108,15 +108,20 @@ def _period() -> tuple[int, int] | None:
         return None
 
 
+def month_shown() -> tuple[tuple[int, int], int]:
+    """A monthly report page's month and status: the month asked for, or last month with a
+    flash and 400 when the one asked for is malformed."""
+    period = _period()
+    if period is None:
+        flash(_("Ayı 2026-10 gibi yazın."), "danger")
+        return add_months(*local_month(utcnow()), -1), 400
+    return period, 200
+
+
 @bp.get("/withholding/report")
 @roles_required("admin")
 def withholding_report_page():
-    period = _period()
-    status = 200
-    if period is None:
-        flash(_("Ayı 2026-10 gibi yazın."), "danger")
-        period, status = add_months(*local_month(utcnow()), -1), 400
-    year, month = period
+    (year, month), status = month_shown()
     rows = list(withholding_report.rows(year, month))
     return (
         render_template(

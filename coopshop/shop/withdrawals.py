@@ -4,7 +4,7 @@ of the order's signed link; anyone else gets the same 404 as for an order that d
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -19,6 +19,7 @@ from coopshop.services.shipping import returns
 from coopshop.shop.checkout import _load_order, _token_is_valid
 from coopshop.shop.routes import bp
 from coopshop.web import shipping as shipping_web
+from coopshop.web.pdf import pdf_response
 from coopshop.web.uow import attempt
 
 QTY_PREFIX = "qty-"
@@ -112,11 +113,4 @@ def order_return_label(number: str, request_id: int):
     outcome = attempt(returns.return_pdf, request_id, shipping_web.adapter())
     if not outcome.ok:
         return redirect(url_for("shop.order_status", number=number, t=request.args.get("t")))
-    return Response(
-        outcome.value,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="iade-{order.number}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_response(outcome.value, f"iade-{order.number}.pdf")

@@ -7,7 +7,7 @@ day. With the manual adapter (the default) staff type the carrier and tracking n
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from coopshop.staff.fulfilment import STAFF, _render
 from coopshop.staff.label_forms import ManualLabelForm, ParcelForm
 from coopshop.staff.routes import bp
 from coopshop.web import shipping as shipping_web
+from coopshop.web.pdf import pdf_response
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -144,14 +145,7 @@ def label_pdf(order_id: int):
     if not outcome.ok:
         return redirect(url_for("staff.fulfilment_queue"))
     order = db.session.get(Order, order_id)
-    return Response(
-        outcome.value,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="etiket-{order.number}.pdf"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_response(outcome.value, f"etiket-{order.number}.pdf")
 
 
 @bp.post("/fulfilment/labels/batch")

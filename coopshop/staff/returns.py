@@ -8,7 +8,7 @@ agreement); the buyer is e-mailed. The label PDF prints from here.
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,6 +25,7 @@ from coopshop.services.shipping.carriers import CARRIERS
 from coopshop.staff.forms import ActionForm
 from coopshop.staff.routes import bp
 from coopshop.web import shipping as shipping_web
+from coopshop.web.pdf import pdf_response
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -90,17 +91,6 @@ def withdrawal_return_pdf(request_id: int):
     if not outcome.ok:
         return redirect(url_for("staff.withdrawals_queue"))
     return pdf_response(outcome.value, f"iade-{request_id}.pdf")
-
-
-def pdf_response(content: bytes, filename: str) -> Response:
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @bp.post("/fulfilment/<int:order_id>/label/cancel")

@@ -278,26 +278,34 @@ class GeliverAdapter(GeliverMore):
     def existing_label(self, order_ref: str) -> Label | None:
         """The order's live (bought, not cancelled, not a return) label at Geliver, if any:
         GET /shipments?orderNumber=… (SDK ListParams.orderNumber), newest first."""
+        return self._newest_bought(order_ref, returns=False)
+
+    def _newest_bought(
+        self, order_ref: str, *, returns: bool, skip_ids: frozenset[str] = frozenset()
+    ) -> Label | None:
+        """The order's newest bought, not cancelled shipment at Geliver of one kind (its
+        outgoing label, or a return), leaving out ``skip_ids``; None when there is none."""
         listing = self._call(
             "list shipments",
             self._client.list_shipments,
             {"orderNumber": order_ref, "limit": 50},
         )
-        live = []
+        found = []
         for shipment in listing.data:
             data = shipment.model_dump()
             order_number = as_dict(data.get("order")).get("orderNumber")
             if order_number is not None and order_number != order_ref:
                 continue  # the filter may match more than the exact number
-            if data.get("isReturn") or is_cancelled(data):
+            if bool(data.get("isReturn")) != returns or is_cancelled(data):
+                continue
+            if str(data["id"]) in skip_ids:
                 continue
             if data.get("acceptedOfferID") or data.get("labelURL"):
-                live.append(data)
-        if not live:
+                found.append(data)
+        if not found:
             return None
-        newest = max(live, key=lambda d: str(d.get("createdAt") or ""))
-        accepted = as_dict(newest.get("acceptedOffer"))
-        price = accepted.get("totalAmount")
+        newest = max(found, key=lambda d: str(d.get("createdAt") or ""))
+        price = as_dict(newest.get("acceptedOffer")).get("totalAmount")
         return self._label(
             newest, order_ref, price_kurus=parse_kurus(str(price)) if price else None
         )

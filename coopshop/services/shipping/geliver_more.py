@@ -30,10 +30,8 @@ from coopshop.services.shipping.base import (
     parse_kurus,
 )
 from coopshop.services.shipping.geliver_events import (
-    as_dict,
     carrier_code,
     event_from_shipment,
-    is_cancelled,
     verify_signature,
     webhook_shipment,
 )
@@ -79,27 +77,7 @@ class GeliverMore:
         )
 
     def existing_return(self, order_ref: str, known_refs: frozenset[str]) -> Label | None:
-        listing = self._call(
-            "list shipments",
-            self._client.list_shipments,
-            {"orderNumber": order_ref, "limit": 50},
-        )
-        found = []
-        for shipment in listing.data:
-            data = shipment.model_dump()
-            number = as_dict(data.get("order")).get("orderNumber")
-            if number is not None and number != order_ref:
-                continue
-            if not data.get("isReturn") or is_cancelled(data) or str(data["id"]) in known_refs:
-                continue
-            if data.get("acceptedOfferID") or data.get("labelURL"):
-                found.append(data)
-        if not found:
-            return None
-        newest = max(found, key=lambda d: str(d.get("createdAt") or ""))
-        price = as_dict(newest.get("acceptedOffer")).get("totalAmount")
-        kurus = parse_kurus(str(price)) if price else None
-        return self._label(newest, order_ref, price_kurus=kurus)
+        return self._newest_bought(order_ref, returns=True, skip_ids=known_refs)
 
     # ---- price --------------------------------------------------------------------------------
 
