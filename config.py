@@ -192,6 +192,10 @@ class Config:
     # Rate limits: Redis when REDIS_URL is set, memory otherwise.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Sign-in, registration, application and reset forms, per client address (each account is
+    # throttled on its own as well). Flask-Limiter's syntax; the browser journeys raise it, as
+    # they sign in dozens of times a minute from one address.
+    AUTH_ADDRESS_LIMIT = os.environ.get("AUTH_ADDRESS_LIMIT", "10 per minute;60 per hour")
 
     # The public catalog's cached fragments (coopshop/web/catalog_cache.py): on Redis when
     # REDIS_URL is set (one cache for every worker, so a change drops them for all at once), in

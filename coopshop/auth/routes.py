@@ -37,9 +37,13 @@ from coopshop.web.uow import attempt
 
 bp = Blueprint("auth", __name__)
 
-# Per address (Flask-Limiter: Redis in production, so every worker counts together). Each
-# account is throttled on its own in the database as well (services.members.signin).
-ADDRESS_LIMIT = "10 per minute;60 per hour"
+
+
+def _address_limit() -> str:
+    """Per address (Flask-Limiter: Redis in production, so every worker counts together), from
+    AUTH_ADDRESS_LIMIT. Each account is throttled on its own in the database as well
+    (services.members.signin)."""
+    return current_app.config["AUTH_ADDRESS_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -62,7 +66,7 @@ def _start_session(user, remember: bool) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user)))
@@ -113,7 +117,7 @@ def _sent_for_registration() -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
@@ -136,7 +140,7 @@ def register():
 
 
 @bp.route("/apply", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def apply():
     form = ApplyForm()
     if form.validate_on_submit():
@@ -181,7 +185,7 @@ def forgot():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def reset(token: str):
     form = ResetForm()
     if form.validate_on_submit():
@@ -219,7 +223,7 @@ def _reauthenticate(form) -> signin.SignIn | None:
 
 @bp.route("/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -241,7 +245,7 @@ def change_email():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(ADDRESS_LIMIT, methods=["POST"])
+@limiter.limit(_address_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     form.password.label.text = _("Yeni parola")
