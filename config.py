@@ -157,8 +157,9 @@ class Config:
     IYZICO_BASE_URL = os.environ.get("IYZICO_BASE_URL", "") or IYZICO_SANDBOX
     IYZICO_TIMEOUT = _env_float("IYZICO_TIMEOUT", 10.0)
     IYZICO_INSTALLMENTS = os.environ.get("IYZICO_INSTALLMENTS", "1,2,3,6,9")
-    # How long a taksit table for one price is kept before iyzico is asked again.
-    IYZICO_INSTALMENT_CACHE_SECONDS = _env_float("IYZICO_INSTALMENT_CACHE_SECONDS", 900.0)
+    # How long a taksit table for one price is kept (in the shared cache, CACHE_TYPE below)
+    # before iyzico is asked again: a day.
+    IYZICO_INSTALMENT_CACHE_SECONDS = _env_float("IYZICO_INSTALMENT_CACHE_SECONDS", 86400.0)
 
     # Mail. Without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
