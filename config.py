@@ -274,6 +274,8 @@ class Config:
     NETGSM_PASSWORD = os.environ.get("NETGSM_PASSWORD", "")
     NETGSM_MSGHEADER = os.environ.get("NETGSM_MSGHEADER", "")  # the sender name Netgsm approved
     NETGSM_API_URL = os.environ.get("NETGSM_API_URL", "")  # empty: the SDK's production URL
+    # Seconds to connect to Netgsm and to wait for each read of its answer (the SDK's own is 30).
+    SMS_TIMEOUT_SECONDS = _env_float("SMS_TIMEOUT_SECONDS", 8.0)
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
