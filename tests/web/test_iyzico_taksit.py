@@ -189,3 +189,27 @@ def test_an_iyzico_that_refuses_or_hangs_gives_no_table_and_is_not_asked_each_vi
     assert "Taksit seçenekleri" not in hanging.get_data(as_text=True)
     assert "Sepete ekle" in hanging.get_data(as_text=True)
     assert _calls(iyzico_standin) == 2  # the refusal was kept: one call per price
+
+
+def test_a_shared_cache_that_is_down_costs_a_call_not_the_page(
+    client, iyzico_app, iyzico_standin, monkeypatch
+):
+    from redis.exceptions import ConnectionError as RedisDown
+
+    from coopshop.shop import taksit
+
+    class _Down:
+        def get(self, key):
+            raise RedisDown("Connection refused")
+
+        def set(self, key, value, timeout=None):
+            raise RedisDown("Connection refused")
+
+    monkeypatch.setattr(taksit, "cache", _Down())
+    kilim = _kilim()
+
+    page = client.get(f"/products/{kilim.id}")
+
+    assert page.status_code == 200
+    assert "3 taksit × ₺144,72" in page.get_data(as_text=True)
+    assert _calls(iyzico_standin) == 1

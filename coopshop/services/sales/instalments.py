@@ -137,7 +137,7 @@ def for_price(
     store = _memory if store is None else store
     client = provider.client
     key = cache_key(client, price_kurus, allowed)
-    hit = store.get(key)
+    hit = _read(store, key)
     if hit is not None:
         return hit
     try:
@@ -147,5 +147,22 @@ def for_price(
         tables, keep = (), min(ttl, FAILURE_TTL_SECONDS)
     else:
         tables, keep = _tables(families, allowed), ttl
-    store.set(key, tables, timeout=max(1, int(keep)))
+    _write(store, key, tables, max(1, int(keep)))
     return tables
+
+
+# The shared store is Redis in production: one that is down or full costs a call to iyzico (or
+# no table), never the page.
+def _read(store: Store, key: str):
+    try:
+        return store.get(key)
+    except Exception as exc:  # any cache backend's error
+        log.warning("taksit cache unreadable: %s", exc)
+        return None
+
+
+def _write(store: Store, key: str, tables: tuple[FamilyTable, ...], timeout: int) -> None:
+    try:
+        store.set(key, tables, timeout=timeout)
+    except Exception as exc:  # any cache backend's error
+        log.warning("taksit cache not written: %s", exc)
