@@ -520,6 +520,7 @@ MONEY_RANGES = (
     ("IBAN_HOLD_HOURS", 0, 24 * 30),
     ("OUTBOX_KEEP_DAYS", 1, 3650),
     ("TRUSTED_PROXY_HOPS", 0, 5),
+    ("SMS_TIMEOUT_SECONDS", 1, 30),  # an outbox job's; the SDK's own was 30
 )
 
 

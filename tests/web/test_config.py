@@ -144,6 +144,8 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"AUTH_ADDRESS_LIMIT": "1 per second"}, "allows 60 posts a minute"),
         ({"AUTH_ADDRESS_LIMIT": "500 per day"}, "allows 500 posts a minute"),
         ({"IBAN_HOLD_HOURS": 0}, "IBAN_HOLD_HOURS=0 applies a new IBAN at once"),
+        ({"SMS_TIMEOUT_SECONDS": 0}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
+        ({"SMS_TIMEOUT_SECONDS": 60}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
