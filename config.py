@@ -157,8 +157,9 @@ class Config:
     IYZICO_BASE_URL = os.environ.get("IYZICO_BASE_URL", "") or IYZICO_SANDBOX
     IYZICO_TIMEOUT = _env_float("IYZICO_TIMEOUT", 10.0)
     IYZICO_INSTALLMENTS = os.environ.get("IYZICO_INSTALLMENTS", "1,2,3,6,9")
-    # How long a taksit table for one price is kept before iyzico is asked again.
-    IYZICO_INSTALMENT_CACHE_SECONDS = _env_float("IYZICO_INSTALMENT_CACHE_SECONDS", 900.0)
+    # How long a taksit table for one price is kept (in the shared cache, CACHE_TYPE below)
+    # before iyzico is asked again: a day.
+    IYZICO_INSTALMENT_CACHE_SECONDS = _env_float("IYZICO_INSTALMENT_CACHE_SECONDS", 86400.0)
 
     # Mail. Without MAIL_SERVER, mail is written to MAIL_OUTBOX_DIR and logged.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -223,6 +224,8 @@ class Config:
     # A member's new IBAN is paid to only this many hours after she asked (or once an admin
     # confirms it), and she is told by e-mail: a stolen session cannot redirect her income.
     IBAN_HOLD_HOURS = _env_int("IBAN_HOLD_HOURS", 48)
+    # Production refuses IBAN_HOLD_HOURS=0 (a new IBAN paid to at once) unless this says so.
+    IBAN_CHANGE_WITHOUT_HOLD = _env_bool("IBAN_CHANGE_WITHOUT_HOLD", False)
     FEES_SPREAD_TO_MAKERS = _env_bool("FEES_SPREAD_TO_MAKERS", False)
     SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
     FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)
@@ -271,6 +274,8 @@ class Config:
     NETGSM_PASSWORD = os.environ.get("NETGSM_PASSWORD", "")
     NETGSM_MSGHEADER = os.environ.get("NETGSM_MSGHEADER", "")  # the sender name Netgsm approved
     NETGSM_API_URL = os.environ.get("NETGSM_API_URL", "")  # empty: the SDK's production URL
+    # Seconds to connect to Netgsm and to wait for each read of its answer (the SDK's own is 30).
+    SMS_TIMEOUT_SECONDS = _env_float("SMS_TIMEOUT_SECONDS", 8.0)
 
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 (a method name, not a password)
     DEMO_PAYMENTS = False
@@ -457,7 +462,37 @@ def production_problems(config) -> list[str]:
                 "the memory rate-limit store counts per worker: set REDIS_URL "
                 "(or WEB_CONCURRENCY=1 for a single worker)"
             )
+    problems.extend(auth_limit_problems(config.get("AUTH_ADDRESS_LIMIT")))
+    if config.get("IBAN_HOLD_HOURS") == 0 and not config.get("IBAN_CHANGE_WITHOUT_HOLD"):
+        # A stolen session could then point her payouts at another account at once.
+        problems.append(
+            "IBAN_HOLD_HOURS=0 applies a new IBAN at once: set a hold "
+            "(or IBAN_CHANGE_WITHOUT_HOLD=1 to mean it)"
+        )
     return problems
+
+
+# The most sign-in, registration, application and reset posts one address may make in a minute.
+AUTH_ADDRESS_MAX_PER_MINUTE = 30
+
+
+def auth_limit_problems(value) -> list[str]:
+    """AUTH_ADDRESS_LIMIT must be Flask-Limiter's syntax (the limits package parses it) and hold
+    an address to at most AUTH_ADDRESS_MAX_PER_MINUTE posts in a minute: the strictest of its
+    limits binds, and one over a minute or longer allows its whole amount within one minute."""
+    from limits import parse_many
+
+    try:
+        items = parse_many(str(value or ""))
+    except ValueError:
+        return [f"AUTH_ADDRESS_LIMIT is not a rate limit Flask-Limiter can read: {value!r}"]
+    per_minute = min(item.amount * max(1.0, 60 / item.get_expiry()) for item in items)
+    if per_minute > AUTH_ADDRESS_MAX_PER_MINUTE:
+        return [
+            f"AUTH_ADDRESS_LIMIT {value!r} allows {per_minute:g} posts a minute from one "
+            f"address; at most {AUTH_ADDRESS_MAX_PER_MINUTE}"
+        ]
+    return []
 
 
 def _is_turkish_iban(value: str) -> bool:
@@ -485,6 +520,7 @@ MONEY_RANGES = (
     ("IBAN_HOLD_HOURS", 0, 24 * 30),
     ("OUTBOX_KEEP_DAYS", 1, 3650),
     ("TRUSTED_PROXY_HOPS", 0, 5),
+    ("SMS_TIMEOUT_SECONDS", 1, 30),  # an outbox job's; the SDK's own was 30
 )
 
 

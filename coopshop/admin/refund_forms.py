@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from coopshop.web.fields import read_kurus
 
 METHOD_LABELS = {
-    "original": _l("Stripe üzerinden karta"),
+    "original": _l("Ödendiği karta"),
     "demo": _l("Deneme ödemesi"),
     "cash": _l("Nakit"),
     "bank_transfer": _l("Havale / EFT ile"),
@@ -69,7 +69,7 @@ class RefundForm(FlaskForm):
 
 
 class RetryForm(FlaskForm):
-    """A button: send a pending Stripe refund again (with the same idempotency key)."""
+    """A button: send a pending card refund again (the provider is asked first what it made)."""
 
 
 class FindOrderForm(FlaskForm):

@@ -55,6 +55,7 @@ def _labels() -> dict:
         "method_labels": METHOD_LABELS,
         "kind_labels": TRANSACTION_KINDS,
         "request_labels": REQUEST_STATUSES,
+        "provider_name": payments.refund_provider_name,
     }
 
 
@@ -130,8 +131,9 @@ def _show_error(form: RefundForm, exc: DomainError) -> None:
 
 
 def _refund(order: Order, choice: RefundChoice, form: RefundForm, provider):
-    """The admin's refund as one use case: through Stripe when ``provider`` is given (the request
-    is committed before Stripe is asked, see refund_flow), else booked with how it went back."""
+    """The admin's refund as one use case: through the order's card provider (iyzico or Stripe)
+    when ``provider`` is given (the request is committed before the provider is asked, see
+    refund_flow), else booked with how it went back."""
     lines, shipping = refund_flow.plan(order, choice)
     if provider is not None:
         return refund_flow.refund_through_provider(
@@ -165,7 +167,7 @@ def refund(order_id: int):
             flash(_("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."), "danger")
             return redirect(url_for("admin.order_detail", order_id=order.id))
         if via_stripe and provider is None:
-            flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
+            flash(_not_configured(order), "danger")
             return render_template(
                 "admin/refunds/refund.html", order=order, form=form, left=left, **_labels()
             ), 409
@@ -194,6 +196,13 @@ def refund(order_id: int):
         via_stripe=via_stripe,
         **_labels(),
     ), status
+
+
+def _not_configured(order: Order) -> str:
+    return _(
+        "%(provider)s ayarlı değil; bu sipariş şu an iade edilemez.",
+        provider=payments.refund_provider_name(order),
+    )
 
 
 def _flash_request(done: RefundRequest) -> None:
@@ -241,7 +250,7 @@ def retry_refund(request_id: int):
         abort(400)
     provider = payments.refund_provider(current_app.config, pending.order)
     if provider is None:
-        flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
+        flash(_not_configured(pending.order), "danger")
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))
     outcome = attempt(refund_flow.send, pending.id, provider, current_user.id)
     if outcome.ok:

@@ -2,7 +2,8 @@
 
 A sale is services.offline_sales.sell (a bazaar desk's sale is services.bazaar.sell); a refund
 is services.refund_flow, the admin page's flow: booked at once for offline and demo orders,
-through Stripe (written down, committed, sent, booked) for online ones.
+through the order's card provider, iyzico or Stripe (written down, committed, sent, booked), for
+online ones.
 """
 
 from __future__ import annotations
@@ -166,9 +167,10 @@ def refund(order_id: int, body: RefundIn):
 
     Offline and demo orders are booked at once; ``method`` says how the money went back (cash,
     bank_transfer, card_terminal; by default the way it was paid). An online order is refunded
-    through Stripe: 201 when Stripe made it, 202 when Stripe could not be reached (the refund is
-    pending and is finished by a retry from the order page or by Stripe's webhook), 422
-    refund_refused when Stripe refused it."""
+    through the provider it was paid with (iyzico or Stripe): 201 when the provider made it, 202
+    when it could not be reached (the refund is pending and is finished by a retry from the order
+    page, or by Stripe's webhook), 409 provider_unavailable when that provider is not configured,
+    422 refund_refused when it refused."""
     order = load_order(order_id)
     actor = api_user()
     lines = [(line.line_id, line.amount_kurus) for line in body.lines]
@@ -184,19 +186,25 @@ def refund(order_id: int, body: RefundIn):
         return refund_out(booked)
 
     provider = payments.refund_provider(current_app.config, order)
+    name = payments.refund_provider_name(order)
     if provider is None:
-        raise ApiError(409, "provider_unavailable", _l("Stripe ayarlanmamış; iade yapılamaz."))
+        raise ApiError(
+            409,
+            "provider_unavailable",
+            _l("%(provider)s ayarlı değil; bu sipariş şu an iade edilemez.", provider=name),
+        )
     pending = refund_flow.request_provider_refund(
         order, lines, body.shipping_kurus, body.reason, actor.id
     )
-    # Written down before Stripe is called, so a crash cannot lose or double the refund.
+    # Written down before the provider is called, so a crash cannot lose or double the refund.
     uow.checkpoint()
     done = refund_flow.send(pending.id, provider, actor.id)
     uow.commit()
     if done.status == "succeeded":
         return refund_out(db.session.get(Refund, done.refund_id))
     if done.status == "failed":
-        raise ApiError(422, "refund_refused", done.error or _l("Stripe iadeyi reddetti."))
+        message = done.error or _l("%(provider)s iadeyi yapmadı.", provider=name)
+        raise ApiError(422, "refund_refused", message)
     return (
         RefundPendingOut(
             request_id=done.id,

@@ -265,3 +265,30 @@ def test_no_answer_from_netgsm_is_retried(app, monkeypatch):
     uow.commit()
     job = db.session.scalar(select(OutboxJob).where(OutboxJob.kind == "sms"))
     assert job.failed_at is None and job.attempts == 1 and "no answer" in job.last_error
+
+
+def test_a_hanging_netgsm_fails_the_text_within_our_timeout_and_the_outbox_retries_it(
+    netgsm_sms, app, monkeypatch
+):
+    """Netgsm takes the connection and says nothing for 10 s: longer than SMS_TIMEOUT_SECONDS,
+    shorter than the SDK's own 30 s (with which the job would have waited and got the answer).
+    The job gives up on that attempt at once and is retried by the outbox."""
+    monkeypatch.setitem(app.config, "SMS_TIMEOUT_SECONDS", 1)
+    netgsm_sms.hang(10)
+    _, product = _texted_maker()
+    paid_order([(product, 1)], settings=SETTINGS)
+    uow.commit()
+
+    [text] = db.session.scalars(select(SmsMessage))
+    job = db.session.scalar(select(OutboxJob).where(OutboxJob.kind == "sms"))
+    assert netgsm_sms.hung == 1 and len(netgsm_sms.requests) == 1
+    assert text.sent_at is None and text.provider_ref is None
+    assert "no answer from Netgsm" in text.error
+    assert (job.attempts, job.failed_at, job.done_at) == (1, None, None)
+    assert "no answer from Netgsm" in job.last_error
+
+    netgsm_sms.unhang()
+    assert outbox.drain(now=utcnow() + timedelta(minutes=5), kinds=("sms",)) == {"done": 1}
+    db.session.refresh(text)
+    assert text.sent_at is not None and text.provider_ref == "17377215342605050418"
+    assert len(netgsm_sms.requests) == 2

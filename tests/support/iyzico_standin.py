@@ -7,7 +7,7 @@ little state (token → basket → payment → item transactions → refunds), a
 iyzico's documentation, signs its answers as iyzico does, and records every request so tests can
 assert what the SDK really sent. Binds 127.0.0.1 only.
 
-Not modelled (see NOTES.md): real error codes, 3-D Secure, fraud review, settlement. The
+Not modelled: real error codes, 3-D Secure, fraud review, settlement. The
 instalment table and the reporting service are in tests.support.iyzico_standin_reporting.
 """
 

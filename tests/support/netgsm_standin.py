@@ -5,7 +5,9 @@ HTTP Basic authentication and the JSON body the SDK sends (msgheader, messages[{
 answers as Netgsm documents: HTTP 200 ``{"code": "00", "jobid": …, "description": "queued"}``,
 or HTTP 406 ``{"code": …, "description": …}`` for an error (30 wrong credentials, 40 unknown
 header, 70 missing field). Tests queue other codes (``answers``) to play a rate limit (80), a
-system error (100) or a text refusal (20). Every request is recorded.
+system error (100) or a text refusal (20). ``hang(seconds)`` plays a Netgsm that takes the
+message and says nothing for that long (the answer it would give comes after, to nobody).
+Every request is recorded when it arrives.
 
 Not modelled: scheduling (startdate/stopdate), reports, the XML and GET APIs, delivery receipts.
 """
@@ -29,10 +31,22 @@ USERNAME, PASSWORD, HEADER = "8503090000", "standin-pass", "KOOPERATIF"
 class NetgsmStandin:
     requests: list[dict] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # error codes to answer next, in order
+    hung: int = 0  # requests held by hang()
 
     def __post_init__(self):
         self._jobs = itertools.count(17377215342605050417)
         self._lock = threading.Lock()
+        self._hang_seconds = 0.0
+        self._released = threading.Event()
+
+    def hang(self, seconds: float) -> None:
+        """Hold every answer for ``seconds`` (or until ``unhang``)."""
+        self._released.clear()
+        self._hang_seconds = seconds
+
+    def unhang(self) -> None:
+        self._hang_seconds = 0.0
+        self._released.set()
 
     def start(self) -> NetgsmStandin:
         self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
@@ -56,6 +70,10 @@ class NetgsmStandin:
         request = Request(environ)
         with self._lock:
             response = self._handle(request)
+            hang = self._hang_seconds
+            self.hung += 1 if hang else 0
+        if hang:
+            self._released.wait(hang)
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
@@ -87,6 +105,7 @@ class NetgsmStandin:
 def netgsm_standin():
     standin = NetgsmStandin().start()
     yield standin
+    standin.unhang()
     standin.stop()
 
 

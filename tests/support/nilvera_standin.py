@@ -7,7 +7,7 @@ the shapes of Nilvera's documentation (URLs in nilvera.py), rejects a UUID it al
 and records every request. Tests can make it hang (optionally after storing the invoice, as a
 late answer would) or answer 5xx.
 
-Not modelled (NOTES.md): GİB's own validation and the e-Arşiv daily report, real error codes
+Not modelled: GİB's own validation and the e-Arşiv daily report, real error codes
 beyond the documented shape, templates, series management, paging, the answer of an e-Fatura's
 buyer, rate limits.
 """

@@ -364,6 +364,55 @@ def test_membership_application_errors_write_nothing(client, changes, message):
     assert count(AuditEvent) == 0
 
 
+def _application_as_seen(app, address: str) -> dict:
+    """What an applicant (or someone probing addresses) sees: the answer, the page it leads
+    to, and the mail: one message written with the answer, sent only once the answer has gone
+    (so the answer takes the same time either way)."""
+    client = app.test_client()
+    before = count(OutboxMessage)
+
+    def mails():
+        db.session.expire_all()
+        found = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id > before))
+        return [(m.to == address.lower(), m.sent_at is not None) for m in found]
+
+    response = client.post("/auth/apply", data=apply_data(email=address))
+    with_the_answer = mails()
+    answered(response)
+    login_page = page(client.get("/auth/login"))
+    return {
+        "status": response.status_code,
+        "location": response.location,
+        "body": page(response),
+        "cookies": sorted(c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie")),
+        "login page": re.sub(r'name="csrf_token"[^>]*', "", login_page),
+        "mails with the answer": with_the_answer,
+        "mails after the answer": mails(),
+    }
+
+
+@pytest.mark.parametrize("taken_by", ["customer", "producer"])
+def test_a_membership_application_answers_the_same_for_a_taken_address(app, taken_by):
+    if taken_by == "producer":
+        existing = ProducerFactory(user__email="alinmis@example.org").user
+    else:
+        existing = UserFactory(email="alinmis@example.org")
+    hash_before, profiles_before = existing.password_hash, count(ProducerProfile)
+
+    new = _application_as_seen(app, "yeni@example.org")
+    taken = _application_as_seen(app, "Alinmis@Example.org")
+
+    assert (new["status"], new["location"]) == (302, "/auth/login")
+    assert REGISTERED in new["login page"]
+    assert new["mails with the answer"] == [(True, False)]  # one, to her, not yet sent
+    assert new["mails after the answer"] == [(True, True)]
+    assert taken == new
+    subjects = db.session.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id)).all()
+    assert subjects == ["Başvurunuz alındı", "Hesabınız zaten var"]
+    assert count(ProducerProfile) == profiles_before + 1  # only the new applicant's
+    assert db.session.get(User, existing.id).password_hash == hash_before
+
+
 # --- password reset ---------------------------------------------------------------------------
 
 

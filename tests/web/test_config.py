@@ -137,6 +137,15 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"COOP_IBAN": "DE89370400440532013000"}, "COOP_IBAN must be a Turkish IBAN"),
         ({"REDIS_URL": ""}, "REDIS_URL is required: mail and invoices run on RQ workers"),
         ({"OUTBOX_MAX_ATTEMPTS": 0}, "OUTBOX_MAX_ATTEMPTS must be at least 1"),
+        ({"AUTH_ADDRESS_LIMIT": "ten a minute"}, "AUTH_ADDRESS_LIMIT is not a rate limit"),
+        ({"AUTH_ADDRESS_LIMIT": ""}, "AUTH_ADDRESS_LIMIT is not a rate limit"),
+        ({"AUTH_ADDRESS_LIMIT": "31 per minute"}, "allows 31 posts a minute"),
+        ({"AUTH_ADDRESS_LIMIT": "1000 per minute"}, "allows 1000 posts a minute"),
+        ({"AUTH_ADDRESS_LIMIT": "1 per second"}, "allows 60 posts a minute"),
+        ({"AUTH_ADDRESS_LIMIT": "500 per day"}, "allows 500 posts a minute"),
+        ({"IBAN_HOLD_HOURS": 0}, "IBAN_HOLD_HOURS=0 applies a new IBAN at once"),
+        ({"SMS_TIMEOUT_SECONDS": 0}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
+        ({"SMS_TIMEOUT_SECONDS": 60}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
@@ -144,6 +153,22 @@ def test_production_refuses_a_weak_or_out_of_range_setting(production_env, setti
     with pytest.raises(RuntimeError, match="Production refuses to start") as refused:
         create_app(careless)
     assert refusal in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "limit", ["10 per minute;60 per hour", "30 per minute", "5 per 10 seconds", "20/hour"]
+)
+def test_production_starts_with_a_sign_in_limit_of_at_most_30_a_minute(production_env, limit):
+    strict = type("Strict", (production_env,), {"AUTH_ADDRESS_LIMIT": limit})
+    assert create_app(strict).config["AUTH_ADDRESS_LIMIT"] == limit
+
+
+def test_production_applies_an_iban_at_once_only_when_told_to(production_env):
+    meant = type(
+        "Meant", (production_env,), {"IBAN_HOLD_HOURS": 0, "IBAN_CHANGE_WITHOUT_HOLD": True}
+    )
+    assert create_app(meant).config["IBAN_HOLD_HOURS"] == 0
+    assert create_app(production_env).config["IBAN_CHANGE_WITHOUT_HOLD"] is False
 
 
 @pytest.mark.parametrize("workers", ["", "2", "4"])

@@ -2,7 +2,12 @@
 (``netgsm-sms``, MIT, published by Netgsm; README, dependency notes).
 
 The SDK posts JSON to ``{api_url}/sms/rest/v2/send`` with HTTP Basic authentication
-(username:password) and a 30-second timeout, and returns the answer's JSON. Netgsm answers
+(username:password) and returns the answer's JSON. Its ``SmsService.send`` (netgsm-sms 1.1.2)
+calls ``requests.post(..., timeout=30)`` with no way to pass another, so ``_BoundedSms`` below
+is that method with our SMS_TIMEOUT_SECONDS (same URL, body, authentication header and
+exception mapping, the SDK's ``create_api_exception``). A text that times out is ``Transient``:
+the outbox job retries it later; Netgsm may have queued it anyway, so a retry can deliver it
+twice (a repeated sale notice; nothing is booked from it). Netgsm answers
 HTTP 200 ``{"code": "00", "jobid": "…", "description": "queued"}`` when it took the message,
 and HTTP 406 ``{"code": "…", "description": "…"}`` when it did not; the SDK raises
 ``NotAcceptableException`` with that code. The codes of their documentation, and what we do:
@@ -22,7 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import requests
+
 from coopshop.services.members.sms import Refused, Transient
+
+DEFAULT_TIMEOUT_SECONDS = 8.0
 
 TRANSIENT_CODES = frozenset({"80", "85", "100", "101"})
 DESCRIPTIONS = {
@@ -43,21 +52,57 @@ def _reason(code: str | None, fallback: str) -> str:
     return f"code {code}: {DESCRIPTIONS.get(code or '', fallback)}" if code else fallback
 
 
+class _BoundedSms:
+    """netgsm-sms 1.1.2's ``SmsService.send`` (the one call we make), with ``timeout`` for the
+    connection and each read instead of its fixed 30 seconds."""
+
+    def __init__(self, client, timeout: float):
+        self.client, self.timeout = client, timeout
+
+    def send(self, msgheader: str, messages: list[dict], iysfilter: str | None = None) -> dict:
+        from netgsm.exceptions.api_exception import create_api_exception
+
+        data = {"msgheader": msgheader, "messages": messages}
+        if iysfilter:
+            data["iysfilter"] = iysfilter
+        if self.client.appname:
+            data["appname"] = self.client.appname
+        try:
+            response = requests.post(
+                f"{self.client.api_url}/sms/rest/v2/send",
+                headers=self.client.auth_header,
+                json=data,
+                timeout=self.timeout,
+            )
+            response.raise_for_status()
+            return response.json()
+        except requests.exceptions.RequestException as exc:
+            raise create_api_exception(exc) from exc
+
+
 class NetgsmProvider:
     name = "netgsm"
 
-    def __init__(self, username: str, password: str, header: str, api_url: str | None = None):
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        header: str,
+        api_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ):
         from netgsm import Netgsm
 
         self.header = header
         self.client = Netgsm(username=username, password=password, api_url=api_url or None)
+        self.sms = _BoundedSms(self.client, timeout)
 
     def send(self, to: str, text: str) -> str:
         from netgsm import ApiException, ConnectionException, HttpException, TimeoutException
 
         number = to[3:] if to.startswith("+90") else to
         try:
-            answer = self.client.sms.send(
+            answer = self.sms.send(
                 msgheader=self.header, messages=[{"msg": text, "no": number}], iysfilter="0"
             )
         except (TimeoutException, ConnectionException) as exc:
@@ -83,4 +128,5 @@ def from_config(config: Mapping) -> NetgsmProvider:
         password=config.get("NETGSM_PASSWORD", ""),
         header=config.get("NETGSM_MSGHEADER", ""),
         api_url=config.get("NETGSM_API_URL") or None,
+        timeout=float(config.get("SMS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS),
     )

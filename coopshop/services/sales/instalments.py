@@ -2,24 +2,31 @@
 price, kept to the counts the shop allows (IYZICO_INSTALLMENTS) and cached per price.
 
 A product page must not call iyzico on every view, nor wait on it: answers are kept for
-``ttl`` seconds per (account, price, counts) in this process, an iyzico that fails or does not
-answer within a short timeout gives no table (also kept, for a shorter while, so an outage costs
-one slow view per price and minute, not every view), and with no iyzico configured there is
-nothing to ask. Nothing here raises to the page: taksit is information, not a step of buying.
+``ttl`` seconds (a day by default, IYZICO_INSTALMENT_CACHE_SECONDS) per (account, price, counts)
+in a ``store``: the web passes the shared Flask-Caching cache (Redis when REDIS_URL is set), so
+every worker and node reads the one table; without one (the CLI, a unit test) a small store in
+this process is used. The key is the exact price in kuruş, not a bucket, because iyzico's
+amounts per instalment are computed from it; there is no BIN in it, because a product page has
+no card yet (iyzico's own payment page shows the card's table). An iyzico that fails or does
+not answer within a short timeout gives no table (also kept, for a shorter while, so an outage
+costs one slow view per price and minute, not every view), and with no iyzico configured there
+is nothing to ask. Nothing here raises to the page: taksit is information, not a step of buying.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 from coopshop.services.sales import iyzico, iyzico_reporting
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TTL_SECONDS = 900
+DEFAULT_TTL_SECONDS = 24 * 3600  # the issue: "cached for a day"
 FAILURE_TTL_SECONDS = 60
 DISPLAY_TIMEOUT_SECONDS = 2.0  # a page waits at most this long for iyzico's table
 _MAX_ENTRIES = 2048
@@ -39,13 +46,53 @@ class FamilyTable:
     options: tuple[Option, ...]
 
 
-_cache: dict[tuple, tuple[float, tuple[FamilyTable, ...]]] = {}
-_lock = threading.Lock()
+class Store(Protocol):
+    """What a cache must offer: Flask-Caching's ``cache`` does (timeout in seconds)."""
+
+    def get(self, key: str): ...
+
+    def set(self, key: str, value, timeout: int | None = None): ...
+
+
+class MemoryStore:
+    """A bounded store in this process, for callers without a shared cache."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._entries: dict[str, tuple[float, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is None or hit[0] <= self._clock():
+            return None
+        return hit[1]
+
+    def set(self, key: str, value, timeout: int | None = None) -> None:
+        with self._lock:
+            if len(self._entries) >= _MAX_ENTRIES:
+                self._entries.clear()  # bounded: prices are few; a flood of odd ones starts afresh
+            self._entries[key] = (self._clock() + (timeout or DEFAULT_TTL_SECONDS), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_memory = MemoryStore()
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    """Empty this process's store (the shared cache is emptied with the app's ``cache``)."""
+    _memory.clear()
+
+
+def cache_key(client: iyzico.IyzicoClient, price_kurus: int, allowed: frozenset[int]) -> str:
+    """One key per account (hashed: no key material in Redis), price and allowed counts."""
+    account = hashlib.sha256(f"{client.base_url}|{client.api_key}".encode()).hexdigest()[:16]
+    counts = ",".join(str(n) for n in sorted(allowed))
+    return f"taksit:{account}:{price_kurus}:{counts}"
 
 
 def _display_client(client: iyzico.IyzicoClient) -> iyzico.IyzicoClient:
@@ -77,31 +124,45 @@ def for_price(
     provider,
     price_kurus: int,
     ttl: float = DEFAULT_TTL_SECONDS,
-    clock=time.monotonic,
+    store: Store | None = None,
 ) -> tuple[FamilyTable, ...]:
     """The taksit tables for ``price_kurus`` through ``provider`` (an IyzicoProvider, or None
-    when iyzico is not the configured card provider: no table)."""
+    when iyzico is not the configured card provider: no table), from ``store`` when it holds
+    them."""
     if provider is None or price_kurus <= 0:
         return ()
     allowed = frozenset(n for n in provider.installments if n > 1)
     if not allowed:
         return ()
+    store = _memory if store is None else store
     client = provider.client
-    key = (client.base_url, client.api_key, price_kurus, allowed)
-    now = clock()
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
+    key = cache_key(client, price_kurus, allowed)
+    hit = _read(store, key)
+    if hit is not None:
+        return hit
     try:
         families = iyzico_reporting.installment_info(_display_client(client), price_kurus)
     except (iyzico.ProviderError, ValueError, KeyError, TypeError) as exc:
         log.info("no taksit table for %s kuruş: %s", price_kurus, exc)
-        tables, expires = (), now + min(ttl, FAILURE_TTL_SECONDS)
+        tables, keep = (), min(ttl, FAILURE_TTL_SECONDS)
     else:
-        tables, expires = _tables(families, allowed), now + ttl
-    with _lock:
-        if len(_cache) >= _MAX_ENTRIES:
-            _cache.clear()  # bounded: prices are few; a flood of odd ones starts it afresh
-        _cache[key] = (expires, tables)
+        tables, keep = _tables(families, allowed), ttl
+    _write(store, key, tables, max(1, int(keep)))
     return tables
+
+
+# The shared store is Redis in production: one that is down or full costs a call to iyzico (or
+# no table), never the page.
+def _read(store: Store, key: str):
+    try:
+        return store.get(key)
+    except Exception as exc:  # any cache backend's error
+        log.warning("taksit cache unreadable: %s", exc)
+        return None
+
+
+def _write(store: Store, key: str, tables: tuple[FamilyTable, ...], timeout: int) -> None:
+    try:
+        store.set(key, tables, timeout=timeout)
+    except Exception as exc:  # any cache backend's error
+        log.warning("taksit cache not written: %s", exc)

@@ -314,7 +314,8 @@ class IyzicoClient:
         _add_reason(request, reason, description)
         body = self._post(iyzipay.Refund, REFUND_PATH, request)
         # The refund answer's signature field order is not documented on the pages consulted;
-        # it is not checked here (see NOTES.md). TLS to api.iyzipay.com is what we rely on.
+        # it is not checked here (README, "iyzico: what is assumed and not yet confirmed"). TLS
+        # to api.iyzipay.com is what we rely on.
         returned_id = _s(body.get("paymentTransactionId"))
         if returned_id and returned_id != str(payment_transaction_id):
             raise ProviderError("mismatch", "refund answer is for another transaction")

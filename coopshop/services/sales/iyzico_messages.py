@@ -40,7 +40,8 @@ class Buyer:
     gsm_number: str | None = None
     zip_code: str | None = None
     # TCKN. iyzico requires the field; shops that do not collect it commonly send the
-    # 11111111111 placeholder. Doubtful for production: see NOTES.md.
+    # 11111111111 placeholder. Doubtful for production: README, "iyzico: what is assumed and
+    # not yet confirmed".
     identity_number: str = "11111111111"
 
 

@@ -305,6 +305,11 @@ def refund_provider(config, order: Order):
     return stripe_provider(config)
 
 
+def refund_provider_name(order: Order) -> str:
+    """The name of the provider an online order's money goes back through, for messages."""
+    return "iyzico" if order.payment_method == "iyzico" else "Stripe"
+
+
 def stripe_provider(config) -> StripeProvider | None:
     if not config.get("STRIPE_SECRET_KEY"):
         return None
