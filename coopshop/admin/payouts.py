@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -51,12 +51,6 @@ def _last_day_of_previous_month(today: date) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
-def _cutoff(last_day: date) -> datetime:
-    """The end of ``last_day`` in Istanbul, or now if that is still to come."""
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=payouts.ISTANBUL)
-    return min(end - timedelta(microseconds=1), utcnow())
-
-
 def _index(form: ClosePeriodForm, left_out=None, status: int = 200):
     return render_template(
         "admin/payouts/index.html",
@@ -84,18 +78,16 @@ def payouts_close():
     form = ClosePeriodForm()
     if not form.validate_on_submit():
         return _index(form, status=422)
-    today = utcnow().astimezone(payouts.ISTANBUL).date()
-    if form.last_day.data > today:
-        form.last_day.errors = [_("Dönemin son günü bugünden sonra olamaz.")]
-        return _index(form, status=422)
     outcome = attempt(
-        payouts.close_period,
-        _cutoff(form.last_day.data),
+        payouts.close_month,
+        form.last_day.data,
         current_user.id,
         settings_service.current(),
+        form=form,
+        fields={"cutoff": "last_day"},
     )
     if not outcome.ok:
-        return _index(form, status=409)
+        return _index(form, status=422 if outcome.rerender else 409)
     batch, left_out = outcome.value
     if batch is None:  # nothing to pay, and nothing was written
         flash(_("Bu dönem için ödenecek üretici yok."), "info")

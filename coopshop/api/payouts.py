@@ -80,10 +80,12 @@ def batch_out(batch: PayoutBatch) -> PayoutBatchOut:
     errors=(409, 422),
 )
 def close_period(body: PayoutIn):
-    """A draft batch paying every active member whose payable amount as of ``cutoff`` reaches
-    the minimum, to her IBAN; the others with money are listed in ``left_out`` with the reason.
-    409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
-    batch, left_out = payouts.close_period(body.cutoff, api_user().id, settings_service.current())
+    """A draft batch paying every active member whose payable amount as of the end of
+    ``cutoff``'s day in Istanbul (the month close's one cutoff, or now if that day is still
+    running) reaches the minimum, to her IBAN; the others with money are listed in ``left_out``
+    with the reason. 409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
+    last_day = body.cutoff.astimezone(payouts.ISTANBUL).date()
+    batch, left_out = payouts.close_month(last_day, api_user().id, settings_service.current())
     uow.commit()
     if batch is None:
         return NothingToPayOut(left_out=_left_out(item.as_dict() for item in left_out)), 200

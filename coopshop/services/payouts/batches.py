@@ -31,7 +31,7 @@ is about to change.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -139,6 +139,28 @@ def _producers(ids) -> dict[int, ProducerProfile]:
             .options(selectinload(ProducerProfile.user))
         )
     }
+
+
+def period_cutoff(last_day: date, now: datetime | None = None) -> datetime:
+    """The month close's one cutoff: the end of ``last_day`` in Istanbul (its last microsecond),
+    or now while that day is still running. A ``last_day`` after today is refused."""
+    now = now or utcnow()
+    if last_day > now.astimezone(ISTANBUL).date():
+        raise ValidationFailed(_l("Dönemin son günü bugünden sonra olamaz."), field="cutoff")
+    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=ISTANBUL)
+    return min(end - timedelta(microseconds=1), now)
+
+
+def close_month(
+    last_day: date,
+    actor_id: int | None,
+    settings: CoopSettings,
+    now: datetime | None = None,
+) -> tuple[PayoutBatch | None, list[LeftOut]]:
+    """Close the period ending on ``last_day`` (an Istanbul date) at its ``period_cutoff``: the
+    admin's close page and the API's POST /payouts."""
+    now = now or utcnow()
+    return close_period(period_cutoff(last_day, now), actor_id, settings, now=now)
 
 
 def close_period(
