@@ -19,6 +19,7 @@ from coopshop.services.core.errors import DomainError, NotFound, ValidationFaile
 from coopshop.services.payouts import batch_warnings, payout_lines
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export as bank_file
+from coopshop.services.payouts.totals import totals
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -118,6 +119,7 @@ def _render_batch(batch, status: int = 200, paid_forms=None, failed_forms=None):
     return render_template(
         "admin/payouts/batch.html",
         batch=batch,
+        totals=totals(batch),
         label=payouts.period_label(batch),
         people=_people(batch),
         action_form=ActionForm(),
@@ -199,7 +201,7 @@ def payout_print(batch_id: int):
         label=payouts.period_label(batch),
         people=_people(batch),
         coop_name=current_app.config["COOP_NAME"],
-        total=sum(line.amount_kurus for line in batch.lines if line.status != "failed"),
+        totals=totals(batch),
         warnings=batch_warnings.warnings_for(batch, settings_service.current().coop_iban),
         **_labels(),
     )

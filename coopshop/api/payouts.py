@@ -24,6 +24,7 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_lines
+from coopshop.services.payouts.totals import totals
 
 
 def _left_out(items) -> list[LeftOutOut]:
@@ -61,7 +62,7 @@ def batch_out(batch: PayoutBatch) -> PayoutBatchOut:
         created_by_id=batch.created_by_id,
         approved_at=batch.approved_at,
         approved_by_id=batch.approved_by_id,
-        total_kurus=sum(line.amount_kurus for line in batch.lines),
+        total_kurus=totals(batch).all.gross_kurus,
         lines=[line_out(line) for line in batch.lines],
         left_out=_left_out(batch.left_out),
     )

@@ -55,6 +55,7 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, notifications, producer_profile
 from coopshop.services.payouts import next_payout, withholding
 from coopshop.services.payouts.next_payout import LEFT_OUT_REASONS, payable  # noqa: F401
+from coopshop.services.payouts.totals import totals
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -216,7 +217,7 @@ def close_period(
         batch,
         cutoff=cutoff.isoformat(),
         lines=len(lines),
-        total_kurus=sum(line.amount_kurus for line in lines),
+        total_kurus=totals(batch).all.gross_kurus,
         left_out=len(left_out),
     )
     return batch, left_out
@@ -289,7 +290,7 @@ def approve(
         "payout.batch_approved",
         batch,
         lines=len(batch.lines),
-        total_kurus=sum(line.amount_kurus for line in batch.lines),
+        total_kurus=totals(batch).all.gross_kurus,
     )
     return batch
 
