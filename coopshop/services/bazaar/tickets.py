@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import Order, Payment, Product, ProductMaker
 from coopshop.services.bazaar import cash
+from coopshop.services.catalog.listing import in_stock, is_for_sale
 from coopshop.services.core import audit
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -86,24 +87,12 @@ def _products_by_code(codes: Sequence[str]) -> dict[str, Product]:
     }
 
 
-def _for_sale(product: Product) -> bool:
-    return (
-        product.status == "active"
-        and bool(product.makers)
-        and all(m.producer.membership_status == "active" for m in product.makers)
-    )
-
-
-def _short(product: Product, quantity: int) -> bool:
-    return not product.made_to_order and product.stock < quantity
-
-
 def _problem(product: Product | None, quantity: int) -> str | None:
     if product is None:
         return str(_l("Bu kodla bir ürün yok."))
-    if not _for_sale(product):
+    if not is_for_sale(product):
         return str(_l("Bu ürün şu an satışta değil."))
-    if _short(product, quantity):
+    if not in_stock(product, quantity):
         return str(_l("Stokta yalnız %(n)d adet var.", n=product.stock))
     return None
 
@@ -140,11 +129,11 @@ def add_to_ticket(
     product = _products_by_code([code]).get(code)
     if product is None:
         raise ValidationFailed(_l("Bu kodla bir ürün yok: %(code)s", code=code), field="code")
-    if not _for_sale(product):
+    if not is_for_sale(product):
         raise ValidationFailed(
             _l("%(title)s şu an satışta değil.", title=product.title_tr), field="code"
         )
-    if _short(product, wanted):
+    if not in_stock(product, wanted):
         raise InsufficientStock(
             _l(
                 "%(title)s için stokta yalnız %(n)d adet var.",
