@@ -170,7 +170,7 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
     running = before.balance
     lines = []
     for r in rows:
-        running += -r.amount_kurus
+        running += ledger.to_member(r.amount_kurus)
         lines.append(
             StatementLine(
                 entry_id=r.id,
@@ -181,7 +181,7 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
                 order_line_id=r.order_line_id,
                 title=r.title,
                 memo=r.memo,
-                amount=-r.amount_kurus,
+                amount=ledger.to_member(r.amount_kurus),
                 balance_after=running,
             )
         )
