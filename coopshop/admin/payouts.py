@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from coopshop import turkey
 from coopshop.admin.payout_forms import ActionForm, ClosePeriodForm, LineFailedForm, LinePaidForm
 from coopshop.admin.routes import bp
 from coopshop.db import db
@@ -69,7 +70,7 @@ def _index(form: ClosePeriodForm, left_out=None, status: int = 200):
 def payouts_home():
     form = ClosePeriodForm()
     if form.last_day.data is None:
-        form.last_day.data = _last_day_of_previous_month(utcnow().astimezone(payouts.ISTANBUL))
+        form.last_day.data = _last_day_of_previous_month(turkey.istanbul_date(utcnow()))
     return _index(form)
 
 

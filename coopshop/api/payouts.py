@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from coopshop import turkey
 from coopshop.api.auth import api_user
 from coopshop.api.errors import ApiError
 from coopshop.api.routes import operation
@@ -85,7 +86,7 @@ def close_period(body: PayoutIn):
     ``cutoff``'s day in Istanbul (the month close's one cutoff, or now if that day is still
     running) reaches the minimum, to her IBAN; the others with money are listed in ``left_out``
     with the reason. 409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
-    last_day = body.cutoff.astimezone(payouts.ISTANBUL).date()
+    last_day = turkey.istanbul_date(body.cutoff)
     batch, left_out = payouts.close_month(last_day, api_user().id, settings_service.current())
     uow.commit()
     if batch is None:

@@ -14,7 +14,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -23,8 +22,7 @@ from flask_babel import lazy_gettext as _l
 from coopshop.models import LegalDocument
 from coopshop.money import kurus_text, percent_text
 from coopshop.services.legal.seller import SellerIdentity
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from coopshop.turkey import ISTANBUL
 
 # The placeholders a document may use, with what each is replaced by (the admin's help text;
 # a public page shows the description in brackets instead of an order's value).

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -46,7 +45,6 @@ from coopshop.services.core.errors import Conflict
 from coopshop.services.payouts import bank_files
 from coopshop.turkish import search_fold
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 PROBLEMS = {
     "amount": _l("Tutar farklı"),
     "not_confirmed": _l("Para geldi ama sipariş hâlâ havale bekliyor"),

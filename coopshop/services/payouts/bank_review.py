@@ -4,13 +4,13 @@ documents over the same days that the bank does not show, and a match by hand wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     BankStatement,
@@ -25,7 +25,6 @@ from coopshop.models.bank import MATCH_KINDS, PROVIDERS
 from coopshop.services.core import audit
 from coopshop.services.core.errors import NotFound, ValidationFailed
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 MAX_REASON = 300
 
 
@@ -57,8 +56,7 @@ def get_statement(statement_id: int) -> BankStatement:
 
 
 def _days(first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time.min, tzinfo=ISTANBUL)
-    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=ISTANBUL)
+    return turkey.day_bounds(first, last)
 
 
 def missing(first: date, last: date) -> list[Missing]:

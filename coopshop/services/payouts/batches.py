@@ -31,14 +31,14 @@ is about to change.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
@@ -56,8 +56,7 @@ from coopshop.services.members import iban_changes, notifications, producer_prof
 from coopshop.services.payouts import next_payout, withholding
 from coopshop.services.payouts.next_payout import LEFT_OUT_REASONS, payable  # noqa: F401
 from coopshop.services.payouts.totals import totals
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from coopshop.turkey import ISTANBUL
 
 
 @dataclass(frozen=True)
@@ -146,10 +145,9 @@ def period_cutoff(last_day: date, now: datetime | None = None) -> datetime:
     """The month close's one cutoff: the end of ``last_day`` in Istanbul (its last microsecond),
     or now while that day is still running. A ``last_day`` after today is refused."""
     now = now or utcnow()
-    if last_day > now.astimezone(ISTANBUL).date():
+    if last_day > turkey.istanbul_date(now):
         raise ValidationFailed(_l("Dönemin son günü bugünden sonra olamaz."), field="cutoff")
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=ISTANBUL)
-    return min(end - timedelta(microseconds=1), now)
+    return min(turkey.last_moment(last_day), now)
 
 
 def close_month(
