@@ -21,8 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import IbanChange, ProducerProfile, utcnow
-from coopshop.services.core import audit, mail
-from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.core import audit, locks, mail
+from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import account, producer_profile
 from coopshop.services.members.producer_profile import masked_iban
@@ -175,15 +175,9 @@ def request_change(
 
 
 def _lock(change_id: int) -> IbanChange:
-    change = db.session.scalar(
-        select(IbanChange)
-        .where(IbanChange.id == change_id)
-        .options(selectinload(IbanChange.producer))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    change = locks.lock_or_404(
+        IbanChange, change_id, _l("IBAN değişikliği bulunamadı."), selectinload(IbanChange.producer)
     )
-    if change is None:
-        raise NotFound(_l("IBAN değişikliği bulunamadı."))
     if change.status != "pending":
         raise Conflict(_l("Bu IBAN değişikliği artık beklemede değil."), change_id=change.id)
     return change

@@ -22,7 +22,7 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.models.bank import MATCH_KINDS, PROVIDERS
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import NotFound, ValidationFailed
 
 MAX_REASON = 300
@@ -159,11 +159,7 @@ def match_by_hand(
         raise ValidationFailed(
             _l("Gerekçe en fazla %(n)d karakter olabilir.", n=MAX_REASON), field="reason"
         )
-    line = db.session.scalar(
-        select(BankStatementLine).where(BankStatementLine.id == line_id).with_for_update()
-    )
-    if line is None:
-        raise NotFound(_l("Ekstre satırı bulunamadı."))
+    line = locks.lock_or_404(BankStatementLine, line_id, _l("Ekstre satırı bulunamadı."))
     target = _target(kind, ref)
     was = {"status": line.status, "kind": line.match_kind or "", "problem": line.problem}
     line.status, line.match_kind, line.problem, line.note = "manual", kind, "", reason

@@ -222,14 +222,7 @@ def close_period(
 
 
 def _lock_batch(batch_id: int) -> PayoutBatch:
-    batch = db.session.scalar(
-        select(PayoutBatch)
-        .where(PayoutBatch.id == batch_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if batch is None:
-        raise NotFound(_l("Ödeme listesi bulunamadı."))
+    batch = locks.lock_or_404(PayoutBatch, batch_id, _l("Ödeme listesi bulunamadı."))
     return batch
 
 
