@@ -188,8 +188,35 @@ def sell(
         existing = order_for_ticket(ticket_ref)
         if existing is not None:
             return existing
-    # Codes as typed or scanned: "ipk01 " is IPK01.
-    lines = [
+    session = cash.lock_for_sale(cash_session_id)
+    order = orders.create_order(
+        NewOrder(
+            channel="bazaar",
+            payment_method=payment_method,
+            lines=_as_typed(lines),
+            created_by_id=actor_id,
+            cash_session_id=session.id,
+            already_sold=already_sold,
+            buyer=buyer or Buyer(),  # named when she asked for an invoice at the desk
+        ),
+        settings=settings,
+        now=now,
+    )
+    _paid_and_collected(order, payment_method, ticket_ref, settings, now)
+    audit.record(
+        actor_id,
+        "bazaar.sale",
+        order,
+        cash_session_id=session.id,
+        payment_method=payment_method,
+        total_kurus=order.total_kurus,
+    )
+    return order
+
+
+def _as_typed(lines: Sequence[LineRequest]) -> list[LineRequest]:
+    """Codes as typed or scanned: "ipk01 " is IPK01."""
+    return [
         LineRequest(
             quantity=ln.quantity,
             product_id=ln.product_id,
@@ -200,20 +227,16 @@ def sell(
         else ln
         for ln in lines
     ]
-    session = cash.lock_for_sale(cash_session_id)
-    order = orders.create_order(
-        NewOrder(
-            channel="bazaar",
-            payment_method=payment_method,
-            lines=lines,
-            created_by_id=actor_id,
-            cash_session_id=session.id,
-            already_sold=already_sold,
-            buyer=buyer or Buyer(),  # named when she asked for an invoice at the desk
-        ),
-        settings=settings,
-        now=now,
-    )
+
+
+def _paid_and_collected(
+    order: Order,
+    payment_method: str,
+    ticket_ref: str | None,
+    settings: CoopSettings | None,
+    now: datetime | None,
+) -> None:
+    """Paid at the desk (its ticket's reference makes a second sale of it fail) and taken."""
     order_states.mark_paid(
         order,
         PaymentInfo(
@@ -226,15 +249,6 @@ def sell(
     )
     fulfilment.transition(order, "collected")  # the buyer takes it from the table
     db.session.flush()
-    audit.record(
-        actor_id,
-        "bazaar.sale",
-        order,
-        cash_session_id=session.id,
-        payment_method=payment_method,
-        total_kurus=order.total_kurus,
-    )
-    return order
 
 
 def sell_ticket(
