@@ -152,13 +152,19 @@ def request_change(
     if settings.iban_hold_hours == 0:
         _apply(change, now)
     db.session.flush()
+    _recorded_and_told(change, profile, actor_id)
+    return change
+
+
+def _recorded_and_told(change: IbanChange, profile: ProducerProfile, actor_id: int | None) -> None:
+    """The request in the audit trail (the IBANs masked), and her e-mail saying when it counts."""
     audit.record(
         actor_id,
         "producer.iban_change_requested",
         change,
         producer_id=profile.id,
         old=masked_iban(change.old_iban),
-        new=masked_iban(iban),
+        new=masked_iban(change.new_iban),
         hold_until=change.hold_until.isoformat(),
     )
     with force_locale(profile.user.locale):
@@ -167,11 +173,10 @@ def request_change(
             _("IBAN'ınız değiştirildi"),
             "iban_changed",
             change=change,
-            last4=iban[-4:],
+            last4=change.new_iban[-4:],
             takes_effect=format_datetime(change.hold_until, "d MMMM yyyy HH:mm"),
             had_iban=change.old_iban is not None,
         )
-    return change
 
 
 def _lock(change_id: int) -> IbanChange:

@@ -55,18 +55,25 @@ def get_statement(statement_id: int) -> BankStatement:
     return found
 
 
-def _days(first: date, last: date) -> tuple[datetime, datetime]:
-    return turkey.day_bounds(first, last)
-
-
 def missing(first: date, last: date) -> list[Missing]:
     """Paid bank-transfer orders, payout lines the bank was to send and closed cash sessions of
     [first, last] (Istanbul days) that no matched statement line covers: three queries."""
-    start, end = _days(first, last)
-    covered = select(BankStatementLine.id).where(
-        BankStatementLine.status.in_(("matched", "manual"))
+    start, end = turkey.day_bounds(first, last)
+    return [
+        *_missing_transfers(start, end),
+        *_missing_payouts(start, end),
+        *_missing_cash(start, end),
+    ]
+
+
+def _covered(column):
+    """The ``column`` ids (orders, payout lines, cash sessions) a matched statement line names."""
+    return select(column).where(
+        BankStatementLine.status.in_(("matched", "manual")), column.is_not(None)
     )
-    found: list[Missing] = []
+
+
+def _missing_transfers(start: datetime, end: datetime) -> list[Missing]:
     orders = db.session.scalars(
         select(Order)
         .where(
@@ -74,15 +81,14 @@ def missing(first: date, last: date) -> list[Missing]:
             Order.status == "paid",
             Order.paid_at >= start,
             Order.paid_at < end,
-            ~Order.id.in_(
-                covered.with_only_columns(BankStatementLine.order_id).where(
-                    BankStatementLine.order_id.is_not(None)
-                )
-            ),
+            ~Order.id.in_(_covered(BankStatementLine.order_id)),
         )
         .order_by(Order.paid_at)
     )
-    found += [Missing("transfer_order", o.number, o.total_kurus, o.paid_at) for o in orders]
+    return [Missing("transfer_order", o.number, o.total_kurus, o.paid_at) for o in orders]
+
+
+def _missing_payouts(start: datetime, end: datetime) -> list[Missing]:
     lines = db.session.execute(
         select(PayoutLine, PayoutBatch.approved_at)
         .join(PayoutBatch, PayoutBatch.id == PayoutLine.batch_id)
@@ -91,15 +97,14 @@ def missing(first: date, last: date) -> list[Missing]:
             PayoutLine.status != "failed",
             PayoutBatch.approved_at >= start,
             PayoutBatch.approved_at < end,
-            ~PayoutLine.id.in_(
-                covered.with_only_columns(BankStatementLine.payout_line_id).where(
-                    BankStatementLine.payout_line_id.is_not(None)
-                )
-            ),
+            ~PayoutLine.id.in_(_covered(BankStatementLine.payout_line_id)),
         )
         .order_by(PayoutLine.id)
     )
-    found += [Missing("payout_line", f"#{p.id}", -p.net_kurus, at) for p, at in lines]
+    return [Missing("payout_line", f"#{p.id}", -p.net_kurus, at) for p, at in lines]
+
+
+def _missing_cash(start: datetime, end: datetime) -> list[Missing]:
     sessions = db.session.scalars(
         select(CashSession)
         .where(
@@ -107,19 +112,14 @@ def missing(first: date, last: date) -> list[Missing]:
             CashSession.closed_at >= start,
             CashSession.closed_at < end,
             CashSession.counted_kurus > CashSession.opening_float_kurus,
-            ~CashSession.id.in_(
-                covered.with_only_columns(BankStatementLine.cash_session_id).where(
-                    BankStatementLine.cash_session_id.is_not(None)
-                )
-            ),
+            ~CashSession.id.in_(_covered(BankStatementLine.cash_session_id)),
         )
         .order_by(CashSession.closed_at)
     )
-    found += [
+    return [
         Missing("cash_session", f"#{s.id}", s.counted_kurus - s.opening_float_kurus, s.closed_at)
         for s in sessions
     ]
-    return found
 
 
 def _target(kind: str, ref: str) -> dict:
