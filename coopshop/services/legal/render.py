@@ -107,6 +107,20 @@ def _or_dash(value: str) -> str:
     return value.strip() if value and value.strip() else "—"
 
 
+def _seller_values(seller) -> dict[str, str]:
+    """The seller's placeholders (her identity as the law asks it shown), a dash where unset."""
+    return {
+        "satici_unvan": _or_dash(seller.legal_name),
+        "satici_adres": _or_dash(seller.address),
+        "satici_telefon": _or_dash(seller.phone),
+        "satici_eposta": _or_dash(seller.email),
+        "satici_kep": _or_dash(seller.kep_address),
+        "satici_mersis": _or_dash(seller.mersis_no),
+        "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
+        "satici_etbis": _or_dash(seller.etbis_no),
+    }
+
+
 def seller_lines(seller: SellerIdentity) -> list[str]:
     """The seller block: the same on every page, contract and form."""
     return [
@@ -156,14 +170,7 @@ def _values(ctx: AgreementContext, locale: str) -> dict[str, str]:
         "odeme_yontemi": ctx.payment_method,
         "teslim_suresi": _("en geç %(days)s gün içinde kargoya verilir", days=ctx.delivery_days),
         "cayma_suresi": str(ctx.withdrawal_days),
-        "satici_unvan": _or_dash(seller.legal_name),
-        "satici_adres": _or_dash(seller.address),
-        "satici_telefon": _or_dash(seller.phone),
-        "satici_eposta": _or_dash(seller.email),
-        "satici_kep": _or_dash(seller.kep_address),
-        "satici_mersis": _or_dash(seller.mersis_no),
-        "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
-        "satici_etbis": _or_dash(seller.etbis_no),
+        **_seller_values(seller),
     }
 
 
@@ -221,16 +228,7 @@ def render_public(document: LegalDocument, seller: SellerIdentity, locale: str =
     as what they stand for ("[alıcının adı soyadı]")."""
     with force_locale(locale):
         values = {name: f"[{label}]" for name, label in PLACEHOLDERS.items()}
-        filled = {
-            "satici_unvan": _or_dash(seller.legal_name),
-            "satici_adres": _or_dash(seller.address),
-            "satici_telefon": _or_dash(seller.phone),
-            "satici_eposta": _or_dash(seller.email),
-            "satici_kep": _or_dash(seller.kep_address),
-            "satici_mersis": _or_dash(seller.mersis_no),
-            "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
-            "satici_etbis": _or_dash(seller.etbis_no),
-        }
+        filled = _seller_values(seller)
         values = {name: str(value) for name, value in values.items()} | filled
         return fill(document.body(locale).replace("\r\n", "\n").strip(), values)
 
