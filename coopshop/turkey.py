@@ -1,4 +1,37 @@
-"""Facts about Turkey the shop needs: the 81 provinces (il), in their official spelling."""
+"""Facts about Turkey the shop needs: Istanbul time and its day bounds (the shop's days, months and
+cutoffs are Istanbul's), and the 81 provinces (il), in their official spelling."""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+
+def istanbul_date(moment: datetime) -> date:
+    """The Istanbul day ``moment`` (aware) falls on."""
+    return moment.astimezone(ISTANBUL).date()
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of ``day`` in Istanbul (aware)."""
+    return datetime.combine(day, time.min, tzinfo=ISTANBUL)
+
+
+def day_end(day: date) -> datetime:
+    """The first moment after ``day`` in Istanbul: the exclusive end of the day."""
+    return day_start(day + timedelta(days=1))
+
+
+def day_bounds(first: date, last: date | None = None) -> tuple[datetime, datetime]:
+    """[start of ``first``, start of the day after ``last``) in Istanbul: whole days, both kept
+    (``last`` defaults to ``first``)."""
+    return day_start(first), day_end(last or first)
+
+
+def last_moment(day: date) -> datetime:
+    """The last microsecond of ``day`` in Istanbul (a cutoff that includes the whole day)."""
+    return day_end(day) - timedelta(microseconds=1)
+
 
 PROVINCES = (
     "Adana", "Adıyaman", "Afyonkarahisar", "Ağrı", "Aksaray", "Amasya", "Ankara", "Antalya",

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from coopshop import turkey
 from coopshop.admin.bank_forms import MATCH_KIND_LABELS, ManualMatchForm, StatementUploadForm
 from coopshop.admin.routes import bp
 from coopshop.models import utcnow
@@ -145,7 +146,7 @@ def _month(text: str | None) -> date:
         year, month = (int(part) for part in (text or "").split("-"))
         return date(year, month, 1)
     except ValueError:
-        today = utcnow().astimezone(month_end.ISTANBUL).date()
+        today = turkey.istanbul_date(utcnow())
         return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 

@@ -15,8 +15,8 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports import impact as impact_service
 from coopshop.services.reports import impact_periods
 from coopshop.services.reports.impact_public import FIELD_LABELS, IRIS_PLUS, export_rows
-from coopshop.services.reports.report_periods import ISTANBUL
 from coopshop.spreadsheet import excel_csv, text_cell
+from coopshop.turkey import ISTANBUL
 from coopshop.web.charts import bar_chart
 from coopshop.web.impact import impact_charts
 from coopshop.web.permissions import roles_required

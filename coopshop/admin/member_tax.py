@@ -3,7 +3,7 @@ member (routes on the admin blueprint). Only admins."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +19,7 @@ from coopshop.services.members import exemption_reminders
 from coopshop.services.members import tax_status as tax_service
 from coopshop.services.payouts import member_invoices
 from coopshop.services.payouts.batches import period_label
+from coopshop.web import income as income_page
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -158,9 +159,7 @@ def exemptions_expiring():
 @bp.get("/members/<int:producer_id>/income/<int:year>")
 @roles_required("admin")
 def member_income(producer_id: int, year: int):
-    from coopshop.models import utcnow
     from coopshop.services.reports import income_summary
-    from coopshop.services.reports.dashboard import LOCAL
 
     profile = _profile_or_404(producer_id)
     try:
@@ -170,12 +169,12 @@ def member_income(producer_id: int, year: int):
     return render_template(
         "admin/member_income.html",
         profile=profile,
-        s=income_summary.summary(profile.id, year),
-        labels=income_summary.labels(),
-        columns=income_summary.COLUMNS,
-        this_year=utcnow().astimezone(LOCAL).year,
-        csv_url=url_for("admin.member_income_csv", producer_id=producer_id, year=year),
-        year_url=lambda y: url_for("admin.member_income", producer_id=producer_id, year=y),
+        **income_page.page_values(
+            profile.id,
+            year,
+            csv_url=url_for("admin.member_income_csv", producer_id=producer_id, year=year),
+            year_url=lambda y: url_for("admin.member_income", producer_id=producer_id, year=y),
+        ),
     )
 
 
@@ -189,23 +188,12 @@ def member_income_csv(producer_id: int, year: int):
         income_summary.check_year(year)
     except NotFound:
         abort(404)
-    body = income_summary.summary_csv(income_summary.summary(profile.id, year))
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="gelir-ozeti-{profile.id}-{year}.csv"',
-        },
-    )
+    return income_page.csv_download(profile.id, year, f"gelir-ozeti-{profile.id}-{year}.csv")
 
 
 @bp.app_template_global("income_year")
 def income_year() -> int:
-    from coopshop.models import utcnow
-    from coopshop.services.reports.dashboard import LOCAL
-
-    return utcnow().astimezone(LOCAL).year
+    return income_page.this_year()
 
 
 @bp.app_template_global("tax_status_label")

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from coopshop import turkey
 from coopshop.admin.payout_forms import ActionForm, ClosePeriodForm, LineFailedForm, LinePaidForm
 from coopshop.admin.routes import bp
 from coopshop.db import db
@@ -19,6 +20,7 @@ from coopshop.services.core.errors import DomainError, NotFound, ValidationFaile
 from coopshop.services.payouts import batch_warnings, payout_lines
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_export as bank_file
+from coopshop.services.payouts.totals import totals
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -51,12 +53,6 @@ def _last_day_of_previous_month(today: date) -> date:
     return today.replace(day=1) - timedelta(days=1)
 
 
-def _cutoff(last_day: date) -> datetime:
-    """The end of ``last_day`` in Istanbul, or now if that is still to come."""
-    end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=payouts.ISTANBUL)
-    return min(end - timedelta(microseconds=1), utcnow())
-
-
 def _index(form: ClosePeriodForm, left_out=None, status: int = 200):
     return render_template(
         "admin/payouts/index.html",
@@ -74,7 +70,7 @@ def _index(form: ClosePeriodForm, left_out=None, status: int = 200):
 def payouts_home():
     form = ClosePeriodForm()
     if form.last_day.data is None:
-        form.last_day.data = _last_day_of_previous_month(utcnow().astimezone(payouts.ISTANBUL))
+        form.last_day.data = _last_day_of_previous_month(turkey.istanbul_date(utcnow()))
     return _index(form)
 
 
@@ -84,18 +80,16 @@ def payouts_close():
     form = ClosePeriodForm()
     if not form.validate_on_submit():
         return _index(form, status=422)
-    today = utcnow().astimezone(payouts.ISTANBUL).date()
-    if form.last_day.data > today:
-        form.last_day.errors = [_("Dönemin son günü bugünden sonra olamaz.")]
-        return _index(form, status=422)
     outcome = attempt(
-        payouts.close_period,
-        _cutoff(form.last_day.data),
+        payouts.close_month,
+        form.last_day.data,
         current_user.id,
         settings_service.current(),
+        form=form,
+        fields={"cutoff": "last_day"},
     )
     if not outcome.ok:
-        return _index(form, status=409)
+        return _index(form, status=422 if outcome.rerender else 409)
     batch, left_out = outcome.value
     if batch is None:  # nothing to pay, and nothing was written
         flash(_("Bu dönem için ödenecek üretici yok."), "info")
@@ -126,6 +120,7 @@ def _render_batch(batch, status: int = 200, paid_forms=None, failed_forms=None):
     return render_template(
         "admin/payouts/batch.html",
         batch=batch,
+        totals=totals(batch),
         label=payouts.period_label(batch),
         people=_people(batch),
         action_form=ActionForm(),
@@ -207,7 +202,7 @@ def payout_print(batch_id: int):
         label=payouts.period_label(batch),
         people=_people(batch),
         coop_name=current_app.config["COOP_NAME"],
-        total=sum(line.amount_kurus for line in batch.lines if line.status != "failed"),
+        totals=totals(batch),
         warnings=batch_warnings.warnings_for(batch, settings_service.current().coop_iban),
         **_labels(),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,8 +12,8 @@ from wtforms.validators import Length, ValidationError
 
 from coopshop.admin.member_forms import RateField
 from coopshop.services.books.commission import MAX_NOTE_LENGTH
+from coopshop.turkey import ISTANBUL
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 _FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 

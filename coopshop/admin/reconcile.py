@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app, flash, render_template
 from wtforms.fields.choices import SelectChoice
 
+from coopshop import turkey
 from coopshop.admin.reconcile_forms import ReconcileForm
 from coopshop.admin.routes import bp
 from coopshop.models import utcnow
@@ -23,7 +24,7 @@ def reconcile_page():
     form.provider.choices = [
         SelectChoice(name, reconcile_providers.NAMES[name]) for name in providers
     ] or [SelectChoice("", "—")]
-    today = utcnow().astimezone(reconcile.ISTANBUL).date()
+    today = turkey.istanbul_date(utcnow())
     if form.first_day.data is None and form.last_day.data is None and not form.is_submitted():
         form.first_day.data, form.last_day.data = today.replace(day=1), today
     name = form.provider.data or None

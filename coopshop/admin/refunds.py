@@ -25,12 +25,12 @@ from coopshop.models import (
     RefundRequest,
 )
 from coopshop.money import kurus_text
-from coopshop.services.core.errors import DomainError, ValidationFailed
-from coopshop.services.sales import payments, refund_flow
+from coopshop.services.core.errors import DomainError, LedgerError, ValidationFailed
+from coopshop.services.sales import payments, refund_flow, refund_start
 from coopshop.services.sales import refunds as refund_service
 from coopshop.services.sales.refund_flow import RefundChoice
 from coopshop.web.permissions import roles_required
-from coopshop.web.uow import attempt
+from coopshop.web.uow import attempt, kind_of
 
 TRANSACTION_KINDS = {
     "sale": _l("Satış"),
@@ -130,23 +130,26 @@ def _show_error(form: RefundForm, exc: DomainError) -> None:
         flash(str(exc.message), "danger")
 
 
+def _status(error: DomainError) -> int:
+    """A rule on what was asked re-renders with 422; a clash with the state (a request still
+    waiting, no provider configured) with the unit of work's table's status (409)."""
+    return 422 if isinstance(error, ValidationFailed | LedgerError) else kind_of(error).html_status
+
+
 def _refund(order: Order, choice: RefundChoice, form: RefundForm, provider):
-    """The admin's refund as one use case: through the order's card provider (iyzico or Stripe)
-    when ``provider`` is given (the request is committed before the provider is asked, see
-    refund_flow), else booked with how it went back."""
+    """The admin's choice planned, then the one refund entry point (services.sales.refund_start):
+    through the order's card provider (iyzico or Stripe) for an online order, else booked with how
+    the money went back."""
     lines, shipping = refund_flow.plan(order, choice)
-    if provider is not None:
-        return refund_flow.refund_through_provider(
-            order, lines, shipping, form.reason.data, provider, current_user.id
-        )
-    return refund_flow.refund_offline(
+    return refund_start.start(
         order,
         lines,
         shipping,
         form.reason.data,
-        form.method.data,
-        form.note.data,
         current_user.id,
+        provider=provider,
+        method=form.method.data,
+        note=form.note.data,
     )
 
 
@@ -161,26 +164,24 @@ def refund(order_id: int):
     waiting = refund_flow.pending_request(order.id)
     form = _refund_form(order, left)
     via_stripe = refund_flow.goes_through_provider(order)
-    provider = payments.refund_provider(current_app.config, order) if via_stripe else None
     if form.validate_on_submit():
-        if waiting is not None:
-            flash(_("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."), "danger")
-            return redirect(url_for("admin.order_detail", order_id=order.id))
-        if via_stripe and provider is None:
-            flash(_not_configured(order), "danger")
-            return render_template(
-                "admin/refunds/refund.html", order=order, form=form, left=left, **_labels()
-            ), 409
         choice = RefundChoice(
             form.scope.data, form.line.data, form.kurus, bool(form.include_shipping.data)
         )
+        provider = payments.refund_provider(current_app.config, order)
         outcome = attempt(_refund, order, choice, form, provider, show=False)
         if not outcome.ok:
             _show_error(form, outcome.error)
             order = _load_order(order_id)
             return render_template(
-                "admin/refunds/refund.html", order=order, form=form, left=left, **_labels()
-            ), 422
+                "admin/refunds/refund.html",
+                order=order,
+                form=form,
+                left=left,
+                waiting=refund_flow.pending_request(order.id),
+                via_stripe=via_stripe,
+                **_labels(),
+            ), _status(outcome.error)
         if via_stripe:
             _flash_request(outcome.value)
         else:

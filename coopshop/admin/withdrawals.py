@@ -33,12 +33,7 @@ def withdrawal_refund(request_id: int):
     if not form.validate_on_submit():
         flash(_("Form gönderilemedi; lütfen yeniden deneyin."), "danger")
         return _back()
-    provider = None
-    if refund_flow.goes_through_provider(order):
-        provider = payments.refund_provider(current_app.config, order)
-        if provider is None:
-            flash(_("Ödeme sağlayıcısı yapılandırılmamış."), "danger")
-            return _back()
+    provider = payments.refund_provider(current_app.config, order)
     outcome = attempt(
         withdrawal_steps.refund,
         request_id,

@@ -1,7 +1,8 @@
 """The API's one error shape, ``{"error": {"code", "message", "field"?, "details"?}}``.
 
 Codes are short strings a client can switch on; messages are in the caller's language
-(Accept-Language). Domain errors from the services map to statuses here, in one table.
+(Accept-Language). Domain errors from the services map to statuses through the unit of
+work's one table (coopshop.web.uow.ERRORS).
 """
 
 from __future__ import annotations
@@ -11,16 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
 
-from coopshop.services.core.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InsufficientStock,
-    InvalidTransition,
-    LedgerError,
-    NotFound,
-    ValidationFailed,
-)
+from coopshop.services.core.errors import DomainError
+from coopshop.web.uow import kind_of
 
 # The string code for each status Werkzeug (or Flask-Limiter) may raise.
 HTTP_CODES = {
@@ -50,17 +43,6 @@ HTTP_MESSAGES = {
     429: _l("Çok fazla istek. Biraz bekleyip yeniden deneyin."),
     500: _l("Bir şeyler ters gitti"),
 }
-
-# Most specific first: InsufficientStock is a Conflict, InvalidTransition too.
-DOMAIN_ERRORS: tuple[tuple[type[DomainError], int, str], ...] = (
-    (InsufficientStock, 409, "insufficient_stock"),
-    (InvalidTransition, 409, "invalid_transition"),
-    (Conflict, 409, "conflict"),
-    (LedgerError, 409, "ledger_rule"),
-    (NotFound, 404, "not_found"),
-    (Forbidden, 403, "forbidden"),
-    (ValidationFailed, 422, "rule_violation"),
-)
 
 
 class ApiError(Exception):
@@ -136,12 +118,12 @@ def _plain(value):
 
 
 def from_domain_error(exc: DomainError):
-    status, code = next(
-        ((status, code) for cls, status, code in DOMAIN_ERRORS if isinstance(exc, cls)),
-        (422, "rule_violation"),
-    )
+    """The status and code of the unit of work's one error table (coopshop.web.uow.ERRORS)."""
+    kind = kind_of(exc)
     details = {k: _plain(v) for k, v in exc.details.items() if k != "field"}
-    return error_response(status, code, exc.message, exc.details.get("field"), details or None)
+    return error_response(
+        kind.api_status, kind.api_code, exc.message, exc.details.get("field"), details or None
+    )
 
 
 def field_path(loc: tuple) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from coopshop import turkey
 from coopshop.api.auth import api_user
 from coopshop.api.errors import ApiError
 from coopshop.api.routes import operation
@@ -24,6 +25,7 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_lines
+from coopshop.services.payouts.totals import totals
 
 
 def _left_out(items) -> list[LeftOutOut]:
@@ -61,7 +63,7 @@ def batch_out(batch: PayoutBatch) -> PayoutBatchOut:
         created_by_id=batch.created_by_id,
         approved_at=batch.approved_at,
         approved_by_id=batch.approved_by_id,
-        total_kurus=sum(line.amount_kurus for line in batch.lines),
+        total_kurus=totals(batch).all.gross_kurus,
         lines=[line_out(line) for line in batch.lines],
         left_out=_left_out(batch.left_out),
     )
@@ -80,10 +82,12 @@ def batch_out(batch: PayoutBatch) -> PayoutBatchOut:
     errors=(409, 422),
 )
 def close_period(body: PayoutIn):
-    """A draft batch paying every active member whose payable amount as of ``cutoff`` reaches
-    the minimum, to her IBAN; the others with money are listed in ``left_out`` with the reason.
-    409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
-    batch, left_out = payouts.close_period(body.cutoff, api_user().id, settings_service.current())
+    """A draft batch paying every active member whose payable amount as of the end of
+    ``cutoff``'s day in Istanbul (the month close's one cutoff, or now if that day is still
+    running) reaches the minimum, to her IBAN; the others with money are listed in ``left_out``
+    with the reason. 409 while another draft is open. Nobody to pay: 200 with ``batch`` null."""
+    last_day = turkey.istanbul_date(body.cutoff)
+    batch, left_out = payouts.close_month(last_day, api_user().id, settings_service.current())
     uow.commit()
     if batch is None:
         return NothingToPayOut(left_out=_left_out(item.as_dict() for item in left_out)), 200

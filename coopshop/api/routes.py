@@ -41,6 +41,18 @@ def _respond(result, status: int):
     return jsonify(result.model_dump(mode="json")), status
 
 
+def _rate_limited(view: Callable) -> Callable:
+    """The API's limit per client, and wrong tokens counted per address, so guessing tokens is
+    slow whatever the path."""
+    limited = limiter.shared_limit(auth.api_limit, scope="api", key_func=auth.client_key)(view)
+    return limiter.shared_limit(
+        auth.auth_failure_limit,
+        scope="api-auth-failures",
+        key_func=get_remote_address,
+        deduct_when=auth.is_auth_failure,
+    )(limited)
+
+
 def operation(
     method: str,
     path: str,
@@ -74,18 +86,11 @@ def operation(
                 kwargs["body"] = body.model_validate_json(request.get_data() or b"")
             return _respond(view(**kwargs), status)
 
-        limited = limiter.shared_limit(auth.api_limit, scope="api", key_func=auth.client_key)(
-            wrapped
-        )
-        # Wrong tokens are counted per address, so guessing tokens is slow whatever the path.
-        limited = limiter.shared_limit(
-            auth.auth_failure_limit,
-            scope="api-auth-failures",
-            key_func=get_remote_address,
-            deduct_when=auth.is_auth_failure,
-        )(limited)
         bp.add_url_rule(
-            spec.flask_rule(path), endpoint=view.__name__, view_func=limited, methods=[method]
+            spec.flask_rule(path),
+            endpoint=view.__name__,
+            view_func=_rate_limited(wrapped),
+            methods=[method],
         )
         spec.OPERATIONS.append(
             spec.Operation(

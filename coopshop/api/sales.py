@@ -1,7 +1,7 @@
 """API: offline sales from the point-of-sale app, reading an order, and refunds.
 
 A sale is services.offline_sales.sell (a bazaar desk's sale is services.bazaar.sell); a refund
-is services.refund_flow, the admin page's flow: booked at once for offline and demo orders,
+is services.sales.refund_start, the admin page's entry: booked at once for offline and demo orders,
 through the order's card provider, iyzico or Stripe (written down, committed, sent, booked), for
 online ones.
 """
@@ -31,7 +31,7 @@ from coopshop.db import db
 from coopshop.models import Order, OrderLine, Refund
 from coopshop.services.bazaar import offline_sales
 from coopshop.services.core import uow
-from coopshop.services.sales import payments, refund_flow
+from coopshop.services.sales import payments, refund_start
 from coopshop.services.sales.orders import LineRequest
 
 
@@ -174,36 +174,25 @@ def refund(order_id: int, body: RefundIn):
     order = load_order(order_id)
     actor = api_user()
     lines = [(line.line_id, line.amount_kurus) for line in body.lines]
-    if not refund_flow.goes_through_provider(order):
-        methods = refund_flow.methods_for(order)
-        method = body.method or (
-            order.payment_method if order.payment_method in methods else methods[0]
-        )
-        booked = refund_flow.refund_offline(
-            order, lines, body.shipping_kurus, body.reason, method, body.note, actor.id
-        )
-        uow.commit()
-        return refund_out(booked)
-
-    provider = payments.refund_provider(current_app.config, order)
-    name = payments.refund_provider_name(order)
-    if provider is None:
-        raise ApiError(
-            409,
-            "provider_unavailable",
-            _l("%(provider)s ayarlı değil; bu sipariş şu an iade edilemez.", provider=name),
-        )
-    pending = refund_flow.request_provider_refund(
-        order, lines, body.shipping_kurus, body.reason, actor.id
+    done = refund_start.start(
+        order,
+        lines,
+        body.shipping_kurus,
+        body.reason,
+        actor.id,
+        provider=payments.refund_provider(current_app.config, order),
+        method=body.method,
+        note=body.note,
     )
-    # Written down before the provider is called, so a crash cannot lose or double the refund.
-    uow.checkpoint()
-    done = refund_flow.send(pending.id, provider, actor.id)
     uow.commit()
+    if isinstance(done, Refund):  # booked at once
+        return refund_out(done)
     if done.status == "succeeded":
         return refund_out(db.session.get(Refund, done.refund_id))
     if done.status == "failed":
-        message = done.error or _l("%(provider)s iadeyi yapmadı.", provider=name)
+        message = done.error or _l(
+            "%(provider)s iadeyi yapmadı.", provider=payments.refund_provider_name(order)
+        )
         raise ApiError(422, "refund_refused", message)
     return (
         RefundPendingOut(

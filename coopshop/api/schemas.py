@@ -331,7 +331,8 @@ class LedgerCheckOut(Output):
 
 class PayoutIn(Input):
     cutoff: AwareDatetime = Field(
-        description="Pay what became available up to this moment (ISO 8601 with an offset)."
+        description="The period's last day (ISO 8601 with an offset): pay what became available"
+        " by the end of that day in Istanbul, or up to now while it is still running."
     )
 
     @field_validator("cutoff")

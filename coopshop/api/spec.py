@@ -124,50 +124,9 @@ def document(operations: list[Operation] | None = None) -> dict:
         if op.body is not None:
             models.append((op.body, "validation"))
     refs, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
-    error_ref = refs[(schemas.ErrorOut, "serialization")]
-
     paths: dict[str, dict] = {}
     for op in operations:
-        responses = {
-            str(op.status): {
-                "description": "Success",
-                "content": _json(refs[(op.response, "serialization")]),
-            }
-        }
-        for status, model in op.also.items():
-            responses[str(status)] = {
-                "description": model.__doc__.strip() if model.__doc__ else "Success",
-                "content": _json(refs[(model, "serialization")]),
-            }
-        for status in op.error_statuses:
-            responses[str(status)] = {
-                "description": ERROR_DESCRIPTIONS.get(status, "Error"),
-                "content": _json(error_ref),
-            }
-        entry: dict = {
-            "operationId": op.endpoint,
-            "summary": op.summary,
-            "tags": [op.tag],
-            "parameters": _path_parameters(op)
-            + (_query_parameters(op.query) if op.query is not None else []),
-            "responses": responses,
-        }
-        if op.description:
-            entry["description"] = op.description
-        if op.roles is not None:
-            entry["security"] = [{"bearerAuth": []}]
-            entry["description"] = (
-                entry.get("description", "") + "\n\nRoles: " + ", ".join(op.roles)
-            ).strip()
-        else:
-            entry["security"] = [{}, {"bearerAuth": []}]
-        if op.body is not None:
-            entry["requestBody"] = {
-                "required": True,
-                "content": _json(refs[(op.body, "validation")]),
-            }
-        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = entry
-
+        paths.setdefault(PREFIX + op.path, {})[op.method.lower()] = _entry(op, refs)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -188,3 +147,51 @@ def document(operations: list[Operation] | None = None) -> dict:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _responses(op: Operation, refs: dict) -> dict:
+    """Its success answer, the other successes it may give, and its errors (one shape)."""
+    responses = {
+        str(op.status): {
+            "description": "Success",
+            "content": _json(refs[(op.response, "serialization")]),
+        }
+    }
+    for status, model in op.also.items():
+        responses[str(status)] = {
+            "description": model.__doc__.strip() if model.__doc__ else "Success",
+            "content": _json(refs[(model, "serialization")]),
+        }
+    for status in op.error_statuses:
+        responses[str(status)] = {
+            "description": ERROR_DESCRIPTIONS.get(status, "Error"),
+            "content": _json(refs[(schemas.ErrorOut, "serialization")]),
+        }
+    return responses
+
+
+def _entry(op: Operation, refs: dict) -> dict:
+    """One operation as OpenAPI describes it: parameters, answers, who may call it, its body."""
+    entry: dict = {
+        "operationId": op.endpoint,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": _path_parameters(op)
+        + (_query_parameters(op.query) if op.query is not None else []),
+        "responses": _responses(op, refs),
+    }
+    if op.description:
+        entry["description"] = op.description
+    if op.roles is not None:
+        entry["security"] = [{"bearerAuth": []}]
+        entry["description"] = (
+            entry.get("description", "") + "\n\nRoles: " + ", ".join(op.roles)
+        ).strip()
+    else:
+        entry["security"] = [{}, {"bearerAuth": []}]
+    if op.body is not None:
+        entry["requestBody"] = {
+            "required": True,
+            "content": _json(refs[(op.body, "validation")]),
+        }
+    return entry

@@ -3,13 +3,14 @@ and what to bring to the centre."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import Response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from coopshop import turkey
 from coopshop.models import utcnow
 from coopshop.models.orders import CHANNELS
 from coopshop.producer.forms import QuestionForm, SalesFilterForm
@@ -21,7 +22,7 @@ from coopshop.services.payouts import next_payout
 from coopshop.services.reports import dashboard as dashboard_service
 from coopshop.services.reports import producer_sales, statements
 from coopshop.services.reports import to_bring as bring
-from coopshop.services.reports.dashboard import LOCAL, add_months, local_month, month_start
+from coopshop.services.reports.dashboard import add_months, local_month, month_start
 from coopshop.web.permissions import current_producer, roles_required
 
 
@@ -55,10 +56,6 @@ def _period_choices():
     ]
 
 
-def _local_day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=LOCAL)
-
-
 def period_bounds(period: str, start: date | None, end: date | None, now: datetime):
     """(start, end) of a period in Istanbul time; None where the period is open."""
     year, month = local_month(now)
@@ -72,8 +69,8 @@ def period_bounds(period: str, start: date | None, end: date | None, now: dateti
         return month_start(year, 1), None
     if period == "custom":
         return (
-            _local_day_start(start) if start else None,
-            _local_day_start(end) + timedelta(days=1) if end else None,
+            turkey.day_start(start) if start else None,
+            turkey.day_end(end) if end else None,
         )
     return None, None
 

@@ -3,12 +3,11 @@ never from the URL (routes on the producer blueprint)."""
 
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 
-from coopshop.models import utcnow
 from coopshop.producer.routes import bp, or_404
 from coopshop.services.reports import income_summary
-from coopshop.services.reports.dashboard import LOCAL
+from coopshop.web import income as income_page
 from coopshop.web.permissions import current_producer, roles_required
 
 
@@ -16,7 +15,7 @@ from coopshop.web.permissions import current_producer, roles_required
 @roles_required("producer")
 def income_index():
     current_producer()
-    return redirect(url_for("producer.income", year=utcnow().astimezone(LOCAL).year))
+    return redirect(url_for("producer.income", year=income_page.this_year()))
 
 
 @bp.get("/income/<int:year>")
@@ -27,12 +26,12 @@ def income(year: int):
     return render_template(
         "producer/income.html",
         profile=profile,
-        s=income_summary.summary(profile.id, year),
-        labels=income_summary.labels(),
-        columns=income_summary.COLUMNS,
-        this_year=utcnow().astimezone(LOCAL).year,
-        csv_url=url_for("producer.income_csv", year=year),
-        year_url=lambda y: url_for("producer.income", year=y),
+        **income_page.page_values(
+            profile.id,
+            year,
+            csv_url=url_for("producer.income_csv", year=year),
+            year_url=lambda y: url_for("producer.income", year=y),
+        ),
     )
 
 
@@ -41,12 +40,4 @@ def income(year: int):
 def income_csv(year: int):
     profile = current_producer()
     or_404(income_summary.check_year, year)
-    body = income_summary.summary_csv(income_summary.summary(profile.id, year))
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="gelir-ozeti-{year}.csv"',
-        },
-    )
+    return income_page.csv_download(profile.id, year, f"gelir-ozeti-{year}.csv")

@@ -13,8 +13,8 @@ from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports import impact as impact_service
 from coopshop.services.reports import impact_periods
 from coopshop.services.reports.impact_public import MIN_WOMEN, public_export, publish
-from coopshop.services.reports.report_periods import ISTANBUL
 from coopshop.shop.routes import bp
+from coopshop.turkey import ISTANBUL
 from coopshop.web.impact import impact_charts
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup
 
@@ -59,15 +60,7 @@ def bar_chart(
     if any(type(v) is not int for v in values):
         raise TypeError("bar_chart takes integers (kuruş, counts)")
     ident = re.sub(r"[^A-Za-z0-9_-]", "-", chart_id) or "chart"
-    low, high = min(0, *values), max(0, *values)
-    span = (high - low) or 1
-    plot_left = label_width
-    plot_width = max(width - label_width - value_width, 10)
-    zero_x = plot_left + (-low) * plot_width // span
-    row = bar_height + gap
-    height = gap + row * len(values)
-    label_chars = max(label_width // 8, 4)
-
+    grid = _Grid.for_values(values, width, bar_height, gap, label_width, value_width)
     # Markup(...).format() escapes every argument: labels and values cannot inject markup.
     parts = [
         Markup(
@@ -76,36 +69,72 @@ def bar_chart(
             'role="img" aria-labelledby="{id}-title {id}-desc" font-family="{font}" '
             'font-size="13"><title id="{id}-title">{title}</title>'
             '<desc id="{id}-desc">{desc}</desc>'
-        ).format(id=ident, w=width, h=height, font=FONT, title=title, desc=description or title)
-    ]
-    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
-        y = gap + i * row
-        length = abs(value) * plot_width // span
-        parts.append(
-            Markup(
-                '<g><title>{name}: {shown}</title><text x="{label_x}" y="{text_y}" '
-                'text-anchor="end" fill="{ink}">{short}</text>'
-                '<rect class="bar" x="{x}" y="{y}" width="{length}" height="{bar_height}" '
-                'fill="{fill}"/><text x="{value_x}" y="{text_y}" text-anchor="end" '
-                'fill="{ink}">{shown}</text></g>'
-            ).format(
-                name=str(label),
-                shown=format_value(value),
-                short=_shorten(str(label), label_chars),
-                label_x=label_width - 8,
-                value_x=width - 4,
-                text_y=y + bar_height * 3 // 4,
-                x=zero_x - length if value < 0 else zero_x,
-                y=y,
-                length=max(length, 1) if value else 0,
-                bar_height=bar_height,
-                fill=NEGATIVE_FILL if value < 0 else POSITIVE_FILL,
-                ink=TEXT_FILL,
-            )
+        ).format(
+            id=ident, w=width, h=grid.height, font=FONT, title=title, desc=description or title
         )
+    ]
+    parts.extend(
+        grid.bar(i, value, str(label), format_value(value))
+        for i, (value, label) in enumerate(zip(values, labels, strict=True))
+    )
     parts.append(
         Markup(
             '<line x1="{x}" y1="0" x2="{x}" y2="{h}" stroke="{ink}" stroke-width="1"/></svg>'
-        ).format(x=zero_x, h=height, ink=TEXT_FILL)
+        ).format(x=grid.zero_x, h=grid.height, ink=TEXT_FILL)
     )
     return Markup("").join(parts)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Where the bars go: whole pixels, by integer arithmetic."""
+
+    width: int
+    bar_height: int
+    gap: int
+    label_width: int
+    plot_width: int
+    span: int
+    zero_x: int
+    height: int
+
+    @classmethod
+    def for_values(cls, values, width, bar_height, gap, label_width, value_width) -> _Grid:
+        low, high = min(0, *values), max(0, *values)
+        span = (high - low) or 1
+        plot_width = max(width - label_width - value_width, 10)
+        return cls(
+            width=width,
+            bar_height=bar_height,
+            gap=gap,
+            label_width=label_width,
+            plot_width=plot_width,
+            span=span,
+            zero_x=label_width + (-low) * plot_width // span,
+            height=gap + (bar_height + gap) * len(values),
+        )
+
+    def bar(self, i: int, value: int, label: str, shown: str) -> Markup:
+        """Row ``i``: its label, its bar from the zero line, its value as text."""
+        y = self.gap + i * (self.bar_height + self.gap)
+        length = abs(value) * self.plot_width // self.span
+        return Markup(
+            '<g><title>{name}: {shown}</title><text x="{label_x}" y="{text_y}" '
+            'text-anchor="end" fill="{ink}">{short}</text>'
+            '<rect class="bar" x="{x}" y="{y}" width="{length}" height="{bar_height}" '
+            'fill="{fill}"/><text x="{value_x}" y="{text_y}" text-anchor="end" '
+            'fill="{ink}">{shown}</text></g>'
+        ).format(
+            name=label,
+            shown=shown,
+            short=_shorten(label, max(self.label_width // 8, 4)),
+            label_x=self.label_width - 8,
+            value_x=self.width - 4,
+            text_y=y + self.bar_height * 3 // 4,
+            x=self.zero_x - length if value < 0 else self.zero_x,
+            y=y,
+            length=max(length, 1) if value else 0,
+            bar_height=self.bar_height,
+            fill=NEGATIVE_FILL if value < 0 else POSITIVE_FILL,
+            ink=TEXT_FILL,
+        )

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from coopshop.models import utcnow
 from coopshop.money import kurus_text, percent_text
+from coopshop.services.books import ledger
 from coopshop.services.core import vocabulary
 
 
@@ -59,6 +60,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(utcnow, "now_utc")
     app.add_template_filter(kurus_text, "money")
     app.add_template_filter(percent_text, "percent")
+    app.add_template_filter(ledger.to_member, "to_member")
     app.add_template_filter(when, "when")
     app.add_template_filter(day, "day")
 

@@ -25,6 +25,7 @@ from coopshop.services.core.errors import (
     InvalidTransition,
     LedgerError,
     NotFound,
+    ProviderUnavailable,
     ValidationFailed,
 )
 
@@ -41,6 +42,7 @@ class ErrorKind:
 ERRORS: tuple[tuple[type[DomainError], ErrorKind], ...] = (
     (InsufficientStock, ErrorKind(409, "insufficient_stock", 409, False)),
     (InvalidTransition, ErrorKind(409, "invalid_transition", 409, False)),
+    (ProviderUnavailable, ErrorKind(409, "provider_unavailable", 409, False)),
     (Conflict, ErrorKind(409, "conflict", 409, False)),
     (LedgerError, ErrorKind(409, "ledger_rule", 409, False)),
     (NotFound, ErrorKind(404, "not_found", 404, False)),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import Payment, RefundRequest, utcnow
 from coopshop.services.payouts import reconcile, reconcile_iyzico
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def _today():
-    day = utcnow().astimezone(reconcile.ISTANBUL).date()
+    day = utcnow().astimezone(turkey.ISTANBUL).date()
     return reconcile.day_period(day, day)
 
 
@@ -136,7 +137,7 @@ def _stray_payment(standin) -> str:
 
 def test_a_payment_iyzico_lists_on_the_day_before_is_not_missing(iyzico_app, iyzico_standin):
     (order,) = _orders(iyzico_app, iyzico_standin, 1)
-    yesterday = utcnow().astimezone(reconcile.ISTANBUL).date() - timedelta(days=1)
+    yesterday = utcnow().astimezone(turkey.ISTANBUL).date() - timedelta(days=1)
     iyzico_standin.shift_log_day(_payment(order).provider_ref, yesterday)
 
     report = reconcile_iyzico.run(iyzico_standin.client(), *_today())
@@ -162,7 +163,7 @@ def test_a_refund_still_pending_here_is_named_with_its_request(
 
 def test_cli_reconcile_iyzico(iyzico_app, iyzico_standin):
     (order,) = _orders(iyzico_app, iyzico_standin, 1)
-    day = utcnow().astimezone(reconcile.ISTANBUL).date().isoformat()
+    day = utcnow().astimezone(turkey.ISTANBUL).date().isoformat()
     runner = iyzico_app.test_cli_runner()
 
     clean = runner.invoke(args=["reconcile", "iyzico", "--from", day, "--to", day])
@@ -180,7 +181,7 @@ def test_cli_reconcile_iyzico(iyzico_app, iyzico_standin):
 def test_cli_says_when_iyzico_cannot_be_read(iyzico_app, iyzico_standin):
     from coopshop.services.sales import iyzico_reporting
 
-    day = utcnow().astimezone(reconcile.ISTANBUL).date().isoformat()
+    day = utcnow().astimezone(turkey.ISTANBUL).date().isoformat()
     iyzico_standin.error_next(iyzico_reporting.DAILY_TRANSACTIONS_PATH, "1000", "Sistem hatası")
 
     result = iyzico_app.test_cli_runner().invoke(

@@ -84,6 +84,14 @@ def sell(
             settings=settings,
             now=now,
         )
+    return _sell_by_transfer(sale, settings, now)
+
+
+def _sell_by_transfer(
+    sale: OfflineSale, settings: CoopSettings | None, now: datetime | None
+) -> Order:
+    """A sale paid by transfer (to the cooperative's account, seen on the spot), once per
+    ``client_ref``."""
     if sale.payment_method != "bank_transfer":
         raise ValidationFailed(
             _l("Havale satışının ödeme yöntemi havale olmalı."), field="payment_method"

@@ -96,6 +96,37 @@ def _check(ticket: DeviceTicket) -> None:
         )
 
 
+def _lines_of(ticket: DeviceTicket) -> list[LineRequest]:
+    return [
+        LineRequest(
+            quantity=line.quantity,
+            code=bazaar.normalize_code(line.code),
+            unit_price_kurus=line.unit_price_kurus,
+        )
+        for line in ticket.lines
+    ]
+
+
+def _ticket_row(ticket: DeviceTicket, session_id: int, order, now: datetime) -> OfflineTicket:
+    """The device's ticket as recorded, with how many of its lines met a conflict (stock short
+    or a price changed since it was rung)."""
+    row = OfflineTicket(
+        client_ref=ticket.client_ref,
+        device_id=ticket.device_id,
+        cash_session_id=session_id,
+        order_id=order.id,
+        rung_at=ticket.rung_at,
+        synced_at=now,
+        slip_number=ticket.slip_number.strip(),
+        conflicts=sum(
+            1 for line in order.lines if line.stock_short or line.list_price_kurus is not None
+        ),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def record(
     ticket: DeviceTicket, settings: CoopSettings | None = None, now: datetime | None = None
 ) -> Synced:
@@ -108,19 +139,11 @@ def record(
     now = now or utcnow()
     session = cash.get(ticket.cash_session_id)
     booked_at = _booked_at(session, ticket.rung_at, now)
-    lines = [
-        LineRequest(
-            quantity=line.quantity,
-            code=bazaar.normalize_code(line.code),
-            unit_price_kurus=line.unit_price_kurus,
-        )
-        for line in ticket.lines
-    ]
     try:
         with db.session.begin_nested():
             order = bazaar.sell(
                 session.id,
-                lines,
+                _lines_of(ticket),
                 ticket.payment_method,
                 ticket.actor_id,
                 ticket_ref=ticket.client_ref,
@@ -128,21 +151,8 @@ def record(
                 now=booked_at,
                 already_sold=True,
             )
-            conflicts = sum(
-                1 for line in order.lines if line.stock_short or line.list_price_kurus is not None
-            )
-            row = OfflineTicket(
-                client_ref=ticket.client_ref,
-                device_id=ticket.device_id,
-                cash_session_id=session.id,
-                order_id=order.id,
-                rung_at=ticket.rung_at,
-                synced_at=now,
-                slip_number=ticket.slip_number.strip(),
-                conflicts=conflicts,
-            )
-            db.session.add(row)
-            db.session.flush()
+            row = _ticket_row(ticket, session.id, order, now)
+            conflicts = row.conflicts
     except IntegrityError:
         # The same ticket recorded a moment ago by another request (two devices, a retry that
         # overtook its first send): the unique ids stopped the second; answer with the first.

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import Order, Payment, Product, ProductMaker
 from coopshop.services.bazaar import cash
+from coopshop.services.catalog.listing import in_stock, is_for_sale
 from coopshop.services.core import audit
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -86,24 +87,12 @@ def _products_by_code(codes: Sequence[str]) -> dict[str, Product]:
     }
 
 
-def _for_sale(product: Product) -> bool:
-    return (
-        product.status == "active"
-        and bool(product.makers)
-        and all(m.producer.membership_status == "active" for m in product.makers)
-    )
-
-
-def _short(product: Product, quantity: int) -> bool:
-    return not product.made_to_order and product.stock < quantity
-
-
 def _problem(product: Product | None, quantity: int) -> str | None:
     if product is None:
         return str(_l("Bu kodla bir ürün yok."))
-    if not _for_sale(product):
+    if not is_for_sale(product):
         return str(_l("Bu ürün şu an satışta değil."))
-    if _short(product, quantity):
+    if not in_stock(product, quantity):
         return str(_l("Stokta yalnız %(n)d adet var.", n=product.stock))
     return None
 
@@ -140,11 +129,11 @@ def add_to_ticket(
     product = _products_by_code([code]).get(code)
     if product is None:
         raise ValidationFailed(_l("Bu kodla bir ürün yok: %(code)s", code=code), field="code")
-    if not _for_sale(product):
+    if not is_for_sale(product):
         raise ValidationFailed(
             _l("%(title)s şu an satışta değil.", title=product.title_tr), field="code"
         )
-    if _short(product, wanted):
+    if not in_stock(product, wanted):
         raise InsufficientStock(
             _l(
                 "%(title)s için stokta yalnız %(n)d adet var.",
@@ -199,8 +188,35 @@ def sell(
         existing = order_for_ticket(ticket_ref)
         if existing is not None:
             return existing
-    # Codes as typed or scanned: "ipk01 " is IPK01.
-    lines = [
+    session = cash.lock_for_sale(cash_session_id)
+    order = orders.create_order(
+        NewOrder(
+            channel="bazaar",
+            payment_method=payment_method,
+            lines=_as_typed(lines),
+            created_by_id=actor_id,
+            cash_session_id=session.id,
+            already_sold=already_sold,
+            buyer=buyer or Buyer(),  # named when she asked for an invoice at the desk
+        ),
+        settings=settings,
+        now=now,
+    )
+    _paid_and_collected(order, payment_method, ticket_ref, settings, now)
+    audit.record(
+        actor_id,
+        "bazaar.sale",
+        order,
+        cash_session_id=session.id,
+        payment_method=payment_method,
+        total_kurus=order.total_kurus,
+    )
+    return order
+
+
+def _as_typed(lines: Sequence[LineRequest]) -> list[LineRequest]:
+    """Codes as typed or scanned: "ipk01 " is IPK01."""
+    return [
         LineRequest(
             quantity=ln.quantity,
             product_id=ln.product_id,
@@ -211,20 +227,16 @@ def sell(
         else ln
         for ln in lines
     ]
-    session = cash.lock_for_sale(cash_session_id)
-    order = orders.create_order(
-        NewOrder(
-            channel="bazaar",
-            payment_method=payment_method,
-            lines=lines,
-            created_by_id=actor_id,
-            cash_session_id=session.id,
-            already_sold=already_sold,
-            buyer=buyer or Buyer(),  # named when she asked for an invoice at the desk
-        ),
-        settings=settings,
-        now=now,
-    )
+
+
+def _paid_and_collected(
+    order: Order,
+    payment_method: str,
+    ticket_ref: str | None,
+    settings: CoopSettings | None,
+    now: datetime | None,
+) -> None:
+    """Paid at the desk (its ticket's reference makes a second sale of it fail) and taken."""
     order_states.mark_paid(
         order,
         PaymentInfo(
@@ -237,15 +249,6 @@ def sell(
     )
     fulfilment.transition(order, "collected")  # the buyer takes it from the table
     db.session.flush()
-    audit.record(
-        actor_id,
-        "bazaar.sale",
-        order,
-        cash_session_id=session.id,
-        payment_method=payment_method,
-        total_kurus=order.total_kurus,
-    )
-    return order
 
 
 def sell_ticket(

@@ -20,6 +20,7 @@ from coopshop.models import (
     Order,
     utcnow,
 )
+from coopshop.services.books import ledger
 from coopshop.services.books.availability import ON_HOLD
 
 # A reversal counts under the kind it reverses (reversing a deduction gives it back).
@@ -48,7 +49,7 @@ def _balance_query(as_of: datetime):
     txn = LedgerTransaction
     reversed_txn = aliased(LedgerTransaction)
     kind = func.coalesce(reversed_txn.kind, txn.kind)
-    owed = -LedgerEntry.amount_kurus  # credits to her account are what she is owed
+    owed = ledger.to_member(LedgerEntry.amount_kurus)
 
     def total(expr):
         return func.coalesce(func.sum(expr), 0)
@@ -136,7 +137,7 @@ def pending_reasons(producer_id: int, as_of: datetime | None = None) -> list[Pen
     rows = db.session.execute(
         select(
             reason,
-            func.coalesce(func.sum(-LedgerEntry.amount_kurus), 0),
+            func.coalesce(func.sum(ledger.to_member(LedgerEntry.amount_kurus)), 0),
             func.min(LedgerEntry.available_at),
         )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)

@@ -98,30 +98,20 @@ def _parts(gross: int, refunded: int, vat_bp: int, rate_bp: int, shares: list[in
     )
 
 
-def preview(
-    change: RateChange,
-    default_fallback_bp: int,
-    now: datetime | None = None,
-    months: int = PREVIEW_MONTHS,
-) -> Preview:
-    """What the last ``months`` of paid sales paid each member, against what they would have
-    paid had ``change`` been in force when they were sold.
-
-    A line is touched when the changed rate is the one its product resolves to: no product or
-    producer override (today's), and for a collection change the product is in it; for a
-    default change its collection had no rate of its own at the sale. Other lines keep their
-    snapshot on both sides. A fixed number of queries, however many lines.
-    """
-    now = now or utcnow()
-    since = months_before(now, months)
-    timeline = Timeline.load()
-    own_collection_bp = dict(
+def _own_collection_rates() -> dict[int, int]:
+    """Today's rate of each collection that has one of its own."""
+    return dict(
         db.session.execute(
             select(Collection.id, Collection.commission_bp).where(
                 Collection.commission_bp.is_not(None)
             )
         ).all()
     )
+
+
+def _sold_since(since: datetime, now: datetime):
+    """The paid lines of [since, now], their makers (id, share, her own rate) by line, and what
+    was refunded of each: three queries."""
     in_window = (Order.status == "paid", Order.paid_at >= since, Order.paid_at <= now)
     line_ids = select(OrderLine.id).join(Order, Order.id == OrderLine.order_id).where(*in_window)
     lines = db.session.execute(
@@ -160,6 +150,89 @@ def preview(
             .group_by(RefundLine.line_id)
         ).all()
     )
+    return lines, makers, refunded
+
+
+def _tally(lines, makers, refunded, proposed_rate):
+    """Each member's part of every line as sold and as it would have been (``proposed_rate``
+    gives the line's rate under the change, or None when the change does not touch it), and the
+    totals (commission as sold, as proposed, lines touched)."""
+    tallies: dict[int, _Tally] = {}
+    actual_commission = proposed_commission = affected = 0
+    for line in lines:
+        line_makers = makers.get(line.id, [])
+        if not line_makers:
+            continue
+        shares = [share for _, share, _ in line_makers]
+        back = int(refunded.get(line.id) or 0)
+        rate = proposed_rate(line)
+        commission, parts = _parts(line.gross_kurus, back, line.vat_bp, line.commission_bp, shares)
+        new_commission, new_parts = (
+            (commission, parts)
+            if rate is None
+            else _parts(line.gross_kurus, back, line.vat_bp, rate, shares)
+        )
+        affected += rate is not None
+        actual_commission += commission
+        proposed_commission += new_commission
+        for (producer_id, _, _), part, new_part in zip(line_makers, parts, new_parts, strict=True):
+            tally = tallies.setdefault(producer_id, _Tally())
+            tally.lines += 1
+            tally.affected += rate is not None
+            tally.actual += part
+            tally.proposed += new_part
+    return tallies, (actual_commission, proposed_commission, affected)
+
+
+def _members(tallies: dict[int, _Tally], shown: list[int]) -> list[MemberPreview]:
+    """The members the change touches, with their names, in Turkish alphabetical order."""
+    names = (
+        dict(
+            db.session.execute(
+                select(ProducerProfile.id, ProducerProfile.display_name).where(
+                    ProducerProfile.id.in_(shown)
+                )
+            ).all()
+        )
+        if shown
+        else {}
+    )
+    members = sorted(
+        (
+            MemberPreview(
+                producer_id=pid,
+                name=names.get(pid, ""),
+                lines=tallies[pid].lines,
+                affected_lines=tallies[pid].affected,
+                actual=tallies[pid].actual,
+                proposed=tallies[pid].proposed,
+            )
+            for pid in shown
+        ),
+        key=lambda m: (search_fold(m.name), m.producer_id),
+    )
+    return members
+
+
+def preview(
+    change: RateChange,
+    default_fallback_bp: int,
+    now: datetime | None = None,
+    months: int = PREVIEW_MONTHS,
+) -> Preview:
+    """What the last ``months`` of paid sales paid each member, against what they would have
+    paid had ``change`` been in force when they were sold.
+
+    A line is touched when the changed rate is the one its product resolves to: no product or
+    producer override (today's), and for a collection change the product is in it; for a
+    default change its collection had no rate of its own at the sale. Other lines keep their
+    snapshot on both sides. A fixed number of queries, however many lines.
+    """
+    now = now or utcnow()
+    since = months_before(now, months)
+    timeline = Timeline.load()
+    own_collection_bp = _own_collection_rates()
+    lines, makers, refunded = _sold_since(since, now)
 
     def default_at(moment: datetime) -> int:
         found, rate = timeline.at("default", None, moment)
@@ -187,65 +260,16 @@ def preview(
             return None
         return change.rate_bp
 
-    tallies: dict[int, _Tally] = {}
-    actual_commission = proposed_commission = affected = 0
-    for line in lines:
-        line_makers = makers.get(line.id, [])
-        if not line_makers:
-            continue
-        shares = [share for _, share, _ in line_makers]
-        back = int(refunded.get(line.id) or 0)
-        rate = proposed_rate(line)
-        commission, parts = _parts(line.gross_kurus, back, line.vat_bp, line.commission_bp, shares)
-        new_commission, new_parts = (
-            (commission, parts)
-            if rate is None
-            else _parts(line.gross_kurus, back, line.vat_bp, rate, shares)
-        )
-        affected += rate is not None
-        actual_commission += commission
-        proposed_commission += new_commission
-        for (producer_id, _, _), part, new_part in zip(line_makers, parts, new_parts, strict=True):
-            tally = tallies.setdefault(producer_id, _Tally())
-            tally.lines += 1
-            tally.affected += rate is not None
-            tally.actual += part
-            tally.proposed += new_part
-
+    tallies, (actual, proposed, affected) = _tally(lines, makers, refunded, proposed_rate)
     shown = sorted(pid for pid, t in tallies.items() if t.affected)
-    names = (
-        dict(
-            db.session.execute(
-                select(ProducerProfile.id, ProducerProfile.display_name).where(
-                    ProducerProfile.id.in_(shown)
-                )
-            ).all()
-        )
-        if shown
-        else {}
-    )
-    members = sorted(
-        (
-            MemberPreview(
-                producer_id=pid,
-                name=names.get(pid, ""),
-                lines=tallies[pid].lines,
-                affected_lines=tallies[pid].affected,
-                actual=tallies[pid].actual,
-                proposed=tallies[pid].proposed,
-            )
-            for pid in shown
-        ),
-        key=lambda m: (search_fold(m.name), m.producer_id),
-    )
     return Preview(
         since=since,
         until=now,
         change=change,
-        members=members,
+        members=_members(tallies, shown),
         untouched_members=len(tallies) - len(shown),
         lines_total=len(lines),
         lines_affected=affected,
-        actual_commission=actual_commission,
-        proposed_commission=proposed_commission,
+        actual_commission=actual,
+        proposed_commission=proposed,
     )

@@ -77,6 +77,13 @@ def producer_account_code(producer_id: int) -> str:
     return f"producer:{producer_id}"
 
 
+def to_member(amount):
+    """A member's ledger amount as she reads it: her account is a liability, so a credit (what
+    she is owed, negative in the books) is shown positive and a debit negative. Works on an int
+    and on a SQL column alike; the templates have it as the ``to_member`` filter."""
+    return -amount
+
+
 def clearing_account_code(payment_method: str) -> str:
     try:
         return CLEARING_BY_METHOD[payment_method]

@@ -11,12 +11,12 @@ Read from the models only (the books wing sits below invoicing and payouts)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, func, or_, select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     Account,
@@ -43,7 +43,7 @@ def invoicing_since(config=None) -> datetime | None:
         return None
     since = str(config.get("INVOICING_SINCE") or "").strip()
     if since:
-        return datetime.combine(date.fromisoformat(since), time(), ZoneInfo("Europe/Istanbul"))
+        return turkey.day_start(date.fromisoformat(since))
     return db.session.scalar(
         select(func.min(Order.paid_at)).join(Invoice, Invoice.order_id == Order.id)
         .where(Invoice.purpose == "sale")

@@ -21,7 +21,7 @@ from coopshop.db import db
 from coopshop.models import Category, Collection, ProducerProfile, Product, ProductMaker
 from coopshop.services.catalog import co_makers, products
 from coopshop.services.catalog.listing import paginate
-from coopshop.services.core import audit, mail
+from coopshop.services.core import audit, locks, mail
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.core.paging import Page
 
@@ -52,12 +52,7 @@ def review_queue(page: int | None) -> Page:
 def product_for_review(product_id: int) -> Product | None:
     """The product with a row lock (PostgreSQL): two admins reviewing it at once are served one
     after the other, and the second sees that it is no longer in review."""
-    return db.session.scalar(
-        select(Product)
-        .where(Product.id == product_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return locks.lock_row(Product, product_id)
 
 
 def set_withdrawal_exclusion(product: Product, code: str | None, actor_id: int | None) -> Product:

@@ -47,12 +47,18 @@ def for_sale() -> Select:
 
 
 def is_for_sale(product: Product) -> bool:
-    """``for_sale()`` for a product already loaded with its makers and their profiles."""
+    """``for_sale()`` for a product already loaded with its makers and their profiles: the one
+    rule the shop, the cart, checkout's orders, the bazaar desk and the API sell by."""
     return (
         product.status == "active"
         and bool(product.makers)
         and all(m.producer.membership_status == "active" for m in product.makers)
     )
+
+
+def in_stock(product: Product, quantity: int) -> bool:
+    """Whether ``quantity`` can be taken now: always for a product made to order."""
+    return product.made_to_order or product.stock >= quantity
 
 
 def _card_options():

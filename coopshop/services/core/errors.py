@@ -39,5 +39,9 @@ class InvalidTransition(Conflict):
     """A status change the state machine does not allow."""
 
 
+class ProviderUnavailable(Conflict):
+    """An outside partner the request needs (a card provider for a refund) is not configured."""
+
+
 class LedgerError(DomainError):
     """A ledger posting that would break an invariant (unbalanced, over-refund, ...)."""

@@ -17,11 +17,15 @@ and the ledger lock again when it posts.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import ProducerProfile
+from coopshop.services.core.errors import NotFound
+
+T = TypeVar("T")
 
 
 def lock_members(producer_ids: Iterable[int | None]) -> list[int]:
@@ -38,3 +42,24 @@ def lock_members(producer_ids: Iterable[int | None]) -> list[int]:
             .with_for_update(key_share=True)
         )
     )
+
+
+def lock_row(model: type[T], row_id: int, *options) -> T | None:
+    """``model``'s row ``row_id`` with a row lock (PostgreSQL, ``FOR UPDATE``) until the end of the
+    transaction, read afresh (what another transaction committed while this one waited), or None.
+    ``options`` are loader options (``selectinload(...)``)."""
+    return db.session.scalar(
+        select(model)
+        .where(model.id == row_id)
+        .options(*options)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_or_404(model: type[T], row_id: int, message, *options) -> T:
+    """``lock_row``, raising NotFound(``message``) when there is no such row."""
+    row = lock_row(model, row_id, *options)
+    if row is None:
+        raise NotFound(message)
+    return row

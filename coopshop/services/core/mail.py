@@ -18,11 +18,11 @@ from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from coopshop.db import db
 from coopshop.models import OutboxMessage, utcnow
-from coopshop.services.core import outbox
+from coopshop.services.core import locks, outbox
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,7 @@ def deliver(payload: dict) -> None:
     """The outbox handler for one message: send it unless it was sent already. The row lock
     makes anyone else who reaches the same message (a second job, ``flask mail send``) wait and
     then find it sent."""
-    message = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.id == payload["message_id"])
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    message = locks.lock_row(OutboxMessage, payload["message_id"])
     if message is None or message.sent_at is not None:
         return None
     _send(message)

@@ -34,7 +34,7 @@ from sqlalchemy import delete, func, or_, select
 
 from coopshop.db import db
 from coopshop.models import OutboxJob, utcnow
-from coopshop.services.core import uow
+from coopshop.services.core import locks, uow
 from coopshop.services.core.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -241,12 +241,7 @@ def run_one(
 
 def _record_failure(ident: int, kind: str, payload: dict, exc: Exception, now: datetime) -> str:
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    job = db.session.scalars(
-        select(OutboxJob)
-        .where(OutboxJob.id == ident)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    job = locks.lock_row(OutboxJob, ident)
     if job is None or job.done_at is not None:
         uow.commit()
         return "done"

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import uuid as uuidlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import Invoice, Order, Payment, Refund, RefundLine, utcnow
 from coopshop.money import cumulative_split
@@ -24,7 +24,6 @@ from coopshop.services.books import vat_extras
 from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Totals, build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 SHIPPING_LINE = vat_extras.SHIPPING_LINE
 SURCHARGE_LINE = vat_extras.SURCHARGE_LINE
 ANONYMOUS_BUYER = "Nihai Tüketici"
@@ -205,7 +204,7 @@ def cancellable(original: Invoice, order: Order, refund: Refund, now: datetime) 
         return False
     if original.issued_at is None:
         return original.status != "issued"
-    return original.issued_at.astimezone(ISTANBUL).date() == now.astimezone(ISTANBUL).date()
+    return turkey.istanbul_date(original.issued_at) == turkey.istanbul_date(now)
 
 
 def we_issue_the_return(original: Invoice) -> bool:

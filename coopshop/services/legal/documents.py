@@ -123,15 +123,9 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def validated(draft: DocumentDraft, now: datetime | None = None) -> DocumentDraft:
-    """The draft with its text tidied and its date set, or ValidationFailed naming the field."""
-    now = now or utcnow()
-    _check_kind(draft.kind)
-    title_tr = (draft.title_tr or "").strip()
-    body_tr = (draft.body_tr or "").replace("\r\n", "\n").strip()
-    title_en = (draft.title_en or "").strip()
-    body_en = (draft.body_en or "").replace("\r\n", "\n").strip()
-    note = (draft.note or "").strip()
+def _check_texts(title_tr: str, body_tr: str, title_en: str, body_en: str, note: str) -> None:
+    """Turkish title and text present, every text within its length, an English text with its
+    title, and only the placeholders the renderer knows."""
     if not title_tr:
         raise ValidationFailed(_l("Türkçe başlık zorunlu."), field="title_tr")
     if not body_tr:
@@ -161,14 +155,18 @@ def validated(draft: DocumentDraft, now: datetime | None = None) -> DocumentDraf
                 ),
                 field=name,
             )
-    effective_from = draft.effective_from or now
+
+
+def _effective_from(kind: str, wanted: datetime | None, now: datetime) -> datetime:
+    """When the new version takes effect: now or later, never before the latest version."""
+    effective_from = wanted or now
     if effective_from < now - _NOW_SLACK:
         raise ValidationFailed(
             _l("Yürürlük tarihi geçmişte olamaz: eski sürümler değiştirilmez."),
             field="effective_from",
         )
     effective_from = max(effective_from, now)
-    latest = _latest(draft.kind)
+    latest = _latest(kind)
     if latest is not None and effective_from < _aware(latest.effective_from):
         raise ValidationFailed(
             _l(
@@ -177,6 +175,20 @@ def validated(draft: DocumentDraft, now: datetime | None = None) -> DocumentDraf
             ),
             field="effective_from",
         )
+    return effective_from
+
+
+def validated(draft: DocumentDraft, now: datetime | None = None) -> DocumentDraft:
+    """The draft with its text tidied and its date set, or ValidationFailed naming the field."""
+    now = now or utcnow()
+    _check_kind(draft.kind)
+    title_tr = (draft.title_tr or "").strip()
+    body_tr = (draft.body_tr or "").replace("\r\n", "\n").strip()
+    title_en = (draft.title_en or "").strip()
+    body_en = (draft.body_en or "").replace("\r\n", "\n").strip()
+    note = (draft.note or "").strip()
+    _check_texts(title_tr, body_tr, title_en, body_en, note)
+    effective_from = _effective_from(draft.kind, draft.effective_from, now)
     return DocumentDraft(
         kind=draft.kind,
         title_tr=title_tr,

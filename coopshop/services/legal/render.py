@@ -14,7 +14,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -23,8 +22,7 @@ from flask_babel import lazy_gettext as _l
 from coopshop.models import LegalDocument
 from coopshop.money import kurus_text, percent_text
 from coopshop.services.legal.seller import SellerIdentity
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from coopshop.turkey import ISTANBUL
 
 # The placeholders a document may use, with what each is replaced by (the admin's help text;
 # a public page shows the description in brackets instead of an order's value).
@@ -109,6 +107,20 @@ def _or_dash(value: str) -> str:
     return value.strip() if value and value.strip() else "—"
 
 
+def _seller_values(seller) -> dict[str, str]:
+    """The seller's placeholders (her identity as the law asks it shown), a dash where unset."""
+    return {
+        "satici_unvan": _or_dash(seller.legal_name),
+        "satici_adres": _or_dash(seller.address),
+        "satici_telefon": _or_dash(seller.phone),
+        "satici_eposta": _or_dash(seller.email),
+        "satici_kep": _or_dash(seller.kep_address),
+        "satici_mersis": _or_dash(seller.mersis_no),
+        "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
+        "satici_etbis": _or_dash(seller.etbis_no),
+    }
+
+
 def seller_lines(seller: SellerIdentity) -> list[str]:
     """The seller block: the same on every page, contract and form."""
     return [
@@ -158,14 +170,7 @@ def _values(ctx: AgreementContext, locale: str) -> dict[str, str]:
         "odeme_yontemi": ctx.payment_method,
         "teslim_suresi": _("en geç %(days)s gün içinde kargoya verilir", days=ctx.delivery_days),
         "cayma_suresi": str(ctx.withdrawal_days),
-        "satici_unvan": _or_dash(seller.legal_name),
-        "satici_adres": _or_dash(seller.address),
-        "satici_telefon": _or_dash(seller.phone),
-        "satici_eposta": _or_dash(seller.email),
-        "satici_kep": _or_dash(seller.kep_address),
-        "satici_mersis": _or_dash(seller.mersis_no),
-        "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
-        "satici_etbis": _or_dash(seller.etbis_no),
+        **_seller_values(seller),
     }
 
 
@@ -223,16 +228,7 @@ def render_public(document: LegalDocument, seller: SellerIdentity, locale: str =
     as what they stand for ("[alıcının adı soyadı]")."""
     with force_locale(locale):
         values = {name: f"[{label}]" for name, label in PLACEHOLDERS.items()}
-        filled = {
-            "satici_unvan": _or_dash(seller.legal_name),
-            "satici_adres": _or_dash(seller.address),
-            "satici_telefon": _or_dash(seller.phone),
-            "satici_eposta": _or_dash(seller.email),
-            "satici_kep": _or_dash(seller.kep_address),
-            "satici_mersis": _or_dash(seller.mersis_no),
-            "satici_vergi": f"{_or_dash(seller.tax_office)} / {_or_dash(seller.tax_number)}",
-            "satici_etbis": _or_dash(seller.etbis_no),
-        }
+        filled = _seller_values(seller)
         values = {name: str(value) for name, value in values.items()} | filled
         return fill(document.body(locale).replace("\r\n", "\n").strip(), values)
 

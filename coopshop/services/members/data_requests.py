@@ -30,7 +30,7 @@ from werkzeug.security import check_password_hash
 from coopshop.db import db
 from coopshop.models import DataRequest, User, utcnow
 from coopshop.models.privacy import DATA_REQUEST_TRANSITIONS
-from coopshop.services.core import audit, mail
+from coopshop.services.core import audit, locks, mail
 from coopshop.services.core.errors import (
     Conflict,
     Forbidden,
@@ -155,14 +155,7 @@ def request_erasure(user: User, password: str, now: datetime | None = None) -> D
 
 
 def _lock(request_id: int) -> DataRequest:
-    row = db.session.scalar(
-        select(DataRequest)
-        .where(DataRequest.id == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if row is None:
-        raise NotFound(_l("Talep bulunamadı."))
+    row = locks.lock_or_404(DataRequest, request_id, _l("Talep bulunamadı."))
     return row
 
 

@@ -124,54 +124,12 @@ def anonymise(user: User, now: datetime | None = None) -> dict:
     now = now or utcnow()
     old_email = user.email
     orders = _her_orders(user.id)
-    changed_orders = db.session.execute(
-        update(Order)
-        .where(Order.customer_id == user.id)
-        .values(
-            buyer_name=ERASED_NAME,
-            buyer_email="",
-            buyer_phone="",
-            address_line="",
-            postal_code="",
-            ilce="",
-            buyer_company="",
-            buyer_tax_office="",
-            buyer_tax_id="",
-        )
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    labels = db.session.execute(
-        update(Shipment)
-        .where(Shipment.order_id.in_(orders), Shipment.label_pdf.is_not(None))
-        .values(label_pdf=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    labels += db.session.execute(  # her return labels carry her address too
-        update(ReturnShipment)
-        .where(ReturnShipment.order_id.in_(orders), ReturnShipment.label_pdf.is_not(None))
-        .values(label_pdf=None)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    mails = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.to == old_email)
-        .values(
-            to=erased_email(user.id),
-            body=ERASED_BODY,
-            sent_at=func.coalesce(OutboxMessage.sent_at, now),
-            error=case(
-                (OutboxMessage.sent_at.is_(None), "erased before sending"),
-                else_=OutboxMessage.error,
-            ),
-        )
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    tokens = db.session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    changed = {
+        "orders": _erase_orders(user.id),
+        "labels": _erase_labels(orders),
+        "mails": _erase_mails(user.id, old_email, now),
+        "tokens": _revoke_tokens(user.id, now),
+    }
     member = _anonymise_member(user)
     user.email = erased_email(user.id)
     user.name = ERASED_NAME
@@ -183,13 +141,68 @@ def anonymise(user: User, now: datetime | None = None) -> dict:
     signin.end_sessions(user)
     db.session.flush()
     hooks.emit("user.erased", user)
-    return {
-        "orders": changed_orders,
-        "labels": labels,
-        "mails": mails,
-        "tokens": tokens,
-        **member,
-    }
+    return {**changed, **member}
+
+
+def _bulk(statement) -> int:
+    """Rows an UPDATE changed, with the session's loaded objects kept in step."""
+    return db.session.execute(statement.execution_options(synchronize_session="fetch")).rowcount
+
+
+def _erase_orders(user_id: int) -> int:
+    return _bulk(
+        update(Order)
+        .where(Order.customer_id == user_id)
+        .values(
+            buyer_name=ERASED_NAME,
+            buyer_email="",
+            buyer_phone="",
+            address_line="",
+            postal_code="",
+            ilce="",
+            buyer_company="",
+            buyer_tax_office="",
+            buyer_tax_id="",
+        )
+    )
+
+
+def _erase_labels(orders) -> int:
+    """Her shipping labels, and her return labels: they carry her address too."""
+    labels = _bulk(
+        update(Shipment)
+        .where(Shipment.order_id.in_(orders), Shipment.label_pdf.is_not(None))
+        .values(label_pdf=None)
+    )
+    return labels + _bulk(
+        update(ReturnShipment)
+        .where(ReturnShipment.order_id.in_(orders), ReturnShipment.label_pdf.is_not(None))
+        .values(label_pdf=None)
+    )
+
+
+def _erase_mails(user_id: int, old_email: str, now: datetime) -> int:
+    return _bulk(
+        update(OutboxMessage)
+        .where(OutboxMessage.to == old_email)
+        .values(
+            to=erased_email(user_id),
+            body=ERASED_BODY,
+            sent_at=func.coalesce(OutboxMessage.sent_at, now),
+            error=case(
+                (OutboxMessage.sent_at.is_(None), "erased before sending"),
+                else_=OutboxMessage.error,
+            ),
+        )
+    )
+
+
+def _revoke_tokens(user_id: int, now: datetime) -> int:
+    return _bulk(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def _anonymise_member(user: User) -> dict:

@@ -21,8 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import IbanChange, ProducerProfile, utcnow
-from coopshop.services.core import audit, mail
-from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.core import audit, locks, mail
+from coopshop.services.core.errors import Conflict, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import account, producer_profile
 from coopshop.services.members.producer_profile import masked_iban
@@ -152,13 +152,19 @@ def request_change(
     if settings.iban_hold_hours == 0:
         _apply(change, now)
     db.session.flush()
+    _recorded_and_told(change, profile, actor_id)
+    return change
+
+
+def _recorded_and_told(change: IbanChange, profile: ProducerProfile, actor_id: int | None) -> None:
+    """The request in the audit trail (the IBANs masked), and her e-mail saying when it counts."""
     audit.record(
         actor_id,
         "producer.iban_change_requested",
         change,
         producer_id=profile.id,
         old=masked_iban(change.old_iban),
-        new=masked_iban(iban),
+        new=masked_iban(change.new_iban),
         hold_until=change.hold_until.isoformat(),
     )
     with force_locale(profile.user.locale):
@@ -167,23 +173,16 @@ def request_change(
             _("IBAN'ınız değiştirildi"),
             "iban_changed",
             change=change,
-            last4=iban[-4:],
+            last4=change.new_iban[-4:],
             takes_effect=format_datetime(change.hold_until, "d MMMM yyyy HH:mm"),
             had_iban=change.old_iban is not None,
         )
-    return change
 
 
 def _lock(change_id: int) -> IbanChange:
-    change = db.session.scalar(
-        select(IbanChange)
-        .where(IbanChange.id == change_id)
-        .options(selectinload(IbanChange.producer))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    change = locks.lock_or_404(
+        IbanChange, change_id, _l("IBAN değişikliği bulunamadı."), selectinload(IbanChange.producer)
     )
-    if change is None:
-        raise NotFound(_l("IBAN değişikliği bulunamadı."))
     if change.status != "pending":
         raise Conflict(_l("Bu IBAN değişikliği artık beklemede değil."), change_id=change.id)
     return change

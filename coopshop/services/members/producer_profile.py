@@ -80,17 +80,8 @@ def _phone(profile: ProducerProfile, data: ProfileInput) -> str | None:
     return phone
 
 
-def update_profile(
-    profile: ProducerProfile,
-    data: ProfileInput,
-    actor_id: int | None,
-    *,
-    photo: bytes | BinaryIO | None = None,
-    upload_dir: str | None = None,
-) -> list[str]:
-    """Save her profile (and a new photo, re-encoded and without EXIF). Returns the old photo's
-    file, to delete once the change is committed. Her IBAN is not changed here: that needs her
-    password and a hold (services.members.iban_changes)."""
+def _checked_texts(data: ProfileInput) -> dict[str, str]:
+    """Her name, centre, craft and bio, trimmed and within their lengths."""
     display_name = (data.display_name or "").strip()
     if not display_name:
         raise ValidationFailed(_l("Mağazada görünecek adınızı yazın."), field="display_name")
@@ -102,29 +93,49 @@ def update_profile(
     bio = (data.bio or "").strip()
     if len(bio) > 2000:
         raise ValidationFailed(_l("En fazla 2000 karakter."), field="bio")
+    return {
+        "display_name": display_name,
+        "centre": (data.centre or "").strip(),
+        "craft": (data.craft or "").strip(),
+        "bio": bio,
+    }
 
+
+def _stored_photo(profile: ProducerProfile, photo, upload_dir: str | None) -> str:
+    """Her new photo stored, re-encoded: the square thumbnail's path (what pages show; the larger
+    copy is not needed)."""
+    if upload_dir is None:
+        raise ValueError("upload_dir is needed to store a photo")
+    path, thumb = images.save_upload(
+        photo, upload_dir, f"producers/{profile.id}", max_side=PHOTO_SIDE
+    )
+    images.delete_files(upload_dir, path)
+    return thumb
+
+
+def update_profile(
+    profile: ProducerProfile,
+    data: ProfileInput,
+    actor_id: int | None,
+    *,
+    photo: bytes | BinaryIO | None = None,
+    upload_dir: str | None = None,
+) -> list[str]:
+    """Save her profile (and a new photo, re-encoded and without EXIF). Returns the old photo's
+    file, to delete once the change is committed. Her IBAN is not changed here: that needs her
+    password and a hold (services.members.iban_changes)."""
+    values = _checked_texts(data)
     phone = _phone(profile, data)
-
     old_files: list[str] = []
     new_photo = None
     if photo is not None:
-        if upload_dir is None:
-            raise ValueError("upload_dir is needed to store a photo")
-        path, thumb = images.save_upload(
-            photo, upload_dir, f"producers/{profile.id}", max_side=PHOTO_SIDE
-        )
-        # The square thumbnail is what pages show; the larger copy is not needed.
-        images.delete_files(upload_dir, path)
-        new_photo = thumb
+        new_photo = _stored_photo(profile, photo, upload_dir)
         if profile.photo_path:
             old_files.append(profile.photo_path)
 
     changed = []
     values = {
-        "display_name": display_name,
-        "centre": (data.centre or "").strip(),
-        "craft": (data.craft or "").strip(),
-        "bio": bio,
+        **values,
         "notify_email": bool(data.notify_email),
         "notify_payout_email": bool(data.notify_payout_email),
         "notify_refund_email": bool(data.notify_refund_email),

@@ -29,11 +29,10 @@ import unicodedata
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import SmsMessage, utcnow
-from coopshop.services.core import outbox
+from coopshop.services.core import locks, outbox
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +151,7 @@ def queue(phone: str | None, text: str, kind: str) -> SmsMessage | None:
 def deliver(payload: dict) -> None:
     """The outbox handler for one text: send it unless it was sent already (the row is locked
     while it is sent and marked sent in the same transaction)."""
-    message = db.session.scalars(
-        select(SmsMessage)
-        .where(SmsMessage.id == payload["sms_id"])
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    message = locks.lock_row(SmsMessage, payload["sms_id"])
     if message is None or message.sent_at is not None:
         return None
     provider = current_provider()

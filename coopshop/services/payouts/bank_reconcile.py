@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -46,7 +45,6 @@ from coopshop.services.core.errors import Conflict
 from coopshop.services.payouts import bank_files
 from coopshop.turkish import search_fold
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 PROBLEMS = {
     "amount": _l("Tutar farklı"),
     "not_confirmed": _l("Para geldi ama sipariş hâlâ havale bekliyor"),
@@ -86,6 +84,17 @@ def _fingerprint(account: str, movement: bank_files.Movement, occurrence: int) -
     return bank_files.digest(key.encode("utf-8"))
 
 
+def _fingerprints(parsed) -> list[str]:
+    """Each movement's fingerprint: the same movement twice in one day counts as two."""
+    seen: dict[tuple, int] = {}
+    prints = []
+    for movement in parsed.movements:
+        key = (movement.booked_on, movement.amount_kurus, movement.reference, movement.description)
+        seen[key] = seen.get(key, 0) + 1
+        prints.append(_fingerprint(parsed.account, movement, seen[key]))
+    return prints
+
+
 def import_statement(
     data: bytes, bank: str, filename: str, actor_id: int | None, now: datetime | None = None
 ) -> ImportResult:
@@ -110,12 +119,7 @@ def import_statement(
     )
     db.session.add(statement)
     _flush_or_conflict()
-    seen: dict[tuple, int] = {}
-    prints = []
-    for movement in parsed.movements:
-        key = (movement.booked_on, movement.amount_kurus, movement.reference, movement.description)
-        seen[key] = seen.get(key, 0) + 1
-        prints.append(_fingerprint(parsed.account, movement, seen[key]))
+    prints = _fingerprints(parsed)
     known = set(
         db.session.scalars(
             select(BankStatementLine.fingerprint).where(BankStatementLine.fingerprint.in_(prints))

@@ -4,13 +4,13 @@ documents over the same days that the bank does not show, and a match by hand wi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     BankStatement,
@@ -22,10 +22,9 @@ from coopshop.models import (
     utcnow,
 )
 from coopshop.models.bank import MATCH_KINDS, PROVIDERS
-from coopshop.services.core import audit
+from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import NotFound, ValidationFailed
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 MAX_REASON = 300
 
 
@@ -56,19 +55,25 @@ def get_statement(statement_id: int) -> BankStatement:
     return found
 
 
-def _days(first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time.min, tzinfo=ISTANBUL)
-    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=ISTANBUL)
-
-
 def missing(first: date, last: date) -> list[Missing]:
     """Paid bank-transfer orders, payout lines the bank was to send and closed cash sessions of
     [first, last] (Istanbul days) that no matched statement line covers: three queries."""
-    start, end = _days(first, last)
-    covered = select(BankStatementLine.id).where(
-        BankStatementLine.status.in_(("matched", "manual"))
+    start, end = turkey.day_bounds(first, last)
+    return [
+        *_missing_transfers(start, end),
+        *_missing_payouts(start, end),
+        *_missing_cash(start, end),
+    ]
+
+
+def _covered(column):
+    """The ``column`` ids (orders, payout lines, cash sessions) a matched statement line names."""
+    return select(column).where(
+        BankStatementLine.status.in_(("matched", "manual")), column.is_not(None)
     )
-    found: list[Missing] = []
+
+
+def _missing_transfers(start: datetime, end: datetime) -> list[Missing]:
     orders = db.session.scalars(
         select(Order)
         .where(
@@ -76,15 +81,14 @@ def missing(first: date, last: date) -> list[Missing]:
             Order.status == "paid",
             Order.paid_at >= start,
             Order.paid_at < end,
-            ~Order.id.in_(
-                covered.with_only_columns(BankStatementLine.order_id).where(
-                    BankStatementLine.order_id.is_not(None)
-                )
-            ),
+            ~Order.id.in_(_covered(BankStatementLine.order_id)),
         )
         .order_by(Order.paid_at)
     )
-    found += [Missing("transfer_order", o.number, o.total_kurus, o.paid_at) for o in orders]
+    return [Missing("transfer_order", o.number, o.total_kurus, o.paid_at) for o in orders]
+
+
+def _missing_payouts(start: datetime, end: datetime) -> list[Missing]:
     lines = db.session.execute(
         select(PayoutLine, PayoutBatch.approved_at)
         .join(PayoutBatch, PayoutBatch.id == PayoutLine.batch_id)
@@ -93,15 +97,14 @@ def missing(first: date, last: date) -> list[Missing]:
             PayoutLine.status != "failed",
             PayoutBatch.approved_at >= start,
             PayoutBatch.approved_at < end,
-            ~PayoutLine.id.in_(
-                covered.with_only_columns(BankStatementLine.payout_line_id).where(
-                    BankStatementLine.payout_line_id.is_not(None)
-                )
-            ),
+            ~PayoutLine.id.in_(_covered(BankStatementLine.payout_line_id)),
         )
         .order_by(PayoutLine.id)
     )
-    found += [Missing("payout_line", f"#{p.id}", -p.net_kurus, at) for p, at in lines]
+    return [Missing("payout_line", f"#{p.id}", -p.net_kurus, at) for p, at in lines]
+
+
+def _missing_cash(start: datetime, end: datetime) -> list[Missing]:
     sessions = db.session.scalars(
         select(CashSession)
         .where(
@@ -109,19 +112,14 @@ def missing(first: date, last: date) -> list[Missing]:
             CashSession.closed_at >= start,
             CashSession.closed_at < end,
             CashSession.counted_kurus > CashSession.opening_float_kurus,
-            ~CashSession.id.in_(
-                covered.with_only_columns(BankStatementLine.cash_session_id).where(
-                    BankStatementLine.cash_session_id.is_not(None)
-                )
-            ),
+            ~CashSession.id.in_(_covered(BankStatementLine.cash_session_id)),
         )
         .order_by(CashSession.closed_at)
     )
-    found += [
+    return [
         Missing("cash_session", f"#{s.id}", s.counted_kurus - s.opening_float_kurus, s.closed_at)
         for s in sessions
     ]
-    return found
 
 
 def _target(kind: str, ref: str) -> dict:
@@ -161,11 +159,7 @@ def match_by_hand(
         raise ValidationFailed(
             _l("Gerekçe en fazla %(n)d karakter olabilir.", n=MAX_REASON), field="reason"
         )
-    line = db.session.scalar(
-        select(BankStatementLine).where(BankStatementLine.id == line_id).with_for_update()
-    )
-    if line is None:
-        raise NotFound(_l("Ekstre satırı bulunamadı."))
+    line = locks.lock_or_404(BankStatementLine, line_id, _l("Ekstre satırı bulunamadı."))
     target = _target(kind, ref)
     was = {"status": line.status, "kind": line.match_kind or "", "problem": line.problem}
     line.status, line.match_kind, line.problem, line.note = "manual", kind, "", reason

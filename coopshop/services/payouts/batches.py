@@ -31,14 +31,14 @@ is about to change.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine, ProducerProfile, utcnow
 from coopshop.models.payouts import BATCH_TRANSITIONS
@@ -55,8 +55,8 @@ from coopshop.services.core.settings import CoopSettings
 from coopshop.services.members import iban_changes, notifications, producer_profile
 from coopshop.services.payouts import next_payout, withholding
 from coopshop.services.payouts.next_payout import LEFT_OUT_REASONS, payable  # noqa: F401
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from coopshop.services.payouts.totals import totals
+from coopshop.turkey import ISTANBUL
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,27 @@ def _producers(ids) -> dict[int, ProducerProfile]:
     }
 
 
+def period_cutoff(last_day: date, now: datetime | None = None) -> datetime:
+    """The month close's one cutoff: the end of ``last_day`` in Istanbul (its last microsecond),
+    or now while that day is still running. A ``last_day`` after today is refused."""
+    now = now or utcnow()
+    if last_day > turkey.istanbul_date(now):
+        raise ValidationFailed(_l("Dönemin son günü bugünden sonra olamaz."), field="cutoff")
+    return min(turkey.last_moment(last_day), now)
+
+
+def close_month(
+    last_day: date,
+    actor_id: int | None,
+    settings: CoopSettings,
+    now: datetime | None = None,
+) -> tuple[PayoutBatch | None, list[LeftOut]]:
+    """Close the period ending on ``last_day`` (an Istanbul date) at its ``period_cutoff``: the
+    admin's close page and the API's POST /payouts."""
+    now = now or utcnow()
+    return close_period(period_cutoff(last_day, now), actor_id, settings, now=now)
+
+
 def close_period(
     cutoff: datetime,
     actor_id: int | None,
@@ -194,21 +215,14 @@ def close_period(
         batch,
         cutoff=cutoff.isoformat(),
         lines=len(lines),
-        total_kurus=sum(line.amount_kurus for line in lines),
+        total_kurus=totals(batch).all.gross_kurus,
         left_out=len(left_out),
     )
     return batch, left_out
 
 
 def _lock_batch(batch_id: int) -> PayoutBatch:
-    batch = db.session.scalar(
-        select(PayoutBatch)
-        .where(PayoutBatch.id == batch_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if batch is None:
-        raise NotFound(_l("Ödeme listesi bulunamadı."))
+    batch = locks.lock_or_404(PayoutBatch, batch_id, _l("Ödeme listesi bulunamadı."))
     return batch
 
 
@@ -267,7 +281,7 @@ def approve(
         "payout.batch_approved",
         batch,
         lines=len(batch.lines),
-        total_kurus=sum(line.amount_kurus for line in batch.lines),
+        total_kurus=totals(batch).all.gross_kurus,
     )
     return batch
 

@@ -4,12 +4,11 @@ its number on her payout line, and the line waits for it (it cannot be marked pa
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import PayoutLine
-from coopshop.services.core import audit
-from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
+from coopshop.services.core import audit, locks
+from coopshop.services.core.errors import Conflict, ValidationFailed
 
 MAX_LENGTH = 40
 
@@ -38,14 +37,7 @@ def record_invoice_number(line_id: int, number: str, actor_id: int | None) -> Pa
             _l("Fatura numarası en fazla %(n)d karakter olabilir.", n=MAX_LENGTH),
             field="member_invoice_number",
         )
-    line = db.session.scalar(
-        select(PayoutLine)
-        .where(PayoutLine.id == line_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if line is None:
-        raise NotFound(_l("Ödeme satırı bulunamadı."))
+    line = locks.lock_or_404(PayoutLine, line_id, _l("Ödeme satırı bulunamadı."))
     if not needs_invoice(line):
         raise Conflict(_l("Bu üye fatura kesmiyor; satır fatura beklemez."), line_id=line.id)
     if line.status != "pending":

@@ -22,11 +22,11 @@ clean book it is zero. One grouped query per account kind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     Account,
@@ -39,7 +39,6 @@ from coopshop.models import (
     PayoutLine,
 )
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 ACCOUNTS = ("clearing:bank", "clearing:cash", "clearing:stripe", "clearing:iyzico", "bank:payouts")
 _BANKED = ("matched", "manual")
 
@@ -79,7 +78,7 @@ class MonthEnd:
 def month_bounds(month: date) -> tuple[datetime, date]:
     """(the first moment after ``month`` in Istanbul, the month's last day)."""
     first_next = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return datetime.combine(first_next, time.min, tzinfo=ISTANBUL), first_next - timedelta(days=1)
+    return turkey.day_start(first_next), first_next - timedelta(days=1)
 
 
 def _balances(end: datetime) -> dict[str, int]:
@@ -194,11 +193,7 @@ def _provider(provider: str, end: datetime, last_day: date, balance: int) -> Exp
         select(func.min(Order.paid_at)).where(
             Order.payment_method == provider,
             Order.paid_at < end,
-            *(
-                [Order.paid_at >= datetime.combine(last_banked, time.min, tzinfo=ISTANBUL)]
-                if last_banked
-                else []
-            ),
+            *([Order.paid_at >= turkey.day_start(last_banked)] if last_banked else []),
         )
     )
     banked_part = Part("provider_banked", int(amount or 0), int(count or 0), None)

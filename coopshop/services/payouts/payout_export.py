@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict
 from coopshop.services.payouts.batches import get_batch, period_label
+from coopshop.services.payouts.totals import totals
 
 DESCRIPTION_PREFIX = "Başkent Kadın Girişimi ödeme"
 CSV_HEADER = ("Alıcı Adı", "IBAN", "Tutar", "Açıklama")
@@ -42,12 +43,13 @@ def export_csv(batch_id: int, actor_id: int | None) -> bytes:
                 f"{DESCRIPTION_PREFIX} {label} #{line.id}",
             )
         )
+    still = totals(batch).pending
     audit.record(
         actor_id,
         "payout.batch_exported",
         batch,
-        lines=len(pending),
-        total_kurus=sum(line.net_kurus for line in pending),
-        withholding_kurus=sum(line.withholding_kurus for line in pending),
+        lines=still.lines,
+        total_kurus=still.net_kurus,
+        withholding_kurus=still.withholding_kurus,
     )
     return ("\ufeff" + out.getvalue()).encode("utf-8")

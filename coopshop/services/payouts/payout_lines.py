@@ -8,15 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
-from coopshop.db import db
 from coopshop.models import PayoutBatch, PayoutLine, utcnow
 from coopshop.services.books import postings
 from coopshop.services.core import audit, locks
 from coopshop.services.core.errors import (
     Conflict,
-    NotFound,
     ValidationFailed,
 )
 from coopshop.services.members import notifications
@@ -25,15 +22,7 @@ from coopshop.services.payouts.batches import _lock_batch, _transition, period_l
 
 
 def _lock_line(line_id: int) -> PayoutLine:
-    line = db.session.scalar(
-        select(PayoutLine)
-        .where(PayoutLine.id == line_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if line is None:
-        raise NotFound(_l("Ödeme satırı bulunamadı."))
-    return line
+    return locks.lock_or_404(PayoutLine, line_id, _l("Ödeme satırı bulunamadı."))
 
 
 def _settle_if_done(batch: PayoutBatch) -> None:

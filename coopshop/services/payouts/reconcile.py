@@ -12,13 +12,13 @@ is called missing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund
 from coopshop.money import kurus_text
@@ -39,7 +39,6 @@ KINDS = {
     "refund_not_at_stripe": _l("Stripe'ta bulunmayan iade"),
     "payout_sum": _l("Bakiye hareketleriyle tutmayan Stripe aktarımı"),
 }
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 # Balance transactions of a payout that are the payout itself, not money it carries.
 _PAYOUT_OWN_TYPES = ("payout", "payout_cancel", "payout_failure", "payout_minimum_balance_hold")
 
@@ -73,9 +72,7 @@ class Report:
 
 def day_period(first: date, last: date) -> tuple[datetime, datetime]:
     """[start of ``first``, start of the day after ``last``) in Istanbul: whole days, both kept."""
-    start = datetime.combine(first, time.min, tzinfo=ISTANBUL)
-    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=ISTANBUL)
-    return start, end
+    return turkey.day_bounds(first, last)
 
 
 def _add(found: list[Mismatch], kind: str, description, refs: dict) -> None:

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     Account,
@@ -67,8 +68,8 @@ class _AtIyzico:
 
 
 def _days(start: datetime, end: datetime) -> list[date]:
-    first = start.astimezone(reconcile.ISTANBUL).date()
-    last = (end - timedelta(microseconds=1)).astimezone(reconcile.ISTANBUL).date()
+    first = turkey.istanbul_date(start)
+    last = turkey.istanbul_date(end - timedelta(microseconds=1))
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 

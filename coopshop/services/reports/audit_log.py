@@ -7,16 +7,16 @@ does the database). Writing stays with services.audit.record.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import AuditEvent, User
 from coopshop.services.core import paging
 from coopshop.services.core.paging import Page
-from coopshop.services.reports.report_periods import ISTANBUL
 
 PER_PAGE = 50
 SYSTEM = "system"  # events with no actor: webhooks, workers, commands
@@ -59,7 +59,7 @@ class Entry:
 
 
 def _local_midnight_utc(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=ISTANBUL).astimezone(UTC)
+    return turkey.day_start(day).astimezone(UTC)
 
 
 def _conditions(f: AuditFilter) -> list:
@@ -85,7 +85,7 @@ def _conditions(f: AuditFilter) -> list:
     if f.start is not None:
         conditions.append(AuditEvent.created_at >= _local_midnight_utc(f.start))
     if f.end is not None:
-        conditions.append(AuditEvent.created_at < _local_midnight_utc(f.end + timedelta(days=1)))
+        conditions.append(AuditEvent.created_at < turkey.day_end(f.end).astimezone(UTC))
     return conditions
 
 

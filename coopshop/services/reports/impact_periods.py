@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 from flask_babel import lazy_gettext as _l
 
 from coopshop.services.core.errors import ValidationFailed
-from coopshop.services.reports.report_periods import ISTANBUL
+from coopshop.turkey import ISTANBUL
 
 KINDS = ("month", "quarter", "year", "course_year")
 COURSE_YEAR_START_MONTH = 9  # BELMEK's courses start in September

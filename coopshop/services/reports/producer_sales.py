@@ -26,6 +26,7 @@ from coopshop.models import (
 )
 from coopshop.models.orders import CHANNELS
 from coopshop.services.books import balances, postings
+from coopshop.services.books.ledger import to_member
 from coopshop.services.core import paging, vocabulary
 from coopshop.services.core.errors import NotFound
 from coopshop.services.core.paging import KeysetPage
@@ -158,7 +159,9 @@ def _her_part_columns():
     amount = LedgerEntry.amount_kurus
     kind = LedgerTransaction.kind
     return (
-        func.coalesce(func.sum(case((kind == "sale", -amount), else_=0)), 0).label("earned"),
+        func.coalesce(func.sum(case((kind == "sale", to_member(amount)), else_=0)), 0).label(
+            "earned"
+        ),
         func.coalesce(func.sum(case((kind == "refund", amount), else_=0)), 0).label("refunded"),
     )
 
@@ -320,7 +323,7 @@ def sale_detail(producer_id: int, line_id: int) -> SaleDetail:
             id=e.id,
             kind=kind,
             created_at=e.created_at,
-            amount=-e.amount_kurus,
+            amount=to_member(e.amount_kurus),
             available_at=e.available_at,
             memo=memo,
         )

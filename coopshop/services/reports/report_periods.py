@@ -16,12 +16,10 @@ and, for a week, the date of its Monday (ISO weeks start on Monday).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 SQLITE_ISTANBUL_SHIFT = "+3 hours"
 
 # Constants are written into the SQL, not bound: PostgreSQL only accepts a grouped expression

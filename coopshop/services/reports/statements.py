@@ -135,7 +135,27 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
     end = month_start(*add_months(year, month, 1))
     before = balances.balance(producer_id, as_of=start - _TICK)
     after = balances.balance(producer_id, as_of=end - _TICK)
+    return Statement(
+        producer_id=producer_id,
+        year=year,
+        month=month,
+        start=start,
+        end=end,
+        opening=before.balance,
+        closing=after.balance,
+        earned=after.earned - before.earned,
+        refunded=after.refunded - before.refunded,
+        paid_out=after.paid_out - before.paid_out,
+        deductions=after.deductions - before.deductions,
+        fees=after.fees - before.fees,
+        lines=_lines(producer_id, start, end, before.balance),
+        questions=_questions_for(producer_id, start, end),
+        withheld=withheld(producer_id, start, end),
+    )
 
+
+def _lines(producer_id: int, start: datetime, end: datetime, opening: int) -> list[StatementLine]:
+    """Her entries in [start, end), oldest first, each with her balance after it."""
     reversed_txn = aliased(LedgerTransaction)
     line_order = aliased(Order)
     txn_order = aliased(Order)
@@ -167,10 +187,10 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
     ).all()
 
-    running = before.balance
+    running = opening
     lines = []
     for r in rows:
-        running += -r.amount_kurus
+        running += ledger.to_member(r.amount_kurus)
         lines.append(
             StatementLine(
                 entry_id=r.id,
@@ -181,27 +201,11 @@ def statement(producer_id: int, year: int, month: int) -> Statement:
                 order_line_id=r.order_line_id,
                 title=r.title,
                 memo=r.memo,
-                amount=-r.amount_kurus,
+                amount=ledger.to_member(r.amount_kurus),
                 balance_after=running,
             )
         )
-    return Statement(
-        producer_id=producer_id,
-        year=year,
-        month=month,
-        start=start,
-        end=end,
-        opening=before.balance,
-        closing=after.balance,
-        earned=after.earned - before.earned,
-        refunded=after.refunded - before.refunded,
-        paid_out=after.paid_out - before.paid_out,
-        deductions=after.deductions - before.deductions,
-        fees=after.fees - before.fees,
-        lines=lines,
-        questions=_questions_for(producer_id, start, end),
-        withheld=withheld(producer_id, start, end),
-    )
+    return lines
 
 
 def withheld(producer_id: int, start: datetime, end: datetime) -> int:

@@ -45,11 +45,11 @@ from coopshop.services.books.ledger import COMMISSION, SHIPPING, VAT
 from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports.report_periods import (
-    ISTANBUL,
     bucket_start,
     bucket_starts,
     local_bucket,
 )
+from coopshop.turkey import ISTANBUL
 
 DIMENSIONS = ("period", "channel", "collection", "category", "centre", "producer", "vat_rate")
 ORDER_LEVEL = ("period", "channel")  # shipping can be attributed to these

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
 from coopshop.models import Product, ProductMaker
-from coopshop.services.catalog.listing import is_for_sale
+from coopshop.services.catalog.listing import in_stock, is_for_sale
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales.orders import MAX_QUANTITY
@@ -95,13 +95,11 @@ def availability_problem(product: Product, quantity: int) -> str | None:
         return _("Bu ürün şu an satışta değil.")
     if quantity > MAX_QUANTITY:
         return _("Bir üründen en fazla %(n)d adet alınabilir.", n=MAX_QUANTITY)
-    if product.made_to_order:
+    if in_stock(product, quantity):
         return None
     if product.stock <= 0:
         return _("Bu ürün tükendi.")
-    if quantity > product.stock:
-        return _("Stokta yalnızca %(n)d adet var.", n=product.stock)
-    return None
+    return _("Stokta yalnızca %(n)d adet var.", n=product.stock)
 
 
 def max_addable(product: Product) -> int:

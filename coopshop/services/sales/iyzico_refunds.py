@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import Order, Payment, RefundRequest, utcnow
 from coopshop.services.books import surcharge_postings
@@ -30,12 +30,11 @@ from coopshop.services.sales import iyzico, iyzico_reporting
 from coopshop.services.sales import refunds as refund_service
 
 log = logging.getLogger(__name__)
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 
 
 def istanbul_date(moment: datetime):
     """iyzico's day (its cancel works until the bank's end of day) is Istanbul's."""
-    return moment.astimezone(ISTANBUL).date()
+    return turkey.istanbul_date(moment)
 
 
 def _payment(order_id: int) -> Payment | None:

@@ -19,7 +19,7 @@ from coopshop.models import (
 )
 from coopshop.models.orders import ORDER_TRANSITIONS
 from coopshop.services.books import postings
-from coopshop.services.core import hooks
+from coopshop.services.core import hooks, locks
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -52,12 +52,7 @@ class PaymentInfo:
 
 def lock_order(order_id: int) -> Order | None:
     """Read an order with a row lock (PostgreSQL), so two deliveries cannot both fulfil it."""
-    return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return locks.lock_row(Order, order_id)
 
 
 def mark_paid(

@@ -27,6 +27,7 @@ from coopshop.models import (
 )
 from coopshop.money import BP
 from coopshop.services.books import commission
+from coopshop.services.catalog.listing import is_for_sale
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InsufficientStock, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
@@ -168,8 +169,7 @@ def _merge_requests(requests: Sequence[LineRequest], products: dict) -> list[tup
 
 
 def _check_for_sale(product: Product) -> None:
-    inactive = [m for m in product.makers if m.producer.membership_status != "active"]
-    if product.status != "active" or inactive or not product.makers:
+    if not is_for_sale(product):
         raise ValidationFailed(
             _l("%(title)s şu an satışta değil.", title=product.title_tr), field="product"
         )

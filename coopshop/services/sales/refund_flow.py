@@ -127,6 +127,16 @@ def pending_request(order_id: int) -> RefundRequest | None:
     )
 
 
+def refuse_if_pending(order_id: int) -> None:
+    """One request at most waits for the provider per order."""
+    waiting = pending_request(order_id)
+    if waiting is not None:
+        raise Conflict(
+            _l("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."),
+            request_id=waiting.id,
+        )
+
+
 def refund_offline(
     order: Order,
     lines: list[tuple[int, int]],
@@ -180,12 +190,7 @@ def request_provider_refund(
     order = order_states.lock_order(order.id) or order
     if order.status != "paid":
         raise LedgerError(_l("Yalnız ödenmiş siparişler iade edilebilir."), order_id=order.id)
-    waiting = pending_request(order.id)
-    if waiting is not None:
-        raise Conflict(
-            _l("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."),
-            request_id=waiting.id,
-        )
+    refuse_if_pending(order.id)
     left = refund_service.refundable(order)
     for line_id, amount in lines:
         if amount <= 0 or amount > left.lines.get(line_id, 0):
@@ -195,14 +200,8 @@ def request_provider_refund(
     total = sum(amount for _, amount in lines) + shipping_kurus
     if total <= 0:
         raise ValidationFailed(_l("İade tutarı sıfırdan büyük olmalı."), field="amount")
-    seq = (
-        db.session.scalar(
-            select(func.coalesce(func.max(RefundRequest.seq), 0)).where(
-                RefundRequest.order_id == order.id
-            )
-        )
-        + 1
-    )
+    last = select(func.coalesce(func.max(RefundRequest.seq), 0))
+    seq = db.session.scalar(last.where(RefundRequest.order_id == order.id)) + 1
     request = RefundRequest(
         order_id=order.id,
         seq=seq,

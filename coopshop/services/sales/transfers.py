@@ -66,16 +66,44 @@ def confirm_transfer(
     that is not the order total, a reference already used for another payment, or a cancelled
     order are refused with a clear message and nothing written.
     """
-    reference = " ".join((bank_reference or "").split())
-    if not reference:
-        raise ValidationFailed(_l("Banka referansını (dekont no) yazın."), field="reference")
-    if len(reference) > REFERENCE_MAX:
-        raise ValidationFailed(_l("Banka referansı çok uzun."), field="reference")
+    reference = _clean_reference(bank_reference)
     if type(received_amount_kurus) is not int or received_amount_kurus <= 0:
         raise ValidationFailed(_l("Gelen tutarı yazın."), field="amount")
     order = _locked_transfer(order_id)
     if order.status == "paid":
         return False
+    _refuse_unless_awaiting(order, now)
+    _refuse_other_amount(order, received_amount_kurus)
+    _refuse_used_reference(reference)
+    paid = checkout.fulfil(
+        order.id,
+        PaymentInfo(
+            provider="bank_transfer", amount_kurus=received_amount_kurus, provider_ref=reference
+        ),
+        settings or settings_service.current(),
+    )
+    if paid:
+        audit.record(
+            actor_id,
+            "transfer.confirm",
+            order,
+            bank_reference=reference,
+            amount_kurus=received_amount_kurus,
+        )
+    return paid
+
+
+def _clean_reference(bank_reference: str) -> str:
+    reference = " ".join((bank_reference or "").split())
+    if not reference:
+        raise ValidationFailed(_l("Banka referansını (dekont no) yazın."), field="reference")
+    if len(reference) > REFERENCE_MAX:
+        raise ValidationFailed(_l("Banka referansı çok uzun."), field="reference")
+    return reference
+
+
+def _refuse_unless_awaiting(order: Order, now: datetime | None) -> None:
+    """Only an order still waiting for its transfer, within its deadline, may be confirmed."""
     if checkout.status_as_of(order, now) == "expired":
         # Its stock may already be someone else's: a late transfer is sent back to the buyer
         # (or she orders again), it never revives an expired order.
@@ -99,6 +127,9 @@ def confirm_transfer(
             from_status=order.status,
             to_status="paid",
         )
+
+
+def _refuse_other_amount(order: Order, received_amount_kurus: int) -> None:
     if received_amount_kurus != order.total_kurus:
         raise ValidationFailed(
             _l(
@@ -109,6 +140,9 @@ def confirm_transfer(
             ),
             field="amount",
         )
+
+
+def _refuse_used_reference(reference: str) -> None:
     used = db.session.scalar(
         select(
             exists().where(Payment.provider == "bank_transfer", Payment.provider_ref == reference)
@@ -119,22 +153,6 @@ def confirm_transfer(
             _l("Bu banka referansı başka bir ödeme için zaten kullanılmış: %(ref)s", ref=reference),
             field="reference",
         )
-    paid = checkout.fulfil(
-        order.id,
-        PaymentInfo(
-            provider="bank_transfer", amount_kurus=received_amount_kurus, provider_ref=reference
-        ),
-        settings or settings_service.current(),
-    )
-    if paid:
-        audit.record(
-            actor_id,
-            "transfer.confirm",
-            order,
-            bank_reference=reference,
-            amount_kurus=received_amount_kurus,
-        )
-    return paid
 
 
 def cancel_transfer(order_id: int, actor_id: int | None) -> Order:

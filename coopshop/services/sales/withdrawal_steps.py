@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from coopshop.db import db
-from coopshop.models import Order, WithdrawalLine, WithdrawalRequest, utcnow
+from coopshop.models import Order, RefundRequest, WithdrawalLine, WithdrawalRequest, utcnow
 from coopshop.models.withdrawals import OPEN_WITHDRAWAL_STATUSES
 from coopshop.services.books import availability, postings
 from coopshop.services.core import audit, hooks
@@ -25,7 +25,7 @@ from coopshop.services.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from coopshop.services.sales import refund_flow
+from coopshop.services.sales import refund_start
 from coopshop.services.sales import refunds as refund_service
 from coopshop.services.sales.order_states import lock_order
 from coopshop.services.sales.withdrawals import _mail, _transition, requested_units
@@ -144,21 +144,23 @@ def refund(
     _transition(request, "refunding")
     db.session.flush()
     reason = f"Cayma hakkı (talep #{request.id})"
-    if refund_flow.goes_through_provider(order):
-        if provider is None:
-            raise ValidationFailed(_l("Ödeme sağlayıcısı yapılandırılmamış."))
-        done = refund_flow.refund_through_provider(
-            order, lines, shipping, reason, provider, actor_id
-        )
+    done = refund_start.start(
+        order,
+        lines,
+        shipping,
+        reason,
+        actor_id,
+        provider=provider,
+        method=method,
+        note=note,
+        now=now,
+    )
+    if isinstance(done, RefundRequest):  # through the card provider
         request = get_request(request_id)
         if done.status == "failed":
             _transition(request, back_to)  # the provider refused: she is where she was
             return RefundOutcome(request, False, done.error)
         return RefundOutcome(request, request.status == "refunded", done.error)
-    allowed = refund_flow.methods_for(order)
-    # By default the money goes back the way it came (a transfer for a transfer order).
-    chosen = method or (order.payment_method if order.payment_method in allowed else allowed[0])
-    refund_flow.refund_offline(order, lines, shipping, reason, chosen, note, actor_id, now=now)
     return RefundOutcome(get_request(request_id), True)
 
 

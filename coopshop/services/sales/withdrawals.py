@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 from flask_babel import force_locale
@@ -45,8 +44,8 @@ from coopshop.services.core.errors import (
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refunds as refund_service
 from coopshop.services.sales.order_states import lock_order
+from coopshop.turkey import ISTANBUL
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
 DISTANCE_CHANNELS = ("online", "bank_transfer")  # a bazaar sale is not a distance sale
 REFUND_DAYS = 14  # the seller refunds within 14 days of the withdrawal notice (m.13)
 RETURN_GOODS_DAYS = 10  # she sends the goods back within 10 days of her notice (m.14)

@@ -16,13 +16,15 @@ Decimal, never float.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from coopshop.models.shipping import SHIPMENT_STATUSES
+
+T = TypeVar("T")
 
 # The normalised tracking statuses, in the order a parcel normally moves through them (the
 # model's CHECK constraint lists the same ones).
@@ -53,6 +55,18 @@ class ShippingError(Exception):
         self.code = code
         self.message = message
         self.retryable = retryable
+
+
+def found_or_raise(error: ShippingError, look: Callable[[], T | None]) -> T:
+    """After a lost answer or a refusal, one more look (``look``): what went through after all
+    is the answer; if nothing did (or the look fails too), ``error`` stands."""
+    try:
+        found = look()
+    except ShippingError:
+        found = None
+    if found is not None:
+        return found
+    raise error
 
 
 class WebhookRejected(ShippingError):

@@ -44,6 +44,7 @@ from coopshop.services.shipping.base import (
     Parcel,
     ShippingError,
     TrackingEvent,
+    found_or_raise,
     parse_kurus,
 )
 from coopshop.services.shipping.carriers import tracking_url
@@ -257,13 +258,7 @@ class GeliverAdapter(GeliverMore):
         try:
             transaction = self._call("accept offer", self._client.accept_offer, offer.offer_id)
         except ShippingError as exc:
-            try:
-                existing = self.existing_label(offer.order_ref)
-            except ShippingError:
-                existing = None
-            if existing is not None:
-                return existing
-            raise exc
+            return found_or_raise(exc, lambda: self.existing_label(offer.order_ref))
         shipment = transaction.shipment
         if shipment is None:
             shipment_id = transaction.shipmentID or offer.shipment_ref

@@ -27,6 +27,7 @@ from coopshop.services.shipping.base import (
     Parcel,
     ShippingError,
     TrackingEvent,
+    found_or_raise,
     parse_kurus,
 )
 from coopshop.services.shipping.geliver_events import (
@@ -57,13 +58,7 @@ class GeliverMore:
                 {"count": 1},
             )
         except ShippingError as exc:
-            try:
-                existing = self.existing_return(label.order_ref, known_refs)
-            except ShippingError:
-                existing = None
-            if existing is not None:
-                return existing
-            raise exc
+            return found_or_raise(exc, lambda: self.existing_return(label.order_ref, known_refs))
         shipment = transaction.shipment
         if shipment is None:
             shipment = self._call("get shipment", self._client.get_shipment, transaction.shipmentID)

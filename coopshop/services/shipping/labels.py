@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, utcnow
 from coopshop.models.shipping import Shipment
@@ -41,9 +41,7 @@ from coopshop.services.shipping.base import (
 )
 from coopshop.services.shipping.carriers import sender_from_settings
 from coopshop.services.shipping.messages import shipping_error
-from coopshop.turkey import PLATE_CODES
-
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+from coopshop.turkey import ISTANBUL, PLATE_CODES
 
 
 @dataclass(frozen=True)
@@ -320,7 +318,7 @@ def handover() -> dict[str, list[Shipment]]:
 def packed_by(day: date) -> list[int]:
     """Orders packed (every item received) by the end of `day` (Istanbul) and still without a
     label, the oldest payment first: what the batch labels."""
-    end = datetime.combine(day + timedelta(days=1), time(), ISTANBUL).astimezone(UTC)
+    end = turkey.day_end(day).astimezone(UTC)
     last_received = (
         select(OrderLine.order_id)
         .group_by(OrderLine.order_id)

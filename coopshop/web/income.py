@@ -1,0 +1,40 @@
+"""A member's yearly income summary as the admin's member page and her own page both show it:
+the page's values and the CSV download (services.reports.income_summary has the numbers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Response
+
+from coopshop import turkey
+from coopshop.models import utcnow
+from coopshop.services.reports import income_summary
+
+
+def this_year() -> int:
+    return turkey.istanbul_date(utcnow()).year
+
+
+def page_values(producer_id: int, year: int, csv_url: str, year_url: Callable[[int], str]):
+    """What the income page renders for her ``year`` (checked with income_summary.check_year)."""
+    return {
+        "s": income_summary.summary(producer_id, year),
+        "labels": income_summary.labels(),
+        "columns": income_summary.COLUMNS,
+        "this_year": this_year(),
+        "csv_url": csv_url,
+        "year_url": year_url,
+    }
+
+
+def csv_download(producer_id: int, year: int, filename: str) -> Response:
+    body = income_summary.summary_csv(income_summary.summary(producer_id, year))
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
