@@ -165,7 +165,12 @@ def refund(order_id: int):
             flash(_("Bu siparişin tamamlanmamış bir iadesi var; önce onu tamamlayın."), "danger")
             return redirect(url_for("admin.order_detail", order_id=order.id))
         if via_stripe and provider is None:
-            flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
+            flash(
+                _(
+                    "Ödeme sağlayıcısı ayarlı değil; internetten ödenen siparişler şu an iade edilemez."
+                ),
+                "danger",
+            )
             return render_template(
                 "admin/refunds/refund.html", order=order, form=form, left=left, **_labels()
             ), 409
@@ -241,7 +246,10 @@ def retry_refund(request_id: int):
         abort(400)
     provider = payments.refund_provider(current_app.config, pending.order)
     if provider is None:
-        flash(_("Stripe ayarlı değil; çevrimiçi ödemeler şu an iade edilemez."), "danger")
+        flash(
+            _("Ödeme sağlayıcısı ayarlı değil; internetten ödenen siparişler şu an iade edilemez."),
+            "danger",
+        )
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))
     outcome = attempt(refund_flow.send, pending.id, provider, current_user.id)
     if outcome.ok:
