@@ -166,9 +166,7 @@ def refund(order_id: int):
             return redirect(url_for("admin.order_detail", order_id=order.id))
         if via_stripe and provider is None:
             flash(
-                _(
-                    "Ödeme sağlayıcısı ayarlı değil; internetten ödenen siparişler şu an iade edilemez."
-                ),
+                _("Ödeme sağlayıcısı ayarlı değil; internet siparişleri şu an iade edilemez."),
                 "danger",
             )
             return render_template(
@@ -247,8 +245,7 @@ def retry_refund(request_id: int):
     provider = payments.refund_provider(current_app.config, pending.order)
     if provider is None:
         flash(
-            _("Ödeme sağlayıcısı ayarlı değil; internetten ödenen siparişler şu an iade edilemez."),
-            "danger",
+            _("Ödeme sağlayıcısı ayarlı değil; internet siparişleri şu an iade edilemez."), "danger"
         )
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))
     outcome = attempt(refund_flow.send, pending.id, provider, current_user.id)

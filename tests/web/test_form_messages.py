@@ -57,7 +57,8 @@ def _errors_of(form_class: type[FlaskForm], value: str) -> list[str]:
     out = []
     for messages in form.errors.values():
         for message in messages:
-            out.extend(str(m) for m in (message.values() if isinstance(message, dict) else [message]))
+            inner = message.values() if isinstance(message, dict) else [message]
+            out.extend(str(m) for m in inner)
     return out
 
 
