@@ -36,6 +36,7 @@ LABELS = {
 }
 
 _KNOWN_STATUSES = ("pending_payment", "paid", "cancelled", "expired")
+_KNOWN_FULFILMENT = ("unfulfilled", "received", "shipped", "delivered", "collected")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -78,6 +79,13 @@ def _way(order: Order, status: str) -> list[Step]:
         steps.append(Step("prepared", None))
     if fulfilment in ("shipped", "delivered"):
         steps.append(Step("shipped", _last_shipped_at(order), detail=order.tracking_number or ""))
+    elif fulfilment not in _KNOWN_FULFILMENT:
+        # A step this module does not know yet (one after the parcel left, say): what is known
+        # before it, then it in its own words.
+        shipped_at = _last_shipped_at(order)
+        if shipped_at is not None:
+            steps.append(Step("shipped", shipped_at, detail=order.tracking_number or ""))
+        steps.append(Step(fulfilment, None))
     if fulfilment == "delivered":
         steps.append(Step("delivered", order.delivered_at))
     if fulfilment == "collected":
