@@ -112,10 +112,11 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     cache.init_app(app)
 
-    from coopshop.web import catalog_cache, static_files
+    from coopshop.web import catalog_cache, form_messages, static_files
 
     catalog_cache.init_app(app)
     static_files.init_app(app)
+    form_messages.install()
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from coopshop.db import enable_sqlite_foreign_keys

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from coopshop.services.members.consents import MARKETING_LABEL
 from coopshop.services.members.users import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from coopshop.web.form_messages import max_length
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _EMAIL = _l("Geçerli bir e-posta adresi girin.")
@@ -38,7 +39,7 @@ def _email_field() -> EmailField:
 class LoginForm(FlaskForm):
     email = _email_field()
     password = PasswordField(
-        _l("Parola"), validators=[DataRequired(_REQUIRED), Length(max=MAX_PASSWORD_LENGTH)]
+        _l("Parola"), validators=[DataRequired(_REQUIRED), max_length(MAX_PASSWORD_LENGTH)]
     )
     remember = BooleanField(_l("Beni hatırla"))
 
@@ -62,7 +63,7 @@ class _NewPasswordMixin:
         _l("Parola (tekrar)"),
         validators=[
             DataRequired(_REQUIRED),
-            Length(max=MAX_PASSWORD_LENGTH),
+            max_length(MAX_PASSWORD_LENGTH),
             EqualTo("password", _l("Parolalar aynı değil.")),
         ],
     )
@@ -70,10 +71,10 @@ class _NewPasswordMixin:
 
 class RegisterForm(_NewPasswordMixin, FlaskForm):
     name = StringField(
-        _l("Ad soyad"), filters=[_clip(120)], validators=[DataRequired(_REQUIRED), Length(max=120)]
+        _l("Ad soyad"), filters=[_clip(120)], validators=[DataRequired(_REQUIRED), max_length(120)]
     )
     email = _email_field()
-    phone = StringField(_l("Telefon"), filters=[_clip(32)], validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("Telefon"), filters=[_clip(32)], validators=[Optional(), max_length(32)])
     # KVKK: its own box, never ticked for her and never a condition of the account.
     marketing = BooleanField(MARKETING_LABEL, default=False)
 
@@ -82,25 +83,25 @@ class ApplyForm(RegisterForm):
     display_name = StringField(
         _l("Mağazada görünecek adınız"),
         filters=[_clip(120)],
-        validators=[Optional(), Length(max=120)],
+        validators=[Optional(), max_length(120)],
     )
     centre = StringField(
         _l("BELMEK merkezi"),
         filters=[_clip(120)],
-        validators=[DataRequired(_REQUIRED), Length(max=120)],
+        validators=[DataRequired(_REQUIRED), max_length(120)],
     )
     craft = StringField(
         _l("Zanaatınız"),
         filters=[_clip(120)],
-        validators=[DataRequired(_REQUIRED), Length(max=120)],
+        validators=[DataRequired(_REQUIRED), max_length(120)],
     )
     bio = TextAreaField(
         _l("Kendinizi ve ürünlerinizi anlatın"),
         filters=[_clip(2000)],
-        validators=[Length(max=2000)],
+        validators=[max_length(2000)],
     )
     note = TextAreaField(
-        _l("Kooperatife notunuz"), filters=[_clip(2000)], validators=[Length(max=2000)]
+        _l("Kooperatife notunuz"), filters=[_clip(2000)], validators=[max_length(2000)]
     )
 
 
@@ -116,7 +117,7 @@ def _current_password_field() -> PasswordField:
     return PasswordField(
         _l("Şu anki parolanız"),
         filters=[_clip(MAX_PASSWORD_LENGTH)],
-        validators=[DataRequired(_l("Şu anki parolanızı yazın.")), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[DataRequired(_l("Şu anki parolanızı yazın.")), max_length(MAX_PASSWORD_LENGTH)],
     )
 
 

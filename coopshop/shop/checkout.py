@@ -17,7 +17,7 @@ from coopshop.services.core import settings as settings_service
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError
 from coopshop.services.legal import seller as seller_service
-from coopshop.services.sales import agreements, order_states, payments, withdrawals
+from coopshop.services.sales import agreements, order_history, order_states, payments, withdrawals
 from coopshop.services.sales import checkout as checkout_service
 from coopshop.services.sales.agreements import Acceptance
 from coopshop.services.sales.order_states import PaymentInfo
@@ -236,18 +236,24 @@ def order_status(number: str):
     settings = settings_service.current()
     buyer = is_buyer(order)
     window_ends = withdrawals.window_ends_at(order, settings)
+    status = checkout_service.status_as_of(order)
+    refunds, requests = order_refunds(order), withdrawals.requests_for(order.id)
+    steps = order_history.history(order, status, refunds, requests)
     return render_template(
         "shop/order.html",
         order=order,
-        refunds=order_refunds(order),
-        withdrawal_requests=withdrawals.requests_for(order.id),
+        refunds=refunds,
+        history=steps,
+        headline=order_history.headline(steps),
+        history_labels=order_history.LABELS,
+        withdrawal_requests=requests,
         withdrawable=withdrawals.withdrawable_units(order) if order.status == "paid" else {},
         window_ends=window_ends,
         window_open=buyer and window_ends is not None and utcnow() <= window_ends,
         withdrawal_form=WithdrawalForm(formdata=None) if buyer else None,
         excluded_reason=withdrawals.withdrawal_excluded_reason,
         withdrawal_status=withdrawals.STATUS_LABELS,
-        status=checkout_service.status_as_of(order),
+        status=status,
         token=request.args.get("t", ""),
         coop_iban=current_app.config["COOP_IBAN"],
         full_address=full,

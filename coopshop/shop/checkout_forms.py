@@ -14,13 +14,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from coopshop.turkey import PROVINCES
+from coopshop.web.form_messages import max_length
 from coopshop.web.invoice_fields import InvoiceFieldsMixin
 
 _REQUIRED = _l("Bu alan zorunlu.")
 
 
 class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
-    name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), Length(max=120)])
+    name = StringField(_l("Ad soyad"), validators=[DataRequired(_REQUIRED), max_length(120)])
     email = EmailField(
         _l("E-posta"),
         validators=[DataRequired(_REQUIRED), Email(_l("Geçerli bir e-posta adresi girin."))],
@@ -36,7 +37,18 @@ class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
         ],
     )
     address_line = TextAreaField(
-        _l("Adres"), validators=[DataRequired(_REQUIRED), Length(min=10, max=500)]
+        _l("Adres"),
+        validators=[
+            DataRequired(_REQUIRED),
+            Length(
+                min=10,
+                max=500,
+                message=_l(
+                    "Adresi mahalle, cadde/sokak, bina ve daire numarasıyla yazın "
+                    "(10 ile 500 karakter arası)."
+                ),
+            ),
+        ],
     )
     il = SelectField(
         _l("İl"),
@@ -44,7 +56,13 @@ class CheckoutForm(InvoiceFieldsMixin, FlaskForm):
         validators=[DataRequired(_l("İl seçin."))],
         default="Ankara",
     )
-    ilce = StringField(_l("İlçe"), validators=[DataRequired(_REQUIRED), Length(max=60)])
+    ilce = StringField(
+        _l("İlçe"),
+        validators=[
+            DataRequired(_l("İlçeyi yazın.")),
+            Length(max=60, message=_l("İlçe adı en fazla 60 karakter olabilir.")),
+        ],
+    )
     postal_code = StringField(
         _l("Posta kodu"),
         validators=[Optional(), Regexp(r"^\d{5}$", message=_l("Posta kodu 5 haneli olmalı."))],

@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from coopshop.extensions import limiter
 from coopshop.services.members import consents
 from coopshop.services.members import data_requests as service
 from coopshop.services.members.users import MAX_PASSWORD_LENGTH
 from coopshop.shop.routes import bp
+from coopshop.web.form_messages import max_length
 from coopshop.web.uow import attempt
 
 
@@ -30,7 +31,7 @@ class ExportForm(FlaskForm):
 class ErasureForm(FlaskForm):
     password = PasswordField(
         _l("Parolanız"),
-        validators=[DataRequired(_l("Bu alan zorunlu.")), Length(max=MAX_PASSWORD_LENGTH)],
+        validators=[DataRequired(_l("Bu alan zorunlu.")), max_length(MAX_PASSWORD_LENGTH)],
     )
 
 

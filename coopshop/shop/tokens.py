@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField
-from wtforms.validators import Length
 
 from coopshop.extensions import limiter
 from coopshop.services.core import uow
 from coopshop.services.core.errors import DomainError, NotFound
 from coopshop.services.members import users as user_service
 from coopshop.shop.routes import bp
+from coopshop.web.form_messages import max_length
 
 _NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 (a session key, not a secret)
 
@@ -23,7 +23,7 @@ _NEW_TOKEN_KEY = "new_api_token"  # noqa: S105 (a session key, not a secret)
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Anahtarın adı (örneğin: Pazar tableti)"),
-        validators=[Length(max=user_service.API_TOKEN_NAME_MAX)],
+        validators=[max_length(user_service.API_TOKEN_NAME_MAX)],
     )
 
 

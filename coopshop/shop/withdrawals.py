@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import Length
 
 from coopshop.extensions import limiter
 from coopshop.services.core.errors import ValidationFailed
@@ -19,6 +18,7 @@ from coopshop.services.shipping import returns
 from coopshop.shop.checkout import _load_order, _token_is_valid
 from coopshop.shop.routes import bp
 from coopshop.web import shipping as shipping_web
+from coopshop.web.form_messages import max_length
 from coopshop.web.pdf import pdf_response
 from coopshop.web.uow import attempt
 
@@ -30,7 +30,7 @@ class WithdrawalForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Açıklama (isteğe bağlı: cayma hakkı için neden belirtmeniz gerekmez)"),
-        validators=[Length(max=withdrawals.REASON_MAX)],
+        validators=[max_length(withdrawals.REASON_MAX)],
     )
 
 

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Optional, ValidationError
 
 from coopshop import tax_ids
+from coopshop.web.form_messages import max_length
 
 
 class InvoiceFieldsMixin:
     # Online a company name needs its VKN; at the bazaar desk a name alone asks for an invoice.
     name_needs_tax_id = True
     invoice_company = StringField(
-        _l("Firma / fatura adı"), validators=[Optional(), Length(max=200)]
+        _l("Firma / fatura adı"), validators=[Optional(), max_length(200)]
     )
-    invoice_tax_office = StringField(_l("Vergi dairesi"), validators=[Optional(), Length(max=80)])
+    invoice_tax_office = StringField(_l("Vergi dairesi"), validators=[Optional(), max_length(80)])
     invoice_tax_id = StringField(
         _l("VKN veya TCKN"),
-        validators=[Length(max=20)],  # no Optional(): an empty one is checked against the name
+        validators=[max_length(20)],  # no Optional(): an empty one is checked against the name
         description=_l("Şirket için 10 haneli VKN, bireysel fatura için 11 haneli TCKN."),
     )
 

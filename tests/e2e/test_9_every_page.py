@@ -2,9 +2,9 @@
 (1366 px), in Turkish and in English. A page fails on: wider than the viewport (sideways
 scrolling of the page itself; a table may scroll inside its own container), no <title>, an image
 without alt text, an internal code or raw data on the page, an English page showing a Turkish
-sentence of the catalogue, (in Turkish) an axe-core serious or critical finding, or (on the
-phone) a tap target smaller than WCAG 2.2's minimum (2.5.8: 24 × 24 CSS px) without the spacing
-or inline exception.
+sentence of the catalogue, an axe-core serious or critical finding (in both languages), or (on
+the phone) a tap target smaller than 44 × 44 CSS px (WCAG 2.5.5), a link inside a sentence
+excepted.
 
 The routes come from app.url_map and their roles from tests/web/test_route_matrix.py, so a new
 page is swept without being listed here; sample ids come from the demo database the shop serves.
@@ -175,13 +175,14 @@ _MEASURE = """() => {
 }"""
 
 
-# WCAG 2.2, 2.5.8 Target Size (Minimum): each target at least 24 x 24 CSS px, except
-# - spacing: a 24 px circle centred on an undersized target meets no other target and no other
-#   undersized target's circle;
-# - inline: a link inside a sentence (its size is the line's);
+# WCAG 2.5.5 Target Size (Enhanced), what a thumb needs: every interactive control (button, form
+# field, menu, list or table link, summary) at least 44 x 44 CSS px on the phone, except
+# - inline: a link inside a sentence of running text (its size is the line's: exempt, as 2.5.5
+#   allows, so the text reads as text);
 # - a checkbox or radio with its label: the label is part of the target (it toggles it), so
 #   the two boxes are measured together.
-TARGET_MIN = 24
+# (No spacing exception: that is 2.5.8's 24 px minimum, not this one.)
+TARGET_MIN = 44
 _TARGETS = """(min) => {
     const hidden = '.visually-hidden, .visually-hidden-focusable:not(:focus), .collapse:not(.show)';
     const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
@@ -222,17 +223,7 @@ _TARGETS = """(min) => {
         })
         .map(el => ({el, box: box(el), inline: inline(el)}));
     const small = targets.filter(t => !t.inline && (t.box.w < min - 0.5 || t.box.h < min - 0.5));
-    const centre = b => [(b.l + b.r) / 2, (b.t + b.b) / 2];
-    const gap = ([x, y], b) => Math.hypot(Math.max(b.l - x, 0, x - b.r),
-                                          Math.max(b.t - y, 0, y - b.b));
-    const failing = small.filter(t => {
-        const c = centre(t.box);
-        return targets.some(o => o !== t && !o.el.contains(t.el) && !t.el.contains(o.el)
-            && (gap(c, o.box) < min / 2
-                || (small.includes(o) && Math.hypot(c[0] - centre(o.box)[0],
-                                                    c[1] - centre(o.box)[1]) < min)));
-    });
-    return failing.slice(0, 5)
+    return small.slice(0, 5)
         .map(t => `${name(t.el)} ${Math.round(t.box.w)}x${Math.round(t.box.h)}`);
 }"""
 
@@ -264,8 +255,7 @@ def _check(page, endpoint: str, path: str, locale: str, viewport: str) -> list[s
         untranslated = [s for s in _turkish_sentences() if s in seen["text"]]
         if untranslated:
             problems.append(f"{where}: Turkish on an English page {untranslated[:3]}")
-    else:
-        problems += [f"{where}: {v}" for v in axe_violations(page)]
+    problems += [f"{where}: {v}" for v in axe_violations(page)]
     return problems
 
 

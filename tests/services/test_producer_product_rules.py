@@ -116,9 +116,37 @@ def test_a_new_product_is_a_draft_with_a_short_code_its_first_stock_and_an_audit
 
 
 def test_submitting_at_once_sends_it_to_review(app):
+    # A new product has no photo yet, so "at once" means: saved, its photo added, then sent.
     ayse = ProducerFactory()
-    product = products.create_product(ayse, _input(ayse), ayse.user_id, submit=True)
+    product = products.create_product(ayse, _input(ayse), ayse.user_id)
+    product_photos.add_photos(ayse, product, [picture()], app.config["UPLOAD_DIR"], ayse.user_id)
+    products.submit_for_review(ayse, product, ayse.user_id)
     assert product.status == "in_review"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "product.submitted"))
+    assert event.actor_id == ayse.user_id
+
+
+NO_PHOTO = "İncelemeye göndermeden önce en az bir fotoğraf ekleyin"
+
+
+def test_a_product_without_a_photo_cannot_go_to_review(app):
+    ayse = ProducerFactory()
+    with pytest.raises(Conflict) as caught:
+        products.create_product(ayse, _input(ayse), ayse.user_id, submit=True)
+    assert NO_PHOTO in str(caught.value.message)
+    db.session.rollback()
+    assert _count(StockMovement) == 0
+
+    draft = products.create_product(ayse, _input(ayse), ayse.user_id)
+    with pytest.raises(Conflict) as caught:
+        products.submit_for_review(ayse, draft, ayse.user_id)
+    assert NO_PHOTO in str(caught.value.message)
+    assert draft.status == "draft"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask_babel import force_locale
+
+        with force_locale("en"):
+            assert "Add at least one photo" in str(caught.value.message)
 
 
 @pytest.mark.parametrize("status", ["applied", "suspended", "refused"])

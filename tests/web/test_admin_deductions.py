@@ -140,7 +140,7 @@ def test_only_her_own_deductions_can_be_reversed_from_her_page(client, admin, me
         ("0", "dues", "Aidat", "Tutar sıfırdan büyük olmalı."),
         ("1,255", "dues", "Aidat", "Bu tutar iki türlü okunabilir"),
         ("10", "dues", "  ", "Bir açıklama yazın."),
-        ("10", "gift", "Aidat", "Geçerli bir seçenek değil."),
+        ("10", "gift", "Aidat", "Listeden bir seçenek seçin."),
     ],
 )
 def test_bad_input_is_explained_kept_and_writes_nothing(

@@ -150,7 +150,7 @@ def test_a_backdated_rate_is_refused_with_the_reason(client, admin):
         ({"target": "default", "rate": ""}, "Genel oran boş bırakılamaz."),
         ({"target": "default", "rate": "yüzde on"}, "Oranı 15 ya da 12,5 gibi yazın."),
         ({"target": "default", "rate": "10", "effective_from": "yarın"}, "Tarihi 2025-09-01"),
-        ({"target": "collection:999", "rate": "10"}, "Geçerli bir seçenek değil."),
+        ({"target": "collection:999", "rate": "10"}, "Listeden bir seçenek seçin."),
     ],
 )
 def test_bad_input_is_explained(client, admin, data, message):

@@ -18,7 +18,8 @@ from tests.support.factories import (
     ProductFactory,
     UserFactory,
 )
-from tests.web.test_producer_products import _form
+from tests.support.producer_support import picture
+from tests.web.test_producer_products import _form, _upload
 
 
 @pytest.fixture
@@ -81,6 +82,11 @@ def test_a_co_made_product_waits_for_her_consent_before_review(app, pair):
     assert {m.producer_id: m.consent for m in _product().makers}[fatma.id] == "accepted"
     assert "Bekleyen davetiniz yok." in her.get("/producer/invitations").get_data(as_text=True)
 
+    # Accepted, but still no photo: refused with its own message; with one it goes.
+    response = owner.post(f"/producer/products/{product.id}/submit", follow_redirects=True)
+    assert "en az bir fotoğraf ekleyin" in response.get_data(as_text=True)
+    assert _product().status == "draft"
+    assert _upload(owner, product.id, (picture(), "kilim.png")).status_code == 302
     assert owner.post(f"/producer/products/{product.id}/submit").status_code == 302
     assert _product().status == "in_review"
     assert [a for a, _data in _actions()] == ["product.maker_invited", "product.maker_accepted"]

@@ -360,7 +360,7 @@ def test_add_update_and_remove(client):
     client.post("/cart/update", data={"product_id": a.id, "quantity": 4})
     assert _cart(client) == {str(a.id): 4, str(b.id): 3}
     html = _html(client.get("/cart"))
-    assert "Ücretsiz kargo" in html  # 1.600 + 150 is above the threshold
+    assert '<dd class="mb-1">Ücretsiz</dd>' in html  # 1.600 + 150 is above the threshold
     assert "₺1.750,00" in html
 
     client.post("/cart/remove", data={"product_id": a.id})
@@ -487,17 +487,23 @@ def test_cart_forms_carry_a_csrf_token_and_need_it(client, app, monkeypatch):
 def test_english_product_cards_show_english_titles(client):
     """The cards are a macro imported without context; they still follow the page's language."""
     collection = CollectionFactory(slug="ipek-yolu", name_tr="İpek Yolu", position=1)
+    maker = ProducerFactory(display_name="Fatma Kaya")
     product = ProductFactory(
-        title_tr="Kilim Yastık", title_en="Kilim Cushion", collection=collection
+        title_tr="Kilim Yastık",
+        title_en="Kilim Cushion",
+        collection=collection,
+        makers=[(maker, 10000)],
     )
     english = {"Accept-Language": "en"}
-    for url in ("/", "/collections/ipek-yolu", "/search?q=kilim"):
+    maker_page = f"/producers/{maker.id}"
+    for url in ("/", "/collections/ipek-yolu", "/search?q=kilim", maker_page):
         html = _html(client.get(url, headers=english))
         assert "Kilim Cushion" in html, url
         assert "Kilim Yastık" not in html, url
-    html = _html(client.get("/"))
-    assert "Kilim Yastık" in html
-    assert f"/products/{product.id}-" in html
+    for url in ("/", maker_page):
+        html = _html(client.get(url))
+        assert "Kilim Yastık" in html, url
+        assert f"/products/{product.id}-" in html, url
 
 
 def test_product_and_maker_pages_carry_open_graph_for_a_shared_link(client, app):

@@ -43,7 +43,8 @@ def waiting_for(product: Product) -> list[ProductMaker]:
 
 
 def require_ready_for_review(product: Product) -> None:
-    """Every co-maker has accepted and the shares add up to 100% (a declined share is gone)."""
+    """Every co-maker has accepted, the shares add up to 100% (a declined share is gone) and it
+    has at least one photo (the shop's card and the reviewer need one)."""
     waiting = waiting_for(product)
     if waiting:
         raise Conflict(
@@ -60,6 +61,14 @@ def require_ready_for_review(product: Product) -> None:
             _l(
                 "Paylar toplamı %%100 olmalı; şu an %(total)s. Payları düzeltip kaydedin.",
                 total=percent_text(total),
+            ),
+            product_id=product.id,
+        )
+    if not product.images:
+        raise Conflict(
+            _l(
+                "İncelemeye göndermeden önce en az bir fotoğraf ekleyin: alıcılar ürünü "
+                "fotoğrafından tanır."
             ),
             product_id=product.id,
         )

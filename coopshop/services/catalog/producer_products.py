@@ -74,7 +74,9 @@ def new_code() -> str:
 def create_product(
     producer: ProducerProfile, data: ProductInput, actor_id: int | None, *, submit: bool = False
 ) -> Product:
-    """A new product of hers, as a draft (or sent to review at once with ``submit``)."""
+    """A new product of hers, as a draft. With ``submit`` it would go to review at once, but a
+    product goes to review only with a photo (require_ready_for_review), and photos are added to a
+    saved product: so ``submit`` without co-makers to wait for is refused with that message."""
     require_member(producer)
     data = _clean(data)
     check_makers(producer.id, data.makers)
@@ -110,6 +112,7 @@ def create_product(
             )
         )
     if submit and not waiting_for(product):
+        require_ready_for_review(product)
         change_status(product, "in_review")
     audit.record(
         actor_id,

@@ -150,7 +150,9 @@ def refund_offline(
     """Book a refund of a demo, bazaar or bank-transfer order, with how the money went back."""
     reason = _clean_reason(reason)
     if goes_through_provider(order):
-        raise ValidationFailed(_l("Çevrimiçi ödemeler Stripe üzerinden iade edilir."))
+        raise ValidationFailed(
+            _l("İnternetten ödenen siparişler ödeme sağlayıcısı üzerinden iade edilir.")
+        )
     if method not in methods_for(order):
         raise ValidationFailed(_l("Geçersiz iade yöntemi."), field="method")
     refund = refund_service.create_refund(
