@@ -46,6 +46,7 @@ import coopshop.staff.labels  # noqa: E402, F401
 import coopshop.staff.offline  # noqa: E402, F401
 import coopshop.staff.pickup  # noqa: E402, F401
 import coopshop.staff.pos  # noqa: E402, F401
+import coopshop.staff.returned  # noqa: E402, F401
 import coopshop.staff.returns  # noqa: E402, F401
 import coopshop.staff.sessions  # noqa: E402, F401
 import coopshop.staff.transfers  # noqa: E402, F401

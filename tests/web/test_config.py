@@ -137,6 +137,14 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"COOP_IBAN": "DE89370400440532013000"}, "COOP_IBAN must be a Turkish IBAN"),
         ({"REDIS_URL": ""}, "REDIS_URL is required: mail and invoices run on RQ workers"),
         ({"OUTBOX_MAX_ATTEMPTS": 0}, "OUTBOX_MAX_ATTEMPTS must be at least 1"),
+        (
+            {"SHIPPING_PROVIDER": "geliver", "GELIVER_API_TOKEN": "live-token"},
+            "GELIVER_WEBHOOK_TOKEN must be set",
+        ),
+        (
+            {"SHIPPING_PROVIDER": "geliver", "GELIVER_WEBHOOK_TOKEN": "short"},
+            "GELIVER_WEBHOOK_TOKEN must be set (at least 32 characters)",
+        ),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
@@ -144,6 +152,16 @@ def test_production_refuses_a_weak_or_out_of_range_setting(production_env, setti
     with pytest.raises(RuntimeError, match="Production refuses to start") as refused:
         create_app(careless)
     assert refusal in str(refused.value)
+
+
+def test_production_starts_with_geliver_and_a_webhook_token(production_env):
+    settings = {
+        "SHIPPING_PROVIDER": "geliver",
+        "GELIVER_API_TOKEN": "live-token",
+        "GELIVER_WEBHOOK_TOKEN": "w" * 32,
+    }
+    app = create_app(type("Geliver", (production_env,), settings))
+    assert app.config["GELIVER_WEBHOOK_TOKEN"] == "w" * 32
 
 
 @pytest.mark.parametrize("workers", ["", "2", "4"])

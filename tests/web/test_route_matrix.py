@@ -164,6 +164,8 @@ DESK_ONLY = {
     "staff.pickup_print",
     "staff.pickup_received",
     "staff.pickup_run",
+    "staff.returned_queue",
+    "staff.returned_ship_again",
     "staff.offline_index",
     "staff.offline_manifest",
     "staff.offline_pos",
