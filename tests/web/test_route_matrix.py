@@ -144,6 +144,7 @@ ADMIN_ONLY = {
     "admin.review_approve",
     "admin.review_send_back",
     "admin.product_withdrawal_exclusion",
+    "admin.product_packed",
     "admin.withdrawal_refund",
     "admin.withdrawal_reject",
 }

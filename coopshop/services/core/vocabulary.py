@@ -66,6 +66,7 @@ AUDIT_ACTIONS = {
     "fulfilment.returned": _l("Gönderi göndericiye geri döndü"),
     "fulfilment.reship": _l("Geri dönen sipariş yeniden kargoya hazır"),
     "pickup.received": _l("Merkezden toplamada ürün teslim alındı"),
+    "product.packed": _l("Ürünün kargo paketi değişti"),
     "legal.published": _l("Yasal metnin yeni sürümü yayımlandı"),
     "member.approve": _l("Üyelik onaylandı"),
     "member.refuse": _l("Başvuru reddedildi"),
