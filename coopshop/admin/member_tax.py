@@ -175,6 +175,7 @@ def member_income(producer_id: int, year: int):
         columns=income_summary.COLUMNS,
         this_year=utcnow().astimezone(LOCAL).year,
         csv_url=url_for("admin.member_income_csv", producer_id=producer_id, year=year),
+        pdf_url=url_for("admin.member_income_pdf", producer_id=producer_id, year=year),
         year_url=lambda y: url_for("admin.member_income", producer_id=producer_id, year=y),
     )
 
@@ -211,3 +212,24 @@ def income_year() -> int:
 @bp.app_template_global("tax_status_label")
 def tax_status_label(status: str) -> str:
     return str(tax_service.TAX_STATUS_LABELS.get(status, status))
+
+
+@bp.get("/members/<int:producer_id>/income/<int:year>.pdf")
+@roles_required("admin")
+def member_income_pdf(producer_id: int, year: int):
+    from coopshop.services.reports import income_summary
+    from coopshop.web.income_pdf import income_pdf
+    from coopshop.web.pdf import pdf_response
+
+    profile = _profile_or_404(producer_id)
+    try:
+        income_summary.check_year(year)
+    except NotFound:
+        abort(404)
+    body = income_pdf(
+        income_summary.summary(profile.id, year),
+        income_summary.labels(),
+        income_summary.COLUMNS,
+        profile.display_name,
+    )
+    return pdf_response(body, f"gelir-ozeti-{profile.id}-{year}.pdf")

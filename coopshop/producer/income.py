@@ -1,4 +1,4 @@
-"""Her yearly income summary (page and CSV), only her own: the profile comes from the login,
+"""Her yearly income summary (page, CSV and PDF), only her own: the profile comes from the login,
 never from the URL (routes on the producer blueprint)."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from coopshop.models import utcnow
 from coopshop.producer.routes import bp, or_404
 from coopshop.services.reports import income_summary
 from coopshop.services.reports.dashboard import LOCAL
+from coopshop.web.income_pdf import income_pdf as render_income_pdf
+from coopshop.web.pdf import pdf_response
 from coopshop.web.permissions import current_producer, roles_required
 
 
@@ -32,6 +34,7 @@ def income(year: int):
         columns=income_summary.COLUMNS,
         this_year=utcnow().astimezone(LOCAL).year,
         csv_url=url_for("producer.income_csv", year=year),
+        pdf_url=url_for("producer.income_pdf", year=year),
         year_url=lambda y: url_for("producer.income", year=y),
     )
 
@@ -50,3 +53,17 @@ def income_csv(year: int):
             "Content-Disposition": f'attachment; filename="gelir-ozeti-{year}.csv"',
         },
     )
+
+
+@bp.get("/income/<int:year>.pdf")
+@roles_required("producer")
+def income_pdf(year: int):
+    profile = current_producer()
+    or_404(income_summary.check_year, year)
+    body = render_income_pdf(
+        income_summary.summary(profile.id, year),
+        income_summary.labels(),
+        income_summary.COLUMNS,
+        profile.display_name,
+    )
+    return pdf_response(body, f"gelir-ozeti-{year}.pdf")

@@ -96,6 +96,7 @@ ADMIN_ONLY = {
     "admin.exemptions_expiring",
     "admin.member_income",
     "admin.member_income_csv",
+    "admin.member_income_pdf",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
     "admin.withholding_report_page",
@@ -217,6 +218,7 @@ MAKER_ONLY = {
     "producer.income_index",
     "producer.income",
     "producer.income_csv",
+    "producer.income_pdf",
     "producer.to_bring",
 }
 TOKEN_ONLY = {
