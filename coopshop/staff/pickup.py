@@ -17,10 +17,13 @@ STAFF = ("staff", "admin")
 
 
 def _sheet_or_message(template: str):
-    """The chosen centre's sheet (the first centre and today by default); a bad day or an
-    unknown centre is said, and today's first centre shown instead."""
+    """The chosen centre's sheet (by default the first centre with items to bring, and today);
+    a bad day is said and today shown (422), an unknown centre is said with no sheet (404)."""
     centres = pickup.centres()
-    centre = request.args.get("merkez") or (centres[0] if centres else "")
+    waiting = pickup.waiting_by_centre()
+    # By default the first centre with something to bring, else the first one.
+    busy = [c for c in centres if waiting.get(c)]
+    centre = request.args.get("merkez") or (busy or centres or [""])[0]
     sheet, status = None, 200
     try:
         day = pickup.parse_day(request.args.get("gun"))
@@ -35,7 +38,15 @@ def _sheet_or_message(template: str):
             status = 404
     form = PickupTickForm(formdata=None, centre=centre, day=day.isoformat())
     return (
-        render_template(template, centres=centres, centre=centre, day=day, sheet=sheet, form=form),
+        render_template(
+            template,
+            centres=centres,
+            waiting=waiting,
+            centre=centre,
+            day=day,
+            sheet=sheet,
+            form=form,
+        ),
         status,
     )
 

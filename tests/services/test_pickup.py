@@ -148,3 +148,10 @@ def test_the_sheet_takes_the_same_queries_for_many_members(people):
         pickup.sheet(KECIOREN, DAY)
     assert len(pickup.sheet(KECIOREN, DAY).members) == 7
     assert len(many) == len(few)
+
+
+def test_waiting_by_centre_counts_what_each_centre_still_brings(people):
+    assert pickup.waiting_by_centre() == {KECIOREN: 2, MAMAK: 1}
+    pickup.tick(KECIOREN, DAY, [people["alone"].lines[0].id], people["clerk"].id)
+    db.session.commit()
+    assert pickup.waiting_by_centre() == {KECIOREN: 1, MAMAK: 1}

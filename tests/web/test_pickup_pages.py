@@ -111,3 +111,10 @@ def test_members_and_customers_are_refused(client, login, order, role):
     assert response.status_code == 403
     db.session.expire_all()
     assert order.lines[0].received_at is None
+
+
+def test_the_page_opens_on_a_centre_with_something_to_bring(client, clerk, order):
+    ProducerFactory(display_name="Elif", centre="Altındağ BELMEK")  # first by name, nothing due
+    html = client.get("/staff/pickup").get_data(as_text=True)
+    assert f'<option value="{KECIOREN}" selected>{KECIOREN} (1)</option>' in html
+    assert "Çini Kase" in html

@@ -122,6 +122,35 @@ def _refunded():
     )
 
 
+def _waiting_where(refunded_amount):
+    """An item a member still has to bring: in a paid online order waiting for its goods, not
+    received, not refunded in full."""
+    return and_(
+        Order.status == "paid",
+        Order.channel == "online",
+        Order.fulfilment_status == "unfulfilled",
+        OrderLine.received_at.is_(None),
+        refunded_amount < OrderLine.gross_kurus,
+    )
+
+
+def waiting_by_centre() -> dict[str, int]:
+    """Centre -> how many items its members still have to bring (one grouped query)."""
+    refunded = _refunded()
+    refunded_amount = func.coalesce(refunded.c.amount, 0)
+    rows = db.session.execute(
+        select(ProducerProfile.centre, func.count(func.distinct(OrderLine.id)))
+        .select_from(OrderLineMaker)
+        .join(ProducerProfile, ProducerProfile.id == OrderLineMaker.producer_id)
+        .join(OrderLine, OrderLine.id == OrderLineMaker.line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(refunded, refunded.c.line_id == OrderLine.id)
+        .where(ProducerProfile.centre != "", _waiting_where(refunded_amount))
+        .group_by(ProducerProfile.centre)
+    )
+    return {centre: int(n) for centre, n in rows}
+
+
 def sheet(centre: str, day: date) -> Sheet:
     """The run's sheet: per member of the centre, the items she still brings and those ticked
     in this run, oldest order first. Three queries, whatever the number of items."""
@@ -129,13 +158,7 @@ def sheet(centre: str, day: date) -> Sheet:
     run = run_for(centre, day)
     refunded = _refunded()
     refunded_amount = func.coalesce(refunded.c.amount, 0)
-    waiting = and_(
-        Order.status == "paid",
-        Order.channel == "online",
-        Order.fulfilment_status == "unfulfilled",
-        OrderLine.received_at.is_(None),
-        refunded_amount < OrderLine.gross_kurus,
-    )
+    waiting = _waiting_where(refunded_amount)
     in_run = (
         OrderLine.id.in_(select(PickupRunLine.line_id).where(PickupRunLine.run_id == run.id))
         if run is not None
