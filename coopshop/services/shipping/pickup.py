@@ -190,20 +190,7 @@ def sheet(centre: str, day: date) -> Sheet:
     missing = _missing_per_order({r[3] for r in rows})
     members: dict[int, tuple[str, list[SheetLine]]] = {}
     for r in rows:
-        members.setdefault(r[0], (r[1], []))[1].append(
-            SheetLine(
-                line_id=r[2],
-                order_id=r[3],
-                order_number=r[4],
-                paid_at=r[5],
-                product_code=r[6],
-                title=r[7],
-                quantity=r[8],
-                received_at=r[9],
-                partly_refunded=int(r[10]) > 0,
-                order_packable=missing.get(r[3], 0) == 0,
-            )
-        )
+        members.setdefault(r[0], (r[1], []))[1].append(_sheet_line(r, missing))
     collector = db.session.get(User, run.collected_by_id) if run and run.collected_by_id else None
     return Sheet(
         centre=centre,
@@ -213,6 +200,21 @@ def sheet(centre: str, day: date) -> Sheet:
         members=tuple(
             MemberItems(pid, name, tuple(lines)) for pid, (name, lines) in members.items()
         ),
+    )
+
+
+def _sheet_line(r, missing: dict[int, int]) -> SheetLine:
+    return SheetLine(
+        line_id=r[2],
+        order_id=r[3],
+        order_number=r[4],
+        paid_at=r[5],
+        product_code=r[6],
+        title=r[7],
+        quantity=r[8],
+        received_at=r[9],
+        partly_refunded=int(r[10]) > 0,
+        order_packable=missing.get(r[3], 0) == 0,
     )
 
 
