@@ -261,6 +261,9 @@ class Config:
     GELIVER_API_TOKEN = os.environ.get("GELIVER_API_TOKEN", "")
     GELIVER_BASE_URL = os.environ.get("GELIVER_BASE_URL", "")  # empty: the SDK's production URL
     GELIVER_WEBHOOK_SECRET = os.environ.get("GELIVER_WEBHOOK_SECRET", "")
+    # The secret in the webhook address given to Geliver (/webhooks/geliver?token=…): Geliver
+    # signs nothing, so this is what keeps strangers out (README, "Shipping").
+    GELIVER_WEBHOOK_TOKEN = os.environ.get("GELIVER_WEBHOOK_TOKEN", "")
     GELIVER_TIMEOUT_SECONDS = _env_int("GELIVER_TIMEOUT_SECONDS", 5)
     GELIVER_OFFERS_WAIT_SECONDS = _env_int("GELIVER_OFFERS_WAIT_SECONDS", 5)
     GELIVER_SENDER_ADDRESS_ID = os.environ.get("GELIVER_SENDER_ADDRESS_ID", "")
@@ -423,6 +426,9 @@ class ProductionConfig(Config):
             raise RuntimeError(problem)
 
 
+MIN_WEBHOOK_TOKEN_CHARS = 32  # e.g. python -c "import secrets; print(secrets.token_urlsafe(32))"
+
+
 def production_problems(config) -> list[str]:
     """What is wrong with a production app's final settings (a mapping such as app.config)."""
     problems = []
@@ -452,6 +458,14 @@ def production_problems(config) -> list[str]:
         # Mail and invoices wait in the outbox for RQ workers; in-process runs are for one
         # development process, not for several gunicorn nodes.
         problems.append("REDIS_URL is required: mail and invoices run on RQ workers")
+    if config.get("SHIPPING_PROVIDER") == "geliver":
+        token = config.get("GELIVER_WEBHOOK_TOKEN") or ""
+        if len(token) < MIN_WEBHOOK_TOKEN_CHARS:
+            problems.append(
+                "GELIVER_WEBHOOK_TOKEN must be set (at least "
+                f"{MIN_WEBHOOK_TOKEN_CHARS} characters) with SHIPPING_PROVIDER=geliver: Geliver "
+                "signs no webhook, the token in its address keeps strangers out"
+            )
     if config.get("OUTBOX_MAX_ATTEMPTS", 0) < 1:
         problems.append("OUTBOX_MAX_ATTEMPTS must be at least 1")
     if config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://"):

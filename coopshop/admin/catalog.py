@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from coopshop.admin.catalog_forms import (
     CategoryForm,
     CollectionForm,
+    PackedForm,
     SendBackForm,
     WithdrawalExclusionForm,
 )
@@ -19,9 +20,10 @@ from coopshop.admin.routes import bp
 from coopshop.db import db
 from coopshop.models import Category, Collection, Product, utcnow
 from coopshop.services.books import commission
-from coopshop.services.catalog import catalog_admin
+from coopshop.services.catalog import catalog_admin, product_input
 from coopshop.services.catalog.catalog_admin import CategoryData, CollectionData
 from coopshop.services.core import settings as settings_service
+from coopshop.services.core.errors import DomainError
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -39,12 +41,22 @@ def _render_review(status: int = 200, failed: tuple[int, SendBackForm] | None = 
         )
         for p in page.items
     }
+    packed_forms = {
+        p.id: PackedForm(
+            prefix=f"k{p.id}",
+            formdata=None,
+            weight_g=p.weight_g,
+            box=f"{p.length_cm}x{p.width_cm}x{p.height_cm}" if p.length_cm else "",
+        )
+        for p in page.items
+    }
     return (
         render_template(
             "admin/review.html",
             page=page,
             forms=forms,
             exclusion_forms=exclusion_forms,
+            packed_forms=packed_forms,
             confirm=ConfirmForm(),
         ),
         status,
@@ -122,6 +134,28 @@ def product_withdrawal_exclusion(product_id: int):
     )
     if outcome.ok:
         flash(_("“%(title)s” için cayma hakkı kaydedildi.", title=product.title_tr), "success")
+    return _back_to_review()
+
+
+@bp.post("/products/<int:product_id>/packed")
+@roles_required("admin")
+def product_packed(product_id: int):
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404)
+    form = PackedForm(prefix=f"k{product.id}")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(errors[0], "danger")
+        return _back_to_review()
+    try:
+        box = product_input.parse_box(form.box.data)
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        return _back_to_review()
+    outcome = attempt(catalog_admin.set_packed, product, form.weight_g.data, box, current_user.id)
+    if outcome.ok:
+        flash(_("“%(title)s” için kargo paketi kaydedildi.", title=product.title_tr), "success")
     return _back_to_review()
 
 

@@ -61,3 +61,17 @@ class WithdrawalExclusionForm(FlaskForm):
         ],
         validators=[Optional()],
     )
+
+
+class PackedForm(FlaskForm):
+    """The product's packed weight and box (optional; the shipping label starts from them)."""
+
+    weight_g = WholeNumberField(
+        _l("Paketli ağırlık (gram, isteğe bağlı)"),
+        message=_l("Ağırlığı gram olarak bir tam sayıyla yazın."),
+        validators=[Optional()],
+    )
+    box = StringField(
+        _l("Paket boyutları (cm, U×G×Y, isteğe bağlı)"),
+        validators=[Optional(), Length(max=20)],
+    )

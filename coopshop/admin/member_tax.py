@@ -173,6 +173,7 @@ def member_income(producer_id: int, year: int):
             profile.id,
             year,
             csv_url=url_for("admin.member_income_csv", producer_id=producer_id, year=year),
+            pdf_url=url_for("admin.member_income_pdf", producer_id=producer_id, year=year),
             year_url=lambda y: url_for("admin.member_income", producer_id=producer_id, year=y),
         ),
     )
@@ -199,3 +200,18 @@ def income_year() -> int:
 @bp.app_template_global("tax_status_label")
 def tax_status_label(status: str) -> str:
     return str(tax_service.TAX_STATUS_LABELS.get(status, status))
+
+
+@bp.get("/members/<int:producer_id>/income/<int:year>.pdf")
+@roles_required("admin")
+def member_income_pdf(producer_id: int, year: int):
+    from coopshop.services.reports import income_summary
+
+    profile = _profile_or_404(producer_id)
+    try:
+        income_summary.check_year(year)
+    except NotFound:
+        abort(404)
+    return income_page.pdf_download(
+        profile.id, year, profile.display_name, f"gelir-ozeti-{profile.id}-{year}.pdf"
+    )

@@ -19,6 +19,7 @@ from coopshop.models.orders import (
     RefundRequest,
 )
 from coopshop.models.payouts import PayoutBatch, PayoutLine
+from coopshop.models.pickup import PickupRun, PickupRunLine
 from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
@@ -56,6 +57,8 @@ __all__ = [
     "SmsMessage",
     "Payment",
     "PayoutBatch",
+    "PickupRun",
+    "PickupRunLine",
     "PayoutLine",
     "ProducerProfile",
     "ExemptionReminder",

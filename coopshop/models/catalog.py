@@ -93,6 +93,12 @@ class Product(Base):
             "lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_non_negative"
         ),
         CheckConstraint(f"status IN {PRODUCT_STATUSES!r}", name="status_valid"),
+        CheckConstraint("weight_g IS NULL OR weight_g > 0", name="weight_positive"),
+        CheckConstraint(
+            "(length_cm IS NULL AND width_cm IS NULL AND height_cm IS NULL) OR "
+            "(length_cm > 0 AND width_cm > 0 AND height_cm > 0)",
+            name="box_positive",
+        ),
         CheckConstraint(
             f"withdrawal_exclusion IS NULL OR withdrawal_exclusion IN {WITHDRAWAL_EXCLUSIONS!r}",
             name="withdrawal_exclusion_valid",
@@ -122,6 +128,12 @@ class Product(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0)
     made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    # The packed piece, optional: the label form's parcel comes from these (the order's weights
+    # summed, its largest box), else from the shipping settings (services.shipping.parcels).
+    weight_g: Mapped[int | None] = mapped_column(Integer)
+    length_cm: Mapped[int | None] = mapped_column(Integer)
+    width_cm: Mapped[int | None] = mapped_column(Integer)
+    height_cm: Mapped[int | None] = mapped_column(Integer)
     # Excluded from the buyer's right of withdrawal (Mesafeli Sözleşmeler Yönetmeliği m.15/1-ç):
     # made to her specifications ("custom_made") or personalised for her ("personalised").
     # Not the same as made_to_order above, which only says no stock is kept.

@@ -37,15 +37,25 @@ ORDER_TRANSITIONS = {
     "cancelled": set(),
     "expired": set(),
 }
-FULFILMENT_STATUSES = ("unfulfilled", "received", "shipped", "delivered", "collected")
+FULFILMENT_STATUSES = (
+    "unfulfilled",
+    "received",
+    "shipped",
+    "delivered",
+    "collected",
+    "returned",
+)
 # The one place fulfilment transitions are written down: every item received from its makers,
 # then shipped (with a tracking number), then delivered; a bazaar sale is collected at the desk.
+# A parcel the carrier brings back (returned to sender) is never delivered: staff ship it again
+# (back to packed, a new label) or refund it.
 FULFILMENT_TRANSITIONS = {
     "unfulfilled": {"received", "collected"},
     "received": {"shipped"},
-    "shipped": {"delivered"},
+    "shipped": {"delivered", "returned"},
     "delivered": set(),
     "collected": set(),
+    "returned": {"received"},
 }
 _FULFILMENT_QUEUE_WHERE = (
     "status = 'paid' AND fulfilment_status IN ('unfulfilled', 'received', 'shipped')"

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from coopshop.services.catalog.product_input import MAX_LEAD_TIME_DAYS, MAX_MAKERS, MAX_STOCK
 from coopshop.services.catalog.stock import CHOOSABLE_REASONS, MAX_DELTA, MAX_NOTE, REASON_LABELS
+from coopshop.web.fields import WholeNumberField
 
 _REQUIRED = _l("Bu alan zorunlu.")
 _WHOLE = _l("Tam sayı yazın.")
@@ -88,6 +89,21 @@ class ProductForm(FlaskForm):
                 message=_l("1 ile %(n)d gün arasında olmalı.", n=MAX_LEAD_TIME_DAYS),
             ),
         ],
+    )
+    weight_g = WholeNumberField(
+        _l("Paketli ağırlık (gram, isteğe bağlı)"),
+        message=_l("Ağırlığı gram olarak bir tam sayıyla yazın."),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=100_000, message=_l("1 ile 100.000 gram arasında olmalı.")),
+        ],
+        description=_l("Kargo etiketi bu ağırlık ve kutuyla başlar."),
+    )
+    box = StringField(
+        _l("Paket boyutları (cm, U×G×Y, isteğe bağlı)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=20)],
+        description=_l("30x20x10 gibi yazın."),
     )
     withdrawal_exclusion = SelectField(
         _l("Cayma hakkı"),

@@ -1,4 +1,4 @@
-"""Her yearly income summary (page and CSV), only her own: the profile comes from the login,
+"""Her yearly income summary (page, CSV and PDF), only her own: the profile comes from the login,
 never from the URL (routes on the producer blueprint)."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def income(year: int):
             profile.id,
             year,
             csv_url=url_for("producer.income_csv", year=year),
+            pdf_url=url_for("producer.income_pdf", year=year),
             year_url=lambda y: url_for("producer.income", year=y),
         ),
     )
@@ -41,3 +42,13 @@ def income_csv(year: int):
     profile = current_producer()
     or_404(income_summary.check_year, year)
     return income_page.csv_download(profile.id, year, f"gelir-ozeti-{year}.csv")
+
+
+@bp.get("/income/<int:year>.pdf")
+@roles_required("producer")
+def income_pdf(year: int):
+    profile = current_producer()
+    or_404(income_summary.check_year, year)
+    return income_page.pdf_download(
+        profile.id, year, profile.display_name, f"gelir-ozeti-{year}.pdf"
+    )

@@ -80,6 +80,8 @@ def _input_from(form: ProductForm, producer_id: int) -> product_input.ProductInp
         made_to_order=bool(form.made_to_order.data),
         lead_time_days=form.lead_time_days.data,
         withdrawal_exclusion=form.withdrawal_exclusion.data or None,
+        weight_g=form.weight_g.data,
+        box=product_input.parse_box(form.box.data),
         stock=form.stock.data or 0,
         makers=_makers_from(form, producer_id),
     )
@@ -113,6 +115,12 @@ def _form_for(product: Product, producer_id: int) -> ProductForm:
             "made_to_order": product.made_to_order,
             "lead_time_days": product.lead_time_days,
             "withdrawal_exclusion": product.withdrawal_exclusion or "",
+            "weight_g": product.weight_g,
+            "box": (
+                f"{product.length_cm}x{product.width_cm}x{product.height_cm}"
+                if product.length_cm
+                else ""
+            ),
             "stock": product.stock,
             "my_share": share_text(mine),
             "co_makers": [

@@ -86,3 +86,11 @@ class ShipForm(FlaskForm):
         _l("Kargo takip no"),
         validators=[InputRequired(_l("Kargo takip numarasını yazın.")), Length(max=80)],
     )
+
+
+class PickupTickForm(FlaskForm):
+    """Items of a centre's pickup run ticked received (services.shipping.pickup.tick)."""
+
+    centre = HiddenField(validators=[InputRequired()])
+    day = HiddenField(validators=[InputRequired()])
+    line_ids = SelectMultipleField(_l("Teslim alındı"), coerce=int, validate_choice=False)

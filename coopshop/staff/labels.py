@@ -1,8 +1,9 @@
 """Staff pages: shipping labels on the fulfilment page (routes on the staff blueprint).
 
-For a packed order: the parcel (defaults from settings), the carriers' offers or the default
-carrier, the label bought once and printed as PDF; a batch labels every packed order of the
-day. With the manual adapter (the default) staff type the carrier and tracking number, as before.
+For a packed order: the parcel (defaults from its products, else settings), the carriers'
+offers or the default carrier, the label bought once and printed as PDF; a batch labels every
+packed order of the day. With the manual adapter (the default) staff type the carrier and
+tracking number, as before.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from flask_login import current_user
 
 from coopshop.db import db
 from coopshop.models import Order
-from coopshop.services.shipping import labels
-from coopshop.services.shipping.base import ShippingError
+from coopshop.services.shipping import labels, parcels
+from coopshop.services.shipping.base import Parcel, ShippingError
 from coopshop.services.shipping.carriers import CARRIERS, parcel_from_settings
 from coopshop.staff.forms import ActionForm
 from coopshop.staff.fulfilment import STAFF, _render
@@ -36,12 +37,11 @@ def _adapter():
         return None
 
 
-def _parcel_form(order_id: int, formdata=None) -> ParcelForm:
-    config = current_app.config
-    form = ParcelForm(formdata=formdata, prefix=f"p{order_id}")
-    if formdata is None:
-        form.weight_g.data = config["SHIPPING_DEFAULT_WEIGHT_G"]
-        form.dimensions.data = config["SHIPPING_DEFAULT_DIMENSIONS_CM"]
+def _parcel_form(order_id: int, box: Parcel) -> ParcelForm:
+    """The label form of one order, starting from its products' box (else the settings')."""
+    form = ParcelForm(formdata=None, prefix=f"p{order_id}")
+    form.weight_g.data = box.weight_g
+    form.dimensions.data = f"{box.length_cm}x{box.width_cm}x{box.height_cm}"
     return form
 
 
@@ -54,12 +54,12 @@ def _shipping_page():
             provider = shipping_web.adapter().name
         except ShippingError:
             provider = None
+        packed = [o.id for o in orders if o.fulfilment_status == "received"]
+        boxes = parcels.for_orders(packed, current_app.config)
         return {
             "provider": provider,
             "shipments": labels.shipments_for([o.id for o in orders]),
-            "parcel_forms": {
-                o.id: _parcel_form(o.id) for o in orders if o.fulfilment_status == "received"
-            },
+            "parcel_forms": {i: _parcel_form(i, boxes[i]) for i in packed},
             "carriers": CARRIERS,
         }
 
@@ -94,7 +94,7 @@ def label_buy(order_id: int):
             return _render(form, order_id, status=422)
         request_ = labels.LabelRequest(
             order_id,
-            parcel_from_settings(settings),
+            parcels.for_order(order_id, settings),
             carrier=form.carrier.data,
             tracking_number=form.tracking_number.data,
         )

@@ -44,7 +44,9 @@ def done_or_warn(queue_endpoint: str, action, *args, done=None, params: dict | N
 import coopshop.staff.fulfilment  # noqa: E402, F401, I001
 import coopshop.staff.labels  # noqa: E402, F401
 import coopshop.staff.offline  # noqa: E402, F401
+import coopshop.staff.pickup  # noqa: E402, F401
 import coopshop.staff.pos  # noqa: E402, F401
+import coopshop.staff.returned  # noqa: E402, F401
 import coopshop.staff.returns  # noqa: E402, F401
 import coopshop.staff.sessions  # noqa: E402, F401
 import coopshop.staff.transfers  # noqa: E402, F401

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import BIN, ROOT, Shop, _free_port, _server_env, _wait_healthy
 from tests.e2e.test_1_shopper import buy_piece
-from tests.support.geliver_support import SENDER_SETTINGS, running
+from tests.support.geliver_support import SENDER_SETTINGS, WEBHOOK_TOKEN, WEBHOOK_URL, running
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,7 @@ def shop(viewport, demo_template, e2e_root, standin):
             "GELIVER_API_TOKEN": standin.token,
             "GELIVER_BASE_URL": standin.base_url,
             "GELIVER_WEBHOOK_SECRET": standin.webhook_secret,
+            "GELIVER_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
             "GELIVER_TIMEOUT_SECONDS": "5",
             "GELIVER_OFFERS_WAIT_SECONDS": "2",
         }
@@ -116,7 +117,7 @@ def test_staff_label_an_order_and_the_shopper_tracks_it(new_page, shop, standin)
     when = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     body, headers = standin.signed_event(shipment["id"], "TRANSIT", "package_accepted", when)
     request = urllib.request.Request(
-        shop.base_url + "/webhooks/geliver", data=body, headers=headers, method="POST"
+        shop.base_url + WEBHOOK_URL, data=body, headers=headers, method="POST"
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         assert answer.status == 200

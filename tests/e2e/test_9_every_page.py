@@ -29,7 +29,8 @@ pytestmark = pytest.mark.e2e
 NOT_PAGES = re.compile(
     r"^(static|bootstrap\.static|healthz|api\.(?!docs$).*|shop\.media|auth\.reset|"
     r"shop\.demo_pay|shop\.order_invoice|staff\.label_pdf|.*_csv|.*_json|admin\.payout_print|"
-    r"admin\.payout_voucher|staff\.withdrawal_return_pdf|shop\.order_return_label)$"
+    r"admin\.payout_voucher|staff\.withdrawal_return_pdf|shop\.order_return_label|"
+    r"producer\.income_pdf|admin\.member_income_pdf)$"
 )
 ROLE_LOGIN = {EVERYONE: None, SIGNED_IN: "customer", ADMIN: "admin", DESK: "staff", MAKER: "maker"}
 # Public routes whose page is a signed-in person's: the order page is its buyer's.

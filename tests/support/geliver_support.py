@@ -587,6 +587,11 @@ def geliver_standin():
         yield server
 
 
+# The secret in the webhook address (GELIVER_WEBHOOK_TOKEN) the tests give the app.
+WEBHOOK_TOKEN = "t0ken-in-the-webhook-address-of-the-tests"  # noqa: S105 (tests only)
+WEBHOOK_URL = "/webhooks/geliver?token=" + WEBHOOK_TOKEN
+
+
 @pytest.fixture
 def geliver_app(app, geliver_standin, monkeypatch):
     """The app with SHIPPING_PROVIDER=geliver pointed at the stand-in (settings restored after
@@ -597,6 +602,7 @@ def geliver_app(app, geliver_standin, monkeypatch):
         "GELIVER_API_TOKEN": geliver_standin.token,
         "GELIVER_BASE_URL": geliver_standin.base_url,
         "GELIVER_WEBHOOK_SECRET": geliver_standin.webhook_secret,
+        "GELIVER_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
         "GELIVER_TIMEOUT_SECONDS": 2,
         "GELIVER_OFFERS_WAIT_SECONDS": 2,
         "SHIPPING_DEFAULT_CARRIER": "aras",

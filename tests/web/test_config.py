@@ -146,6 +146,14 @@ def test_wsgi_without_flask_config_means_production(monkeypatch):
         ({"IBAN_HOLD_HOURS": 0}, "IBAN_HOLD_HOURS=0 applies a new IBAN at once"),
         ({"SMS_TIMEOUT_SECONDS": 0}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
         ({"SMS_TIMEOUT_SECONDS": 60}, "SMS_TIMEOUT_SECONDS must be between 1 and 30"),
+        (
+            {"SHIPPING_PROVIDER": "geliver", "GELIVER_API_TOKEN": "live-token"},
+            "GELIVER_WEBHOOK_TOKEN must be set",
+        ),
+        (
+            {"SHIPPING_PROVIDER": "geliver", "GELIVER_WEBHOOK_TOKEN": "short"},
+            "GELIVER_WEBHOOK_TOKEN must be set (at least 32 characters)",
+        ),
     ],
 )
 def test_production_refuses_a_weak_or_out_of_range_setting(production_env, settings, refusal):
@@ -169,6 +177,16 @@ def test_production_applies_an_iban_at_once_only_when_told_to(production_env):
     )
     assert create_app(meant).config["IBAN_HOLD_HOURS"] == 0
     assert create_app(production_env).config["IBAN_CHANGE_WITHOUT_HOLD"] is False
+
+
+def test_production_starts_with_geliver_and_a_webhook_token(production_env):
+    settings = {
+        "SHIPPING_PROVIDER": "geliver",
+        "GELIVER_API_TOKEN": "live-token",
+        "GELIVER_WEBHOOK_TOKEN": "w" * 32,
+    }
+    app = create_app(type("Geliver", (production_env,), settings))
+    assert app.config["GELIVER_WEBHOOK_TOKEN"] == "w" * 32
 
 
 @pytest.mark.parametrize("workers", ["", "2", "4"])

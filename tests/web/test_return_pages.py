@@ -20,7 +20,7 @@ from coopshop.services.shipping.base import Parcel
 from coopshop.shop.checkout import order_token
 from coopshop.web import shipping as shipping_web
 from tests.support.factories import ProductFactory, UserFactory
-from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.geliver_support import LABEL_PDF, WEBHOOK_URL, packed_order
 from tests.support.staff_support import staff_user
 
 JSON = {"Content-Type": "application/json"}
@@ -139,21 +139,17 @@ def test_an_unsigned_webhook_is_a_notice_asked_of_geliver(client, geliver_app, m
     when = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     body, _headers = geliver_app.signed_event(ref, "TRANSIT", "package_accepted", when)
     forged = body.replace(b'"TRANSIT"', b'"DELIVERED"')
-    answer = client.post(
-        "/webhooks/geliver", data=forged, headers={"Content-Type": "application/json"}
-    )
+    answer = client.post(WEBHOOK_URL, data=forged, headers={"Content-Type": "application/json"})
     assert answer.status_code == 200 and answer.json["status"] == "in_transit"
     db.session.expire_all()
     assert db.session.get(Order, order.id).fulfilment_status == "shipped"  # not delivered
     unknown = forged.replace(ref.encode(), b"00000000-0000-0000-0000-000000000000")
     gets = len(geliver_app.requests_to("GET", "/shipments/"))
-    answer = client.post(
-        "/webhooks/geliver", data=unknown, headers={"Content-Type": "application/json"}
-    )
+    answer = client.post(WEBHOOK_URL, data=unknown, headers={"Content-Type": "application/json"})
     assert answer.status_code == 200 and answer.json["action"] == "ignored"
     assert len(geliver_app.requests_to("GET", "/shipments/")) == gets
     geliver_app.fail_next("GET", f"/shipments/{ref}", 503)
-    assert client.post("/webhooks/geliver", data=forged).status_code == 503
+    assert client.post(WEBHOOK_URL, data=forged).status_code == 503
 
 
 def test_the_admin_sets_rates_and_checkout_charges_them(client, login, app):

@@ -96,6 +96,7 @@ ADMIN_ONLY = {
     "admin.exemptions_expiring",
     "admin.member_income",
     "admin.member_income_csv",
+    "admin.member_income_pdf",
     "admin.withholding_rates",
     "admin.withholding_rate_cancel",
     "admin.withholding_report_page",
@@ -144,6 +145,7 @@ ADMIN_ONLY = {
     "admin.review_approve",
     "admin.review_send_back",
     "admin.product_withdrawal_exclusion",
+    "admin.product_packed",
     "admin.withdrawal_refund",
     "admin.withdrawal_reject",
 }
@@ -161,6 +163,11 @@ DESK_ONLY = {
     "staff.label_offers",
     "staff.label_pdf",
     "staff.offline_device",
+    "staff.pickup_print",
+    "staff.pickup_received",
+    "staff.pickup_run",
+    "staff.returned_queue",
+    "staff.returned_ship_again",
     "staff.offline_index",
     "staff.offline_manifest",
     "staff.offline_pos",
@@ -211,6 +218,7 @@ MAKER_ONLY = {
     "producer.income_index",
     "producer.income",
     "producer.income_csv",
+    "producer.income_pdf",
     "producer.to_bring",
 }
 TOKEN_ONLY = {

@@ -16,7 +16,7 @@ from coopshop.db import db
 from coopshop.models import Order
 from coopshop.models.shipping import Shipment, ShipmentEvent
 from tests.support.factories import UserFactory
-from tests.support.geliver_support import LABEL_PDF, packed_order
+from tests.support.geliver_support import LABEL_PDF, WEBHOOK_URL, packed_order
 from tests.support.staff_support import audit_actions, staff_user
 
 
@@ -158,7 +158,7 @@ def shipped(app, geliver_app):
 
 
 def _deliver(client, body, headers):
-    return client.post("/webhooks/geliver", data=body, headers=headers)
+    return client.post(WEBHOOK_URL, data=body, headers=headers)
 
 
 def test_a_signed_webhook_moves_the_parcel(client, geliver_app, shipped):
@@ -235,3 +235,45 @@ def test_the_poll_command_catches_up(app, geliver_app, shipped):
 def test_the_poll_command_with_the_manual_adapter_does_nothing(app):
     result = app.test_cli_runner().invoke(args=["shipping", "poll"])
     assert result.exit_code == 0 and "nothing to poll" in result.output
+
+
+@pytest.mark.parametrize("token", ["wrong", "", None])
+def test_a_webhook_without_the_addresss_token_changes_nothing(client, geliver_app, shipped, token):
+    order, shipment = shipped
+    body, headers = geliver_app.signed_event(
+        shipment.provider_ref, "RETURNED", "returned", "2026-05-06T14:00:00Z"
+    )
+    gets = len(geliver_app.requests_to("GET", "/shipments/"))
+    url = "/webhooks/geliver" if token is None else f"/webhooks/geliver?token={token}"
+    answer = _deliver_to(client, url, body, headers)
+    assert answer.status_code == 403 and answer.json["error"]["message"] == "bad_token"
+    assert len(geliver_app.requests_to("GET", "/shipments/")) == gets  # nothing asked of Geliver
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).fulfilment_status == "shipped"
+    assert db.session.scalar(select(func.count()).select_from(ShipmentEvent)) == 0
+    # The right token: applied once, then a repeat changes nothing.
+    assert _deliver(client, body, headers).json["status"] == "returned"
+    assert _deliver(client, body, headers).json["action"] == "duplicate"
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).fulfilment_status == "returned"
+
+
+def test_without_the_secret_the_body_is_not_believed_but_read_back(
+    app, client, monkeypatch, geliver_app, shipped
+):
+    # Geliver signs nothing: with the token and no secret, a forged status in the body is
+    # replaced by what Geliver's API says of the shipment.
+    monkeypatch.setitem(app.config, "GELIVER_WEBHOOK_SECRET", "")
+    order, shipment = shipped
+    body, _headers = geliver_app.signed_event(
+        shipment.provider_ref, "TRANSIT", "package_accepted", "2026-05-06T09:00:00Z"
+    )
+    forged = body.replace(b'"TRANSIT"', b'"RETURNED"')
+    answer = _deliver(client, forged, {"Content-Type": "application/json"})
+    assert answer.status_code == 200 and answer.json["status"] == "in_transit"
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).fulfilment_status == "shipped"
+
+
+def _deliver_to(client, url, body, headers):
+    return client.post(url, data=body, headers=headers)

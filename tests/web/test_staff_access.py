@@ -54,6 +54,9 @@ def test_the_staff_desk_has_the_pages_it_should(app):
         "/staff/fulfilment/received",
         "/staff/fulfilment/1/ship",
         "/staff/fulfilment/1/delivered",
+        "/staff/pickup",
+        "/staff/pickup/print",
+        "/staff/pickup/received",
     } <= urls
 
 
@@ -89,5 +92,7 @@ def test_admins_use_the_staff_desk_too(client):
         "/staff/sessions/new",
         "/staff/transfers",
         "/staff/fulfilment",
+        "/staff/pickup",
+        "/staff/pickup/print",
     ):
         assert client.get(url).status_code == 200, url

@@ -80,6 +80,32 @@ def set_withdrawal_exclusion(product: Product, code: str | None, actor_id: int |
     return product
 
 
+def set_packed(
+    product: Product,
+    weight_g: int | None,
+    box: tuple[int, int, int] | None,
+    actor_id: int | None,
+) -> Product:
+    """An admin sets (or clears) the product's packed weight and box, the label's defaults;
+    the same limits as the member's form (product_input)."""
+    from coopshop.services.catalog.product_input import MAX_SIDE_CM, MAX_WEIGHT_G
+
+    if weight_g is not None and not 1 <= weight_g <= MAX_WEIGHT_G:
+        raise ValidationFailed(
+            _l("Ağırlık 1 ile %(n)d gram arasında olmalı.", n=MAX_WEIGHT_G), field="weight_g"
+        )
+    if box is not None and not all(1 <= n <= MAX_SIDE_CM for n in box):
+        raise ValidationFailed(_l("Paket boyutları geçersiz."), field="box")
+    before = [product.weight_g, product.length_cm, product.width_cm, product.height_cm]
+    after = [weight_g, *(box or (None, None, None))]
+    if before == after:
+        return product
+    product.weight_g, product.length_cm, product.width_cm, product.height_cm = after
+    db.session.flush()
+    audit.record(actor_id, "product.packed", product, before=before, after=after)
+    return product
+
+
 def _in_review(product: Product) -> None:
     if product.status != "in_review":
         raise InvalidTransition(

@@ -97,6 +97,7 @@ def create_product(
         withdrawal_exclusion=data.withdrawal_exclusion,
         stock=data.stock,
         status="draft",
+        **_packed(data),
         makers=[_maker_row(producer.id, m, now) for m in data.makers],
     )
     db.session.add(product)
@@ -165,8 +166,16 @@ def _current_values(product: Product) -> dict:
         "made_to_order": product.made_to_order,
         "lead_time_days": product.lead_time_days,
         "withdrawal_exclusion": product.withdrawal_exclusion,
+        "weight_g": product.weight_g,
+        "box": (product.length_cm, product.width_cm, product.height_cm),
         "makers": {m.producer_id: m.share_bp for m in product.makers},
     }
+
+
+def _packed(data: ProductInput) -> dict:
+    """The product's packed weight and box columns from the form's (checked) values."""
+    length, width, height = data.box or (None, None, None)
+    return {"weight_g": data.weight_g, "length_cm": length, "width_cm": width, "height_cm": height}
 
 
 def _set_makers(product: Product, makers: Sequence[MakerShare]) -> list[int]:
@@ -223,6 +232,8 @@ def update_product(
         "withdrawal_exclusion",
     ):
         setattr(product, name, getattr(data, name))
+    for name, value in _packed(data).items():
+        setattr(product, name, value)
     invited = _set_makers(product, data.makers)
     after = _current_values(product)
     changed = sorted(name for name in before if before[name] != after[name])

@@ -5,6 +5,7 @@ shares adding up to exactly 100 %).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,28 @@ MAX_LEAD_TIME_DAYS = 180
 
 
 MAX_STOCK = 9999
+
+
+MAX_WEIGHT_G = 100_000  # 100 kg, the label form's limit
+MAX_SIDE_CM = 300
+_BOX = re.compile(r"^\s*(\d{1,4})\s*[x×X*]\s*(\d{1,4})\s*[x×X*]\s*(\d{1,4})\s*$")
+
+
+def parse_box(text: str | None) -> tuple[int, int, int] | None:
+    """A packed box as typed ("30x20x10", "30 × 20 × 10", in cm), or None when empty."""
+    if not (text or "").strip():
+        return None
+    found = _BOX.match(text)
+    sides = tuple(int(n) for n in found.groups()) if found else ()
+    if not sides or not all(1 <= n <= MAX_SIDE_CM for n in sides):
+        raise ValidationFailed(
+            _l(
+                "Paket boyutlarını 30x20x10 gibi üç tam sayıyla yazın (1 ile %(n)d cm).",
+                n=MAX_SIDE_CM,
+            ),
+            field="box",
+        )
+    return sides
 
 
 _PRICE_ERRORS = {
@@ -93,6 +116,9 @@ class ProductInput:
     lead_time_days: int | None = None
     stock: int = 0
     withdrawal_exclusion: str | None = None  # models.catalog.WITHDRAWAL_EXCLUSIONS or None
+    # Packed, optional: the label's parcel starts from these (services.shipping.parcels).
+    weight_g: int | None = None
+    box: tuple[int, int, int] | None = None
 
 
 def _clean(data: ProductInput) -> ProductInput:
@@ -132,7 +158,19 @@ def _clean(data: ProductInput) -> ProductInput:
         raise ValidationFailed(
             _l("Cayma hakkı için listeden bir seçenek seçin."), field="withdrawal_exclusion"
         )
+    weight = data.weight_g
+    if weight is not None and (type(weight) is not int or not 1 <= weight <= MAX_WEIGHT_G):
+        raise ValidationFailed(
+            _l("Ağırlık 1 ile %(n)d gram arasında olmalı.", n=MAX_WEIGHT_G), field="weight_g"
+        )
+    box = data.box
+    if box is not None and (
+        len(box) != 3 or not all(type(n) is int and 1 <= n <= MAX_SIDE_CM for n in box)
+    ):
+        raise ValidationFailed(_l("Paket boyutları geçersiz."), field="box")
     return ProductInput(
+        weight_g=weight,
+        box=tuple(box) if box is not None else None,
         withdrawal_exclusion=exclusion,
         title_tr=title_tr,
         title_en=(data.title_en or "").strip(),

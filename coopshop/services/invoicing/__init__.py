@@ -17,7 +17,8 @@ def on_order_paid(order) -> None:
     from coopshop.services.invoicing import queue
 
     invoice = records.create_for_order(order, config)
-    queue.enqueue(invoice.id)
+    if invoice.status == "pending":
+        queue.enqueue(invoice.id)
 
 
 def on_refund_created(refund) -> None:

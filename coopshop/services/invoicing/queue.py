@@ -226,6 +226,14 @@ def retry(invoice_id: int) -> Invoice:
             from_status=invoice.status,
             to_status="pending",
         )
+    if invoice.error_code == "totals_mismatch":
+        # Its lines are fixed and are not what was paid: sending it again would issue a wrong
+        # invoice. The accountant settles it (a correcting document), not a retry.
+        raise InvalidTransition(
+            _l("Bu faturanın satırları ödenen tutarla uyuşmuyor; yeniden denenemez."),
+            from_status=invoice.status,
+            to_status="pending",
+        )
     invoice.status = "pending"
     invoice.next_attempt_at = None
     db.session.flush()

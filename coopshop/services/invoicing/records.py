@@ -11,6 +11,7 @@ the surcharge), and this module refuses to write one that is not.
 
 from __future__ import annotations
 
+import logging
 import uuid as uuidlib
 from datetime import datetime
 
@@ -23,6 +24,8 @@ from coopshop.money import cumulative_split
 from coopshop.services.books import vat_extras
 from coopshop.services.invoicing.interface import CONSUMER_TCKN, LineInput, Totals, build_totals
 from coopshop.services.invoicing.settings import InvoicingSettings
+
+log = logging.getLogger(__name__)
 
 SHIPPING_LINE = vat_extras.SHIPPING_LINE
 SURCHARGE_LINE = vat_extras.SURCHARGE_LINE
@@ -131,25 +134,44 @@ def _buyer(order: Order) -> dict:
     }
 
 
+TOTALS_MISMATCH = "totals_mismatch"
+
+
 def create_for_order(order: Order, settings: InvoicingSettings) -> Invoice:
-    """The order's one sale invoice, pending; the existing one when it has it already."""
+    """The order's one sale invoice, pending; the existing one when it has it already.
+
+    When the lines' total is not what was paid (the snapshots and the order disagree, which
+    should never happen) the invoice is never sent: it is recorded as failed with the reason,
+    on the admin's failure list, and the payment goes on (invoicing never fails checkout)."""
     existing = sale_invoice(order.id)
     if existing is not None:
         return existing
     surcharge = surcharge_of(order)
     totals = build_totals(order_lines(order, settings, surcharge))
     expected = order.total_kurus + surcharge
-    if totals.gross_kurus != expected:  # the snapshots and the order disagree
-        raise AssertionError(f"invoice total {totals.gross_kurus} != paid {expected}")
+    failure: dict = {"status": "pending"}
+    if totals.gross_kurus != expected:
+        log.error(
+            "order %s: invoice lines %d != paid %d", order.number, totals.gross_kurus, expected
+        )
+        failure = {
+            "status": "failed",
+            "error_code": TOTALS_MISMATCH,
+            "error": (
+                f"the invoice lines add up to {totals.gross_kurus} kuruş but the order was paid "
+                f"{expected} kuruş; not sent, the order's lines need checking before an invoice "
+                "can be issued"
+            ),
+        }
     invoice = Invoice(
         uuid=str(uuidlib.uuid4()),
         order_id=order.id,
         purpose="sale",
         provider=settings.provider,
-        status="pending",
         created_at=utcnow(),
         **_buyer(order),
         **_snapshot(totals),
+        **failure,
     )
     db.session.add(invoice)
     db.session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, utcnow
 from coopshop.models.orders import FULFILMENT_TRANSITIONS
-from coopshop.services.books import postings
+from coopshop.services.books import availability, postings
 from coopshop.services.core import audit
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -226,4 +226,80 @@ def mark_delivered(
     audit.record(
         actor_id, "fulfilment.delivered", order, delivered_at=order.delivered_at.isoformat()
     )
+    return order
+
+
+def _held_for_withdrawal(order_id: int) -> set[int]:
+    from coopshop.models import WithdrawalLine, WithdrawalRequest
+    from coopshop.models.withdrawals import OPEN_WITHDRAWAL_STATUSES
+
+    return set(
+        db.session.scalars(
+            select(WithdrawalLine.line_id)
+            .join(WithdrawalRequest, WithdrawalRequest.id == WithdrawalLine.request_id)
+            .where(
+                WithdrawalRequest.order_id == order_id,
+                WithdrawalRequest.status.in_(OPEN_WITHDRAWAL_STATUSES),
+            )
+        )
+    )
+
+
+def mark_returned(
+    order_id: int,
+    actor_id: int | None = None,
+    returned_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """The carrier brought a shipped parcel back to us (returned to sender): it was never
+    delivered, so the makers' money on it that is still pending is held
+    (availability.ON_HOLD) until staff ship it again (ship_again) or an admin refunds it; money
+    already payable stays where it is. A repeated call for a returned order changes nothing."""
+    now = now or utcnow()
+    order = _locked_paid(order_id)
+    if order.fulfilment_status == "returned":
+        return order
+    transition(order, "returned")
+    db.session.flush()
+    postings.move_availability(
+        order, availability.ON_HOLD, memo=f"Göndericiye döndü {order.number}", now=now
+    )
+    at = min(returned_at or now, now)
+    audit.record(actor_id, "fulfilment.returned", order, returned_at=at.isoformat())
+    return order
+
+
+def ship_again(
+    order_id: int,
+    actor_id: int | None,
+    settings: CoopSettings | None = None,
+    now: datetime | None = None,
+) -> Order:
+    """A returned parcel is to be sent again: the order is packed again (no tracking number,
+    a new label), and the makers' held money waits for its delivery as it did before the
+    return (lines held for an open withdrawal request stay held)."""
+    now = now or utcnow()
+    order = _locked_paid(order_id)
+    if order.fulfilment_status != "returned":
+        raise InvalidTransition(
+            _l("Sipariş %(number)s geri dönmedi; yeniden gönderilemez.", number=order.number),
+            from_status=order.fulfilment_status,
+            to_status="received",
+        )
+    transition(order, "received")
+    previous, order.tracking_number = order.tracking_number, None
+    db.session.flush()
+    settings = settings or settings_service.current()
+    held = _held_for_withdrawal(order.id)
+    lines = [ln.id for ln in order.lines if ln.id not in held]
+    if lines:
+        postings.move_availability(
+            order,
+            max(availability.available_at_for(order, settings), now),
+            memo=f"Yeniden gönderilecek {order.number}",
+            now=now,
+            line_ids=lines,
+            only=availability.ON_HOLD,
+        )
+    audit.record(actor_id, "fulfilment.reship", order, tracking_number=previous)
     return order

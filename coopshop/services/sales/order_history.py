@@ -28,6 +28,7 @@ LABELS = {
     "shipped": _l("Kargoya verildi"),
     "delivered": _l("Teslim edildi"),
     "collected": _l("Teslim alındı"),
+    "returned": _l("Göndericiye geri döndü"),
     "refunded": _l("İade edildi"),
     "withdrawal_requested": _l("Cayma talebi alındı"),
     "withdrawal_rejected": _l("Cayma talebi kapatıldı"),

@@ -293,6 +293,8 @@ class GeliverAdapter(GeliverMore):
                 continue  # the filter may match more than the exact number
             if bool(data.get("isReturn")) != returns or is_cancelled(data):
                 continue
+            if not returns and _came_back(data):
+                continue  # returned to sender: sending it again needs a new label
             if str(data["id"]) in skip_ids:
                 continue
             if data.get("acceptedOfferID") or data.get("labelURL"):
@@ -379,3 +381,9 @@ class GeliverAdapter(GeliverMore):
 
 def _extra(model: pydantic.BaseModel, name: str) -> Any:
     return getattr(model, name, None) or (model.model_extra or {}).get(name)
+
+
+def _came_back(data: dict) -> bool:
+    """An outgoing shipment the carrier returned to sender (Geliver's RETURNED status)."""
+    status = as_dict(data.get("trackingStatus")).get("trackingStatusCode")
+    return str(status or "").upper() == "RETURNED"

@@ -31,6 +31,7 @@ from coopshop.services.core.errors import (
 )
 from coopshop.services.sales import fulfilment
 from coopshop.services.sales.order_states import lock_order
+from coopshop.services.shipping import parcels
 from coopshop.services.shipping.base import (
     Address,
     Label,
@@ -342,16 +343,19 @@ def packed_by(day: date) -> list[int]:
 def buy_batch(
     day: date, parcel: Parcel, adapter: ShippingAdapter, settings: Mapping, actor_id: int | None
 ) -> BatchResult:
-    """A label (default carrier, default box) for every order `packed_by(day)`. Each order is
-    its own savepoint: one refused address does not stop the others."""
+    """A label (default carrier) for every order `packed_by(day)`, each in its box from its
+    products (services.shipping.parcels; `parcel` where they say nothing). Each order is its
+    own savepoint: one refused address does not stop the others."""
     if adapter.name == "manual":
         raise ValidationFailed(_l("El ile kargoda toplu etiket yok: takip numaralarını yazın."))
     result = BatchResult()
-    for order_id in packed_by(day):
+    order_ids = packed_by(day)
+    boxes = parcels.for_orders(order_ids, settings, fallback=parcel)
+    for order_id in order_ids:
         number = db.session.get(Order, order_id).number
         try:
             with db.session.begin_nested():
-                buy(LabelRequest(order_id, parcel), adapter, settings, actor_id)
+                buy(LabelRequest(order_id, boxes[order_id]), adapter, settings, actor_id)
         except DomainError as exc:
             result.failed.append((number, str(exc.message)))
         else:

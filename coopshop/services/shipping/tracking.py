@@ -4,7 +4,7 @@ Every event is stored once (its provider event id is unique); apply_event decide
 moves the shipment's status, whatever order events arrive in. What the order then does goes
 through services.sales.fulfilment, the same steps staff take by hand: a tracking number that
 arrives later marks a packed order shipped (the shopper is e-mailed), "delivered" from the
-carrier marks it delivered, once.
+carrier marks it delivered, once, and "returned" (to sender) marks it returned, once.
 """
 
 from __future__ import annotations
@@ -121,6 +121,10 @@ def _move_order(shipment: Shipment, before: str) -> None:
         return
     if shipment.status == "delivered" and order.fulfilment_status == "shipped":
         fulfilment.mark_delivered(order.id, None, delivered_at=shipment.status_at)
+    if shipment.status == "returned" and order.fulfilment_status == "shipped":
+        # Returned to sender: never delivered, so the makers' money is held (staff follow up:
+        # ship again or an admin refunds; services.shipping.returned_parcels).
+        fulfilment.mark_returned(order.id, None, returned_at=shipment.status_at)
     audit.record(None, f"shipping.{shipment.status}", order, provider=shipment.provider)
 
 
