@@ -121,6 +121,19 @@ class ProductInput:
     box: tuple[int, int, int] | None = None
 
 
+def _clean_parcel(weight, box) -> tuple[int | None, tuple[int, int, int] | None]:
+    """The optional packed weight (grams) and box (cm), checked."""
+    if weight is not None and (type(weight) is not int or not 1 <= weight <= MAX_WEIGHT_G):
+        raise ValidationFailed(
+            _l("Ağırlık 1 ile %(n)d gram arasında olmalı.", n=MAX_WEIGHT_G), field="weight_g"
+        )
+    if box is not None and (
+        len(box) != 3 or not all(type(n) is int and 1 <= n <= MAX_SIDE_CM for n in box)
+    ):
+        raise ValidationFailed(_l("Paket boyutları geçersiz."), field="box")
+    return weight, tuple(box) if box is not None else None
+
+
 def _clean(data: ProductInput) -> ProductInput:
     title_tr = (data.title_tr or "").strip()
     if not title_tr:
@@ -158,19 +171,10 @@ def _clean(data: ProductInput) -> ProductInput:
         raise ValidationFailed(
             _l("Cayma hakkı için listeden bir seçenek seçin."), field="withdrawal_exclusion"
         )
-    weight = data.weight_g
-    if weight is not None and (type(weight) is not int or not 1 <= weight <= MAX_WEIGHT_G):
-        raise ValidationFailed(
-            _l("Ağırlık 1 ile %(n)d gram arasında olmalı.", n=MAX_WEIGHT_G), field="weight_g"
-        )
-    box = data.box
-    if box is not None and (
-        len(box) != 3 or not all(type(n) is int and 1 <= n <= MAX_SIDE_CM for n in box)
-    ):
-        raise ValidationFailed(_l("Paket boyutları geçersiz."), field="box")
+    weight, box = _clean_parcel(data.weight_g, data.box)
     return ProductInput(
         weight_g=weight,
-        box=tuple(box) if box is not None else None,
+        box=box,
         withdrawal_exclusion=exclusion,
         title_tr=title_tr,
         title_en=(data.title_en or "").strip(),
