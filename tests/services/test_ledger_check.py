@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 
 from coopshop.db import db
 from coopshop.models import Account, Order, utcnow
-from coopshop.services.books import ledger, ledger_check, postings
+from coopshop.services.books import deductions, ledger, ledger_check
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
@@ -39,9 +39,9 @@ def books(app):
     admin = UserFactory(role="admin")
     batch, _ = payouts.close_period(utcnow(), admin.id, PAYOUT_SETTINGS)
     payouts.approve(batch.id, admin.id, PAYOUT_SETTINGS)
-    deduction = postings.post_adjustment(ayse.id, 700, "Aidat", None)
-    ledger.reverse(deduction.id, None, "iade")
-    postings.post_adjustment(ayse.id, 250, "Malzeme", None)
+    deduction = deductions.record_deduction(ayse.id, 700, "dues", "Aidat", admin.id)
+    deductions.reverse_deduction(ayse.id, deduction.id, admin.id)
+    deductions.record_deduction(ayse.id, 250, "materials", "Malzeme", admin.id)
     db.session.commit()
     return online, ayse, fatma
 
@@ -218,5 +218,5 @@ def test_entry_on_a_producer_account_without_her_id_is_found(books):
     _insert_entry(txn, "coop:adjustments", -100)
     db.session.commit()
     rules = sorted(v.rule for v in ledger_check.check())
-    assert rules == ["attribution"]
+    assert rules == ["attribution", "deduction"]  # and an adjustment no deduction records
     assert db.session.scalar(select(Account.producer_id).where(Account.producer_id == ayse.id))

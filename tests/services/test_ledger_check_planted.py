@@ -53,6 +53,7 @@ class History:
     delivered_maker_id: int
     delivered_at: datetime
     maker_ids: tuple[int, ...]
+    deduction_txn_id: int
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def history(app) -> History:
     bazaar = paid_order([(bag, 1)], channel="bazaar", payment_method="cash", paid_at=MONTH_AGO,
                         settings=SETTINGS)  # fmt: skip
     refunds.create_refund(bazaar, [(bazaar.lines[0].id, 5050)], method="cash")
-    deductions.record_deduction(fatma.id, 2500, "dues", "2026 aidatı", admin.id)
+    dues = deductions.record_deduction(fatma.id, 2500, "dues", "2026 aidatı", admin.id)
     batch, _ = payouts.close_period(NOW - timedelta(minutes=5), admin.id, SETTINGS)
     payouts.approve(batch.id, admin.id, SETTINGS)
     lines = {line.producer_id: line for line in batch.lines}
@@ -107,6 +108,7 @@ def history(app) -> History:
         delivered_maker_id=ayse.id,
         delivered_at=recent.delivered_at,
         maker_ids=(ayse.id, fatma.id, zehra.id),
+        deduction_txn_id=dues.id,
     )
 
 
@@ -200,6 +202,13 @@ def available_inside_return_window(h: History, sql) -> str:
     )
 
 
+def delete_deduction_transaction(h: History, sql) -> str:
+    sql("DELETE FROM ledger_entries WHERE transaction_id = :t", t=h.deduction_txn_id)
+    sql("DELETE FROM ledger_transactions WHERE id = :t", t=h.deduction_txn_id)
+    # "a deduction of 2500 kuruş for producer <id> (Fatma Kaya) (audit event #<id>) names ..."
+    return f"names adjustment transaction #{h.deduction_txn_id}, which is not in the ledger"
+
+
 def unbalanced_entry(h: History, sql) -> str:
     sql("INSERT INTO ledger_entries (transaction_id, account_id, amount_kurus, created_at) "
         "VALUES (:t, :a, -1, :now)", t=h.sale_id, a=_account_id("coop:commission"),
@@ -216,6 +225,7 @@ FAULTS = [
     vat_to_commission,
     delete_fee_transaction,
     available_inside_return_window,
+    delete_deduction_transaction,
     unbalanced_entry,
 ]
 
@@ -237,3 +247,7 @@ def test_each_planted_fault_is_named(history, app, plant):
     assert result.exit_code == 1, result.output
     assert expected in result.output, result.output
     assert "violation(s) found" in result.output
+    if plant is delete_deduction_transaction:
+        assert f"a deduction of 2500 kuruş for producer {history.maker_ids[1]} (Fatma" in (
+            result.output
+        )

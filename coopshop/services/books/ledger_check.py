@@ -271,6 +271,7 @@ def check() -> list[Violation]:
 # The checks on the makers' money, against the tax documents (issue 17) and of each transaction
 # against its source document (issue 16) live beside this module (they use its Violation) and
 # join the list here, in this order.
+from coopshop.services.books import ledger_check_deductions as _deductions  # noqa: E402
 from coopshop.services.books import ledger_check_documents as _documents  # noqa: E402
 from coopshop.services.books import ledger_check_fees as _fees  # noqa: E402
 from coopshop.services.books import ledger_check_makers as _makers  # noqa: E402
@@ -289,6 +290,7 @@ CHECKS = (
     _sales.sale_shipping_matches_order,
     _fees.fees_match_payments,
     _payouts.payouts_match_lines,
+    _deductions.deductions_match_documents,
     _makers.producer_balances,
     _makers.payouts_within_available,
     _makers.availability_moves,
