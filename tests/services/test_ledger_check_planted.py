@@ -179,6 +179,18 @@ def vat_to_commission(h: History, sql) -> str:
     )
 
 
+def refund_vat_to_commission(h: History, sql) -> str:
+    refund = _transaction("refund", order_id=h.online_order_id)
+    line = db.session.scalar(
+        text("SELECT order_line_id FROM ledger_entries WHERE transaction_id = :t AND "
+             "order_line_id IS NOT NULL"), {"t": refund})  # fmt: skip
+    for code, by in (("vat:payable", -1), ("coop:commission", 1)):
+        sql("UPDATE ledger_entries SET amount_kurus = amount_kurus + :by WHERE transaction_id "
+            "= :t AND order_line_id = :l AND account_id = :a",
+            by=by, t=refund, l=line, a=_account_id(code))  # fmt: skip
+    return f"refund 1 (order {h.online_order_number}), line {line}: vat:payable debited "
+
+
 def delete_fee_transaction(h: History, sql) -> str:
     fee = _transaction("fee", payment_id=h.fee_payment_id)
     sql("DELETE FROM ledger_entries WHERE transaction_id = :t", t=fee)
@@ -223,6 +235,7 @@ FAULTS = [
     delete_payout_transaction,
     raise_payout_line,
     vat_to_commission,
+    refund_vat_to_commission,
     delete_fee_transaction,
     available_inside_return_window,
     delete_deduction_transaction,

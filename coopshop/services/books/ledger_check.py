@@ -276,6 +276,7 @@ from coopshop.services.books import ledger_check_documents as _documents  # noqa
 from coopshop.services.books import ledger_check_fees as _fees  # noqa: E402
 from coopshop.services.books import ledger_check_makers as _makers  # noqa: E402
 from coopshop.services.books import ledger_check_payouts as _payouts  # noqa: E402
+from coopshop.services.books import ledger_check_refunds as _refunds  # noqa: E402
 from coopshop.services.books import ledger_check_sales as _sales  # noqa: E402
 from coopshop.services.books import ledger_check_vat as _vat  # noqa: E402
 
@@ -288,6 +289,7 @@ CHECKS = (
     _sales.sale_lines_match_snapshots,
     _sales.sale_makers_match_snapshots,
     _sales.sale_shipping_matches_order,
+    _refunds.refund_steps_follow_the_formula,
     _fees.fees_match_payments,
     _payouts.payouts_match_lines,
     _deductions.deductions_match_documents,
