@@ -119,13 +119,9 @@ def allocate_line(line: OrderLine, gross: int | None = None):
     """The allocation in docs/design.md of ``gross`` (default: the whole line), line snapshot,
     ties among its makers from the line's tie offset (OrderLine.ties_from)."""
     makers = sorted(line.makers, key=lambda m: m.producer_id)
-    alloc = allocate(
-        line.gross_kurus if gross is None else gross,
-        line.vat_bp,
-        line.commission_bp,
-        [m.share_bp for m in makers],
-        line.ties_from,
-    )
+    shares = [m.share_bp for m in makers]
+    gross = line.gross_kurus if gross is None else gross
+    alloc = allocate(gross, line.vat_bp, line.commission_bp, shares, line.ties_from)
     return alloc, [m.producer_id for m in makers]
 
 
