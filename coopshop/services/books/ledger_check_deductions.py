@@ -28,29 +28,33 @@ def _documents():
     """Per adjustment its documents say exist: transaction id, producer, amount charged."""
     event = AuditEvent
     deduction = event.action == DEDUCTION
-    return (
+    # one row per document first: PostgreSQL groups by a column, not by a JSON path twice
+    each = (
         select(
             event.data["transaction_id"].as_integer().label("txn_id"),
-            func.count().label("documents"),
-            func.min(event.id).label("event_id"),
-            func.min(
-                case(
-                    (deduction, cast(event.object_id, Integer)),
-                    else_=event.data["producer_id"].as_integer(),
-                )
+            event.id.label("event_id"),
+            case(
+                (deduction, cast(event.object_id, Integer)),
+                else_=event.data["producer_id"].as_integer(),
             ).label("producer_id"),
-            func.min(
-                case(
-                    (deduction, event.data["amount_kurus"].as_integer()),
-                    else_=-event.data["correction_kurus"].as_integer(),
-                )
+            case(
+                (deduction, event.data["amount_kurus"].as_integer()),
+                else_=-event.data["correction_kurus"].as_integer(),
             ).label("amount"),
         )
-        .where(
-            or_(deduction, event.action == ANSWER),
-            event.data["transaction_id"].as_integer().is_not(None),
+        .where(or_(deduction, event.action == ANSWER))
+        .subquery("each_document")
+    )
+    return (
+        select(
+            each.c.txn_id,
+            func.count().label("documents"),
+            func.min(each.c.event_id).label("event_id"),
+            func.min(each.c.producer_id).label("producer_id"),
+            func.min(each.c.amount).label("amount"),
         )
-        .group_by(event.data["transaction_id"].as_integer())
+        .where(each.c.txn_id.is_not(None))
+        .group_by(each.c.txn_id)
         .subquery("documents")
     )
 
