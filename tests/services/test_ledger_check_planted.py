@@ -17,7 +17,7 @@ from coopshop.db import db
 from coopshop.models import LedgerTransaction, Payment
 from coopshop.models.base import append_only_ddl
 from coopshop.models.ledger import APPEND_ONLY_TABLES
-from coopshop.services.books import deductions, ledger
+from coopshop.services.books import deductions, ledger, ledger_check
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import payout_lines
@@ -29,6 +29,7 @@ from tests.support.factories import (
     delivered,
     paid_order,
 )
+from tests.support.sql_counter import count_queries
 
 SETTINGS = CoopSettings(payout_minimum_kurus=1000, payout_two_admins=False)
 NOW = datetime.now(UTC)
@@ -264,3 +265,25 @@ def test_each_planted_fault_is_named(history, app, plant):
         assert f"a deduction of 2500 kuruş for producer {history.maker_ids[1]} (Fatma" in (
             result.output
         )
+
+
+def test_the_check_is_grouped_passes_not_a_query_per_row(history, app):
+    """Ten times the sales, fees, refunds, deductions and payout lines: the same statements."""
+    with count_queries() as small:
+        assert ledger_check.check() == []
+    admin = UserFactory(role="admin")
+    makers = [ProducerFactory(iban=IBAN) for _ in range(10)]
+    for maker in makers:
+        piece = ProductFactory(price_kurus=33333, vat_bp=2000, makers=[(maker, 10000)], stock=3)
+        order = paid_order([(piece, 2)], payment_method="stripe", fee_kurus=911,
+                           paid_at=MONTH_AGO, settings=SETTINGS)  # fmt: skip
+        delivered(order, MONTH_AGO + timedelta(days=1), settings=SETTINGS)
+        refunds.create_refund(order, [(order.lines[0].id, 1234)])
+        deductions.record_deduction(maker.id, 300, "materials", "iplik", admin.id)
+    batch, _ = payouts.close_period(NOW - timedelta(minutes=1), admin.id, SETTINGS)
+    payouts.approve(batch.id, admin.id, SETTINGS)
+    db.session.commit()
+    assert len(batch.lines) >= 10
+    with count_queries() as large:
+        assert ledger_check.check() == []
+    assert len(large) == len(small)
