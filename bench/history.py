@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from coopshop.money import allocate, refund_delta
+from coopshop.money import allocate, refund_delta, vat_split
 from coopshop.services.core.settings import CoopSettings
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -33,6 +33,8 @@ CLEARING = {
     "cash": "clearing:cash",
     "card_terminal": "clearing:card",
 }
+# The orders' shipping VAT as the loader writes them (orders.shipping_vat_bp's default).
+SHIPPING_VAT_BP = 2000
 ILLER = ["Ankara", "İstanbul", "İzmir", "Bursa", "Antalya", "Eskişehir", "Konya", "Kayseri"]
 
 
@@ -214,7 +216,7 @@ class Booker:
             for producer_id, share in shares:
                 rows.add("order_line_makers", (line_id, producer_id, share))
             self.lines[line_id] = (gross, vat_bp, commission_bp, shares)
-            alloc = allocate(gross, vat_bp, commission_bp, [s for _, s in shares])
+            alloc = allocate(gross, vat_bp, commission_bp, [s for _, s in shares], line_id)
             legs.append(("vat:payable", -alloc.vat, None, line_id, None))
             legs.append(("coop:commission", -alloc.commission, None, line_id, None))
             for (producer_id, _), part in zip(shares, alloc.makers, strict=True):
@@ -228,7 +230,9 @@ class Booker:
         order.shipping = shipping
         total = subtotal + shipping
         legs.insert(0, (CLEARING[order.method], total, None, None, None))
-        legs.append(("coop:shipping", -shipping, None, None, None))
+        shipping_net, shipping_vat = vat_split(shipping, SHIPPING_VAT_BP)  # books.vat_extras
+        legs.append(("coop:shipping", -shipping_net, None, None, None))
+        legs.append(("vat:payable", -shipping_vat, None, None, None))
         self._order_row(rows, order, number, subtotal, shipping, total, end)
         payment = self.ids.take("payments")
         online = order.method == "stripe"
@@ -278,7 +282,7 @@ class Booker:
         positions = []
         for line_id, _, _ in order.lines:
             gross, vat_bp, commission_bp, shares = self.lines[line_id]
-            alloc = allocate(gross, vat_bp, commission_bp, [s for _, s in shares])
+            alloc = allocate(gross, vat_bp, commission_bp, [s for _, s in shares], line_id)
             for (producer_id, _), part in zip(shares, alloc.makers, strict=True):
                 if part:
                     positions.append((producer_id, line_id, -part))
@@ -307,7 +311,7 @@ class Booker:
         rows.add("refund_lines", (self.ids.take("refund_lines"), refund_id, line_id, amount))
         delta = refund_delta(
             gross, 0, amount, vat_bp, commission_bp, [s for _, s in shares],
-            makers_before=[0] * len(shares),
+            makers_before=[0] * len(shares), tie_offset=line_id,
         )  # fmt: skip
         if order.channel == "online":
             credit_at = order.delivered_at + timedelta(days=self.settings.return_window_days)

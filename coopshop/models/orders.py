@@ -179,6 +179,16 @@ class OrderLine(Base):
     list_price_kurus: Mapped[int | None] = mapped_column(BigInteger)
     # The product's withdrawal exclusion when it was sold (models.catalog.WITHDRAWAL_EXCLUSIONS).
     withdrawal_exclusion: Mapped[str | None] = mapped_column(String(16))
+    # Where a largest-remainder tie among the line's makers starts (money.allocate's
+    # tie_offset, position in producer-id order, mod the count): NULL means the line's own id,
+    # so the odd kuruş of a 50/50 product goes to each maker on alternate lines. Lines sold
+    # before migration 0320 keep 0 (ties to the lower producer id), as they were booked.
+    tie_offset: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def ties_from(self) -> int:
+        """The tie offset every split of this line among its makers uses."""
+        return self.id if self.tie_offset is None else self.tie_offset
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()

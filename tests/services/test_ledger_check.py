@@ -10,21 +10,23 @@ from sqlalchemy import select, text
 
 from coopshop.db import db
 from coopshop.models import Account, Order, utcnow
-from coopshop.services.books import ledger, ledger_check, postings
+from coopshop.services.books import deductions, ledger, ledger_check
 from coopshop.services.books.ledger import Leg
 from coopshop.services.core.settings import CoopSettings
+from coopshop.services.payouts import batches as payouts
 from coopshop.services.sales import refunds
-from tests.support.factories import ProducerFactory, ProductFactory, paid_order
+from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.support.ledger_support import zero_sum_check_off
 
 PAID_AT = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 SETTINGS = CoopSettings(fees_spread_to_makers=True)
+PAYOUT_SETTINGS = CoopSettings(payout_minimum_kurus=100, payout_two_admins=False)
 
 
 @pytest.fixture
 def books(app):
-    """A busy but sound ledger: sales on three channels, fees, refunds, a payout, a deduction
-    and a reversal."""
+    """A busy but sound ledger: sales on three channels, fees, refunds, a payout batch, a
+    deduction and a reversal."""
     ayse, fatma = ProducerFactory(display_name="Ayşe Yılmaz"), ProducerFactory()
     scarf = ProductFactory(price_kurus=120000, vat_bp=2000, makers=[(ayse, 6000), (fatma, 4000)])
     soap = ProductFactory(price_kurus=999, vat_bp=1000, makers=[(fatma, 10000)], stock=50)
@@ -34,13 +36,12 @@ def books(app):
                settings=SETTINGS)  # fmt: skip
     refunds.create_refund(online, [(online.lines[1].id, 1000)], shipping_kurus=100)
     refunds.create_refund(online, [(online.lines[0].id, 3333)])
-    ledger.post(
-        "payout",
-        [Leg(f"producer:{fatma.id}", 1500, available_at=utcnow()), Leg(ledger.PAYOUTS, -1500)],
-    )
-    deduction = postings.post_adjustment(ayse.id, 700, "Aidat", None)
-    ledger.reverse(deduction.id, None, "iade")
-    postings.post_adjustment(ayse.id, 250, "Malzeme", None)
+    admin = UserFactory(role="admin")
+    batch, _ = payouts.close_period(utcnow(), admin.id, PAYOUT_SETTINGS)
+    payouts.approve(batch.id, admin.id, PAYOUT_SETTINGS)
+    deduction = deductions.record_deduction(ayse.id, 700, "dues", "Aidat", admin.id)
+    deductions.reverse_deduction(ayse.id, deduction.id, admin.id)
+    deductions.record_deduction(ayse.id, 250, "materials", "Malzeme", admin.id)
     db.session.commit()
     return online, ayse, fatma
 
@@ -129,7 +130,7 @@ def test_sale_that_is_not_the_order_total_and_paid_order_without_a_sale(app):
         text("SELECT id FROM ledger_transactions WHERE kind = 'sale' AND order_id = :o"),
         {"o": order.id},
     )
-    # balanced, so only the order check can see it: the sale now says 5100 came in
+    # balanced, so only the order and sale-leg checks see it: the sale now says 5100 came in
     _insert_entry(sale_id, "clearing:demo", 100)
     _insert_entry(sale_id, "coop:shipping", -100)
     # and an order marked paid by hand, never booked
@@ -156,6 +157,12 @@ def test_sale_that_is_not_the_order_total_and_paid_order_without_a_sale(app):
             "sale",
             nosale_id,
             f"order 2503-NOSALE (id {nosale_id}) is paid but has 0 sale transactions",
+        ),
+        (
+            "sale_leg",
+            order.id,
+            f"sale transaction #{sale_id} (order {order.number}): shipping booked 100 kuruş net "
+            "and 0 kuruş VAT, the order's shipping makes 0 kuruş and 0 kuruş",
         ),
     ]
 
@@ -198,8 +205,7 @@ def test_payout_beyond_what_was_available_is_found(app):
         [Leg(f"producer:{maker.id}", 8500, available_at=utcnow()), Leg(ledger.PAYOUTS, -8500)],
     )
     db.session.commit()
-    [violation] = ledger_check.check()
-    assert violation.rule == "payout"
+    [violation] = [v for v in ledger_check.check() if v.rule == "payout"]
     assert violation.transaction_id == payout.id
     assert f"payout transaction #{payout.id} pays producer {maker.id}" in violation.description
     assert "but only 0 kuruş was available" in violation.description
@@ -212,5 +218,5 @@ def test_entry_on_a_producer_account_without_her_id_is_found(books):
     _insert_entry(txn, "coop:adjustments", -100)
     db.session.commit()
     rules = sorted(v.rule for v in ledger_check.check())
-    assert rules == ["attribution"]
+    assert rules == ["attribution", "deduction"]  # and an adjustment no deduction records
     assert db.session.scalar(select(Account.producer_id).where(Account.producer_id == ayse.id))

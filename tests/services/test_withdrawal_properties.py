@@ -16,13 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coopshop.db import db
-from coopshop.services.books import balances, ledger, ledger_check
+from coopshop.services.books import balances, ledger_check
 from coopshop.services.core.errors import DomainError
+from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches
 from coopshop.services.sales import refunds, withdrawal_steps, withdrawals
 from tests.support.factories import ProducerFactory, ProductFactory, delivered, paid_order
 
 PAID_AT = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+PAY_ALL = CoopSettings(payout_minimum_kurus=1, payout_two_admins=False)
 ACTIONS = ("deliver", "refund", "withdraw_refund", "withdraw_reject", "payout", "wait")
 
 
@@ -95,18 +97,13 @@ def test_availability_moves_keep_one_story(app, lines, actions, data):
                         withdrawal_steps.refund(request.id, None, method="demo", now=now)
                     else:
                         withdrawal_steps.reject(request.id, "Geri gelmedi", None, now=now)
-        elif action == "payout":
-            for pid, amount in batches.payable(now, list(makers)).items():
-                if amount > 0:
-                    ledger.post(
-                        "payout",
-                        [
-                            ledger.Leg(ledger.producer_account_code(pid), amount, available_at=now),
-                            ledger.Leg(ledger.PAYOUTS, -amount),
-                        ],
-                        now=now,
-                    )
-                    paid_out[pid] += amount
+        elif action == "payout":  # a batch closed and approved: every positive balance
+            batch, _ = batches.close_period(now, None, PAY_ALL, now=now)
+            if batch is not None:
+                batches.approve(batch.id, None, PAY_ALL, now=now)
+                for line in batch.lines:  # (earlier examples' makers may be paid too)
+                    if line.producer_id in paid_out:
+                        paid_out[line.producer_id] += line.amount_kurus
         db.session.commit()
         holds()
     # Long after everything, nothing is pending and all of it is payable.

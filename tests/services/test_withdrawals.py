@@ -24,6 +24,7 @@ from coopshop.models import (
 )
 from coopshop.services.books import balances, ledger, ledger_check, postings
 from coopshop.services.core.errors import Conflict, Forbidden, ValidationFailed
+from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches
 from coopshop.services.sales import withdrawal_steps, withdrawals
 from coopshop.services.sales.order_states import PaymentInfo, mark_paid
@@ -300,14 +301,11 @@ def test_a_withdrawal_after_payout_is_netted_by_the_next_batch(maker):
     paid_day = PAID_AT + 45 * DAY
     assert batches.payable(paid_day - DAY, [maker.id]) == {}
     assert batches.payable(paid_day, [maker.id]) == {maker.id: 85000}
-    ledger.post(
-        "payout",
-        [
-            ledger.Leg(f"producer:{maker.id}", 85000, available_at=paid_day),
-            ledger.Leg(ledger.PAYOUTS, -85000),
-        ],
-        now=paid_day,
-    )
+    admin_id = UserFactory(role="admin").id
+    plain = CoopSettings(payout_two_admins=False)
+    batch, _ = batches.close_period(paid_day, admin_id, plain, now=paid_day)
+    batches.approve(batch.id, admin_id, plain, now=paid_day)
+    assert [line.amount_kurus for line in batch.lines] == [85000]
     delivered(order, paid_day + DAY)  # nothing to move: it was no longer pending
     request = withdrawals.request_withdrawal(
         order, {order.lines[0].id: 1}, requested_by_id=None, now=paid_day + 2 * DAY

@@ -59,6 +59,8 @@ def copy_history(times: int, *, shift_days: int = 0) -> None:
         {
             "id": f"order_lines.id + copies.n * {top['order_lines']}",
             "order_id": f"order_lines.order_id + copies.n * {top['orders']}",
+            # a copy keeps its original's ties (NULL: the original's id, OrderLine.ties_from)
+            "tie_offset": "coalesce(order_lines.tie_offset, order_lines.id)",
         }
         | {c: moved(c) for c in _columns("order_lines") if c.endswith("_at")},
     )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
-from coopshop.services.books import ledger_check, postings
+from coopshop.services.books import deductions, ledger_check
 from tests.support.factories import (
     PASSWORD,
     CollectionFactory,
@@ -75,7 +75,7 @@ def world(app):
     db.session.add(
         CommissionRate(scope="default", rate_bp=1400, effective_from=utcnow() + timedelta(days=3))
     )
-    postings.post_adjustment(member.id, 100, "Aidat", None)
+    deductions.record_deduction(member.id, 100, "dues", "Aidat", None)
     db.session.commit()
     return member
 
@@ -179,7 +179,7 @@ def test_the_list_does_not_query_per_member(client, admin):
     def add(n):
         for _ in range(n):
             member = ProducerFactory()
-            postings.post_adjustment(member.id, 100, "Aidat", None)
+            deductions.record_deduction(member.id, 100, "dues", "Aidat", None)
         db.session.commit()
 
     add(2)

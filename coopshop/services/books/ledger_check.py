@@ -268,10 +268,16 @@ def check() -> list[Violation]:
     return _named([violation for run in CHECKS for violation in run()])
 
 
-# The checks on the makers' money and against the tax documents (issue 17) live beside this
-# module (they use its Violation) and join the list here, in this order.
+# The checks on the makers' money, against the tax documents (issue 17) and of each transaction
+# against its source document (issue 16) live beside this module (they use its Violation) and
+# join the list here, in this order.
+from coopshop.services.books import ledger_check_deductions as _deductions  # noqa: E402
 from coopshop.services.books import ledger_check_documents as _documents  # noqa: E402
+from coopshop.services.books import ledger_check_fees as _fees  # noqa: E402
 from coopshop.services.books import ledger_check_makers as _makers  # noqa: E402
+from coopshop.services.books import ledger_check_payouts as _payouts  # noqa: E402
+from coopshop.services.books import ledger_check_refunds as _refunds  # noqa: E402
+from coopshop.services.books import ledger_check_sales as _sales  # noqa: E402
 from coopshop.services.books import ledger_check_vat as _vat  # noqa: E402
 
 CHECKS = (
@@ -279,6 +285,14 @@ CHECKS = (
     misattributed_entries,
     sales_match_orders,
     refunds_within_lines,
+    # each transaction recomputed from its document (issue 16)
+    _sales.sale_lines_match_snapshots,
+    _sales.sale_makers_match_snapshots,
+    _sales.sale_shipping_matches_order,
+    _refunds.refund_steps_follow_the_formula,
+    _fees.fees_match_payments,
+    _payouts.payouts_match_lines,
+    _deductions.deductions_match_documents,
     _makers.producer_balances,
     _makers.payouts_within_available,
     _makers.availability_moves,

@@ -116,14 +116,12 @@ def lines_with_makers(order: Order) -> list[OrderLine]:
 
 
 def allocate_line(line: OrderLine, gross: int | None = None):
-    """The allocation in docs/design.md of ``gross`` (default: the whole line), line snapshot."""
+    """The allocation in docs/design.md of ``gross`` (default: the whole line), line snapshot,
+    ties among its makers from the line's tie offset (OrderLine.ties_from)."""
     makers = sorted(line.makers, key=lambda m: m.producer_id)
-    alloc = allocate(
-        line.gross_kurus if gross is None else gross,
-        line.vat_bp,
-        line.commission_bp,
-        [m.share_bp for m in makers],
-    )
+    shares = [m.share_bp for m in makers]
+    gross = line.gross_kurus if gross is None else gross
+    alloc = allocate(gross, line.vat_bp, line.commission_bp, shares, line.ties_from)
     return alloc, [m.producer_id for m in makers]
 
 
@@ -318,6 +316,7 @@ def post_refund(
             line.commission_bp,
             [m.share_bp for m in makers],
             makers_before=[taken.get((line_id, m.producer_id), 0) for m in makers],
+            tie_offset=line.ties_from,
         )
         legs.append(Leg(VAT, delta.vat, order_line_id=line_id))
         legs.append(Leg(COMMISSION, delta.commission, order_line_id=line_id))

@@ -20,10 +20,10 @@ def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
     """(earned, refunded) per producer, recomputed from paid lines' snapshots and refund lines.
 
     A line never refunded is docs/design.md's formula, its makers' part split by largest
-    remainder (money.split_largest_remainder, ties to the first maker in producer order, as
-    money.allocate does by default), summed per producer in the database: one grouped query
-    with window functions, no row comes to Python. Refunded lines (a few in a hundred) are
-    replayed here with the rules that booked them.
+    remainder (money.split_largest_remainder, equal remainders in turn from the line's tie
+    offset, OrderLine.ties_from, as postings.allocate_line does), summed per producer in the
+    database: one grouped query with window functions, no row comes to Python. Refunded lines
+    (a few in a hundred) are replayed here with the rules that booked them.
     """
     earned = _unrefunded_earnings()
     refunded: dict[int, int] = {}
@@ -41,7 +41,12 @@ def _unrefunded_earnings() -> dict[int, int]:
     net = _round_half_up(cast(line.gross_kurus, BigInteger) * _BP, _BP + line.vat_bp)
     nets = (
         select(
-            maker.line_id, maker.producer_id, maker.share_bp, line.commission_bp, net.label("net")
+            maker.line_id,
+            maker.producer_id,
+            maker.share_bp,
+            line.commission_bp,
+            net.label("net"),
+            func.coalesce(line.tie_offset, line.id).label("tie_offset"),  # OrderLine.ties_from
         )
         .join(line, line.id == maker.line_id)
         .join(Order, Order.id == line.order_id)
@@ -56,15 +61,21 @@ def _unrefunded_earnings() -> dict[int, int]:
         (makers_part * n.share_bp // _BP).label("floor"),
         (makers_part * n.share_bp % _BP).label("remainder"),
         makers_part.label("makers"),
-        func.row_number().over(partition_by=n.line_id, order_by=n.producer_id).label("position"),
+        (func.row_number().over(partition_by=n.line_id, order_by=n.producer_id) - 1).label(
+            "position"
+        ),
+        n.tie_offset,
+        func.count().over(partition_by=n.line_id).label("makers_count"),
     ).subquery("floors")
     f = floors.c
+    # equal remainders in turn from position tie_offset (mod the count), as money.allocate
+    turn_order = (f.position - f.tie_offset % f.makers_count + f.makers_count) % f.makers_count
     ranked = select(
         f.producer_id,
         f.floor,
         (f.makers - func.sum(f.floor).over(partition_by=f.line_id)).label("left_over"),
         func.row_number()
-        .over(partition_by=f.line_id, order_by=(f.remainder.desc(), f.position))
+        .over(partition_by=f.line_id, order_by=(f.remainder.desc(), turn_order))
         .label("turn"),
     ).subquery("ranked")
     r = ranked.c
@@ -92,6 +103,7 @@ def _replay_refunded(earned: dict[int, int], refunded: dict[int, int]) -> None:
             OrderLine.gross_kurus,
             OrderLine.vat_bp,
             OrderLine.commission_bp,
+            func.coalesce(OrderLine.tie_offset, OrderLine.id).label("tie_offset"),
             OrderLineMaker.producer_id,
             OrderLineMaker.share_bp,
         )
@@ -109,14 +121,17 @@ def _replay_refunded(earned: dict[int, int], refunded: dict[int, int]) -> None:
             makers[0].commission_bp,
         )
         shares = [m.share_bp for m in makers]
-        sold = allocate(gross, vat_bp, commission_bp, shares)
-        back = _replay_refunds(steps_by_line.get(line_id, []), gross, vat_bp, commission_bp, shares)
+        ties = makers[0].tie_offset
+        sold = allocate(gross, vat_bp, commission_bp, shares, ties)
+        back = _replay_refunds(
+            steps_by_line.get(line_id, []), gross, vat_bp, commission_bp, shares, ties
+        )
         for maker, part, returned in zip(makers, sold.makers, back, strict=True):
             earned[maker.producer_id] = earned.get(maker.producer_id, 0) + part
             refunded[maker.producer_id] = refunded.get(maker.producer_id, 0) + returned
 
 
-def _replay_refunds(steps, gross, vat_bp, commission_bp, shares) -> list[int]:
+def _replay_refunds(steps, gross, vat_bp, commission_bp, shares, ties=0) -> list[int]:
     """Each maker's refunded total after the line's refund ``steps`` (in order). An
     over-refunded line is reported by ledger_check.refunds_within_lines; here it stops at fully
     refunded."""
@@ -126,7 +141,7 @@ def _replay_refunds(steps, gross, vat_bp, commission_bp, shares) -> list[int]:
         step = min(step, gross - done)
         if step <= 0:
             break
-        delta = refund_delta(gross, done, step, vat_bp, commission_bp, shares, booked)
+        delta = refund_delta(gross, done, step, vat_bp, commission_bp, shares, booked, ties)
         booked = [b + d for b, d in zip(booked, delta.makers, strict=True)]
         done += step
     return booked
