@@ -166,11 +166,9 @@ def sale_lines_match_snapshots() -> list[Violation]:
     return violations
 
 
-def sale_makers_match_snapshots() -> list[Violation]:
-    """Each maker's leg of each sold line, as the line's snapshot and tie rule make it."""
-    sold = _sold_lines()
-    parts = maker_parts(sold)
-    booked = (
+def _booked_makers():
+    """Per order line and producer, what the line's sale credited her."""
+    return (
         select(
             LedgerEntry.order_line_id.label("line_id"),
             LedgerEntry.producer_id,
@@ -185,6 +183,13 @@ def sale_makers_match_snapshots() -> list[Violation]:
         .group_by(LedgerEntry.order_line_id, LedgerEntry.producer_id)
         .subquery("credited")
     )
+
+
+def sale_makers_match_snapshots() -> list[Violation]:
+    """Each maker's leg of each sold line, as the line's snapshot and tie rule make it."""
+    sold = _sold_lines()
+    parts = maker_parts(sold)
+    booked = _booked_makers()
     got = func.coalesce(booked.c.credited, 0)
     rows = db.session.execute(
         select(
