@@ -25,5 +25,17 @@ def ledger_check_command() -> None:
     click.echo("ledger ok")
 
 
+@ledger_cli.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Rebuild the sales reports' rollups from the ledger entries (after an upgrade or a
+    restore; `flask ledger check` compares them with the entries)."""
+    from coopshop.db import db
+    from coopshop.services.books import report_rollups
+
+    written = report_rollups.rebuild()
+    db.session.commit()
+    click.echo(f"report rollups rebuilt: {written} rows")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(ledger_cli)

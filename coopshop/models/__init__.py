@@ -22,6 +22,7 @@ from coopshop.models.payouts import PayoutBatch, PayoutLine
 from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
+from coopshop.models.rollups import ReportRollup
 from coopshop.models.shipping import ReturnShipment, Shipment, ShipmentEvent, ShippingRate
 from coopshop.models.user import ApiToken, ExemptionReminder, IbanChange, ProducerProfile, User
 from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
@@ -58,6 +59,7 @@ __all__ = [
     "PayoutBatch",
     "PayoutLine",
     "ProducerProfile",
+    "ReportRollup",
     "ExemptionReminder",
     "Product",
     "ProductImage",

@@ -272,6 +272,7 @@ def check() -> list[Violation]:
 # module (they use its Violation) and join the list here, in this order.
 from coopshop.services.books import ledger_check_documents as _documents  # noqa: E402
 from coopshop.services.books import ledger_check_makers as _makers  # noqa: E402
+from coopshop.services.books import ledger_check_rollups as _rollups  # noqa: E402
 from coopshop.services.books import ledger_check_vat as _vat  # noqa: E402
 
 CHECKS = (
@@ -286,4 +287,5 @@ CHECKS = (
     _documents.paid_orders_have_invoices,
     _documents.withholdings_match_payouts,
     _vat.invoices_match_vat,
+    _rollups.rollups_match_entries,
 )
