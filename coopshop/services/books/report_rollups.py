@@ -153,11 +153,15 @@ def _insert():
 
 def add_transaction(transaction_id: int) -> None:
     """Add a sale's or refund's entries to the rollups (ledger.post, in its transaction). Two
-    upserts whatever the size of the order; a row is locked until the posting commits."""
+    upserts whatever the size of the order; a row is locked until the posting commits, and
+    rows are written in key order (the whole row, then the makers' by id), so two postings
+    never wait for each other in a circle."""
     where = LedgerEntry.transaction_id == transaction_id
     lines = select(LedgerEntry.order_line_id).where(where).scalar_subquery()
     table = ReportRollup.__table__
-    for rows in (_whole_rows(where), _maker_rows(where, lines)):
+    for grouped in (_whole_rows(where), _maker_rows(where, lines)):
+        found = grouped.subquery("found")
+        rows = select(found).where(sql_true()).order_by(*(found.c[k] for k in KEY))
         statement = _insert().from_select([*KEY, *MEASURES], rows)
         statement = statement.on_conflict_do_update(
             index_elements=[table.c[k] for k in KEY],
