@@ -48,6 +48,7 @@ translations: $(STAMP)
 
 run: $(STAMP) translations
 	$(DEV_FLASK) db upgrade
+	$(DEV_FLASK) ledger rebuild-rollups --if-empty
 	$(DEV_FLASK) seed-demo --if-empty
 	$(DEV_FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -140,6 +140,21 @@ def _settle_batches(copier: Copier) -> None:
     copier.conn.commit()
 
 
+def _rebuild_rollups(app) -> None:
+    """The reports' rollups from the COPYed entries (ledger.post, which refreshes them, was not
+    called for them), as `flask ledger rebuild-rollups` does."""
+    from coopshop.db import db
+    from coopshop.services.books import report_rollups
+
+    start = time.perf_counter()
+    with app.app_context():
+        rows = report_rollups.rebuild()
+        db.session.commit()
+        db.session.remove()
+    print(f"report rollups rebuilt: {rows:,} rows in {time.perf_counter() - start:.0f} s",
+          flush=True)  # fmt: skip
+
+
 def load(app, url: str, scale: float, seed: int = 22) -> dict:
     """Fill the (migrated, empty) database at ``url``; returns counts and timings."""
     from werkzeug.security import generate_password_hash
@@ -200,6 +215,7 @@ def load(app, url: str, scale: float, seed: int = 22) -> dict:
     _settle_batches(copier)
     loaded = time.perf_counter() - t0
     print(f"loaded in {loaded:,.0f} s: {copier.rate()}", flush=True)
+    _rebuild_rollups(app)
     t1 = time.perf_counter()
     copier.conn.autocommit = True
     copier.conn.execute("VACUUM (ANALYZE)")

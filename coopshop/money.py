@@ -15,6 +15,8 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import NumberPattern, format_percent, parse_pattern
 
+from coopshop.money_format import money_formatter
+
 BP = 10_000  # basis points in a whole
 
 
@@ -359,7 +361,7 @@ def kurus_text(kurus: int | None, locale: str | Locale | None = None) -> str:
     if kurus is None:
         return ""
     loc = _locale(locale)
-    return _money_pattern(loc).apply(kurus_to_decimal(kurus), loc, currency="TRY")
+    return money_formatter(_money_pattern(loc), loc)(kurus)
 
 
 def percent_text(bp: int | None, locale: str | Locale | None = None) -> str:

@@ -23,6 +23,7 @@ from coopshop.models.pickup import PickupRun, PickupRunLine
 from coopshop.models.policy import CommissionRate, WithholdingRate
 from coopshop.models.privacy import ConsentRecord, DataRequest
 from coopshop.models.producer import StatementQuestion, StockMovement
+from coopshop.models.rollups import ReportRollup
 from coopshop.models.shipping import ReturnShipment, Shipment, ShipmentEvent, ShippingRate
 from coopshop.models.user import ApiToken, ExemptionReminder, IbanChange, ProducerProfile, User
 from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
@@ -61,6 +62,7 @@ __all__ = [
     "PickupRunLine",
     "PayoutLine",
     "ProducerProfile",
+    "ReportRollup",
     "ExemptionReminder",
     "Product",
     "ProductImage",

@@ -4,6 +4,7 @@ made with raw SQL INSERTs (the triggers allow inserts), is found and named."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
@@ -44,6 +45,11 @@ def books(app):
     deductions.record_deduction(ayse.id, 250, "materials", "Malzeme", admin.id)
     db.session.commit()
     return online, ayse, fatma
+
+
+def _day(order) -> str:
+    """The Istanbul day of an order's payment, as the rollups key it."""
+    return order.paid_at.astimezone(ZoneInfo("Europe/Istanbul")).date().isoformat()
 
 
 def _run_cli(app):
@@ -146,7 +152,13 @@ def test_sale_that_is_not_the_order_total_and_paid_order_without_a_sale(app):
     )
     db.session.commit()
     nosale_id = db.session.scalar(select(Order.id).where(Order.number == "2503-NOSALE"))
-    assert [(v.rule, v.order_id, v.description) for v in ledger_check.check()] == [
+    found = ledger_check.check()
+    # The shipping written around ledger.post is missing from the reports' rollups as well.
+    assert [v.description for v in found if v.rule == "rollup"] == [
+        f"report rollup {_day(order)} online producer (all): sale_shipping 0 ≠ 100 (stored ≠ "
+        "recomputed from the entries; `flask ledger rebuild-rollups`)"
+    ]
+    assert [(v.rule, v.order_id, v.description) for v in found if v.rule != "rollup"] == [
         (
             "sale",
             order.id,

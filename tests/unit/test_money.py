@@ -308,3 +308,24 @@ def test_refunds_in_any_steps_add_up_to_the_sale(data, gross, vat_bp, commission
         # whatever has been refunded so far is exactly the allocation of that amount
         assert total == allocate(refunded, vat_bp, commission_bp, shares_bp)
     assert total == sale
+
+
+@given(st.integers(-(10**15), 10**15), st.sampled_from(["tr", "en"]))
+def test_kurus_text_is_babels_money_text_for_any_amount(kurus, name):
+    """money_format's fast path (issue 22) writes exactly what babel's pattern writes."""
+    from decimal import Decimal
+
+    from coopshop.money import _money_pattern, _parsed, kurus_text
+
+    loc = _parsed(name)
+    babel = _money_pattern(loc).apply(Decimal(kurus).scaleb(-2), loc, currency="TRY")
+    assert kurus_text(kurus, name) == babel
+
+
+def test_kurus_text_takes_the_fast_path_for_turkish_and_english():
+    from coopshop.money import _money_pattern, _parsed
+    from coopshop.money_format import money_formatter
+
+    for name in ("tr", "en"):
+        loc = _parsed(name)
+        assert money_formatter(_money_pattern(loc), loc).__name__ == "fast"

@@ -208,6 +208,8 @@ def post(
             )
         )
     db.session.flush()
+    if kind in report_rollups.KINDS:
+        report_rollups.add_transaction(txn.id)  # the reports' cache, in this transaction
     return txn
 
 
@@ -259,3 +261,7 @@ def reverse(
         actor_id=actor_id,
         now=now,
     )
+
+
+# The reports' rollups read this module's account codes; imported last (it imports them).
+from coopshop.services.books import report_rollups  # noqa: E402

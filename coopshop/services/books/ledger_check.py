@@ -277,6 +277,7 @@ from coopshop.services.books import ledger_check_fees as _fees  # noqa: E402
 from coopshop.services.books import ledger_check_makers as _makers  # noqa: E402
 from coopshop.services.books import ledger_check_payouts as _payouts  # noqa: E402
 from coopshop.services.books import ledger_check_refunds as _refunds  # noqa: E402
+from coopshop.services.books import ledger_check_rollups as _rollups  # noqa: E402
 from coopshop.services.books import ledger_check_sales as _sales  # noqa: E402
 from coopshop.services.books import ledger_check_vat as _vat  # noqa: E402
 
@@ -300,4 +301,5 @@ CHECKS = (
     _documents.paid_orders_have_invoices,
     _documents.withholdings_match_payouts,
     _vat.invoices_match_vat,
+    _rollups.rollups_match_entries,
 )

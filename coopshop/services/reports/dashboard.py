@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 
@@ -19,8 +18,9 @@ from coopshop.models.orders import CHANNELS
 from coopshop.services.books import balances
 from coopshop.services.books.balances import ProducerBalance
 from coopshop.services.reports.producer_sales import SaleRow, latest_sales
+from coopshop.turkey import ISTANBUL
 
-LOCAL = ZoneInfo("Europe/Istanbul")
+LOCAL = ISTANBUL  # the one definition is coopshop.turkey's
 CHART_MONTHS = 12
 TOP_PRODUCTS = 5
 LATEST_SALES = 10

@@ -14,7 +14,11 @@ collection and category are not snapshotted on the line, so they come from the p
 is now. Shipping belongs to an order, not to a line: it is counted in the period and channel
 reports and left out of the line-level ones (see ``Report.includes_shipping``).
 
-Every report is one or two grouped queries whatever the number of orders.
+Every report is one or two grouped queries whatever the number of orders. The reports by
+period, by member and by centre, and the summary, read the rollups (books.report_rollups: the
+same sums per Istanbul day, channel and member, refreshed on posting and checked by `flask
+ledger check`), so a year is a few hundred thousand rollup rows, not millions of entries; a
+member's part of a line's VAT and commission is split per entry there, in the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import BigInteger, cast, func, literal_column, or_, select
 
 from coopshop.db import db
 from coopshop.models import (
@@ -35,19 +39,21 @@ from coopshop.models import (
     LedgerTransaction,
     Order,
     OrderLine,
-    OrderLineMaker,
     ProducerProfile,
     Product,
+    ReportRollup,
 )
 from coopshop.models.orders import CHANNELS
+from coopshop.models.rollups import MEASURES, WHOLE
 from coopshop.money import percent_text
-from coopshop.services.books.ledger import COMMISSION, SHIPPING, VAT
+from coopshop.services.books import report_rollups
+from coopshop.services.books.ledger import SHIPPING, VAT
 from coopshop.services.core import vocabulary
 from coopshop.services.core.errors import ValidationFailed
 from coopshop.services.reports.report_periods import (
+    bucket_of,
     bucket_start,
     bucket_starts,
-    local_bucket,
 )
 from coopshop.turkey import ISTANBUL
 
@@ -142,27 +148,7 @@ class Report:
     includes_shipping: bool
 
 
-PARTS = ("vat", "commission", "makers", "shipping")
-
-
-def _measure_columns(amount, kind, code, producer_id) -> list:
-    """sale_<part> and refund_<part> sums: sales are credits (negated), refunds debits."""
-    is_part = {
-        "vat": and_(code == VAT, LedgerEntry.order_line_id.is_not(None)),
-        "commission": code == COMMISSION,
-        "makers": producer_id.is_not(None),
-        # shipping as the buyer paid it: coop:shipping and the shipping's VAT, the one VAT
-        # entry of a sale or refund that belongs to no line (books.vat_extras)
-        "shipping": or_(code == SHIPPING, and_(code == VAT, LedgerEntry.order_line_id.is_(None))),
-    }
-    columns = []
-    for part in PARTS:
-        for txn_kind, sign in (("sale", -1), ("refund", 1)):
-            total = func.sum(case((and_(kind == txn_kind, is_part[part]), amount), else_=0))
-            columns.append(
-                cast(sign * func.coalesce(total, 0), BigInteger).label(f"{txn_kind}_{part}")
-            )
-    return columns
+PARTS = report_rollups.PARTS
 
 
 def _figures(row) -> Figures:
@@ -202,8 +188,9 @@ def _entries(f: ReportFilter, columns: list, *, lines_only: bool):
 
 
 def _measures_for_entries() -> list:
-    return _measure_columns(
-        LedgerEntry.amount_kurus, LedgerTransaction.kind, Account.code, LedgerEntry.producer_id
+    e = LedgerEntry
+    return report_rollups.measure_columns(
+        e.amount_kurus, LedgerTransaction.kind, Account.code, e.producer_id, e.order_line_id
     )
 
 
@@ -214,56 +201,17 @@ def _grouped(f: ReportFilter, keys: list, *, lines_only: bool, joins=()) -> list
     return list(db.session.execute(query.group_by(*keys)))
 
 
-def _by_maker(f: ReportFilter, keys_of, joins_of) -> list:
-    """Rows per producer (or centre): her own entries, plus her part of each line's VAT and
-    commission, which the ledger books per line, not per maker.
-
-    A line's VAT (or commission) X is split among its makers by cumulative share, in producer
-    order: maker k gets X*C_k//10000 - X*C_(k-1)//10000 where C_k is the sum of the shares up
-    to hers. The parts add up to X exactly (the sum telescopes), so the totals still equal the
-    accounts; each part is within a kuruş of her share. Done on each line's sums, so a line
-    refunded in full nets to zero for every maker.
-    """
-    maker = OrderLineMaker
-    # A running sum over the line's makers in producer order (one window pass, not a
-    # correlated subquery per maker row).
-    cumulative = func.sum(maker.share_bp).over(
-        partition_by=maker.line_id, order_by=maker.producer_id
-    )
-    makers = select(
-        maker.line_id, maker.producer_id, maker.share_bp, cumulative.label("cum")
-    ).subquery("makers")
-    entry = LedgerEntry
-    per_line_maker = (
-        _entries(
-            f,
-            [makers.c.producer_id, makers.c.share_bp, makers.c.cum, *_measures_for_entries()],
-            lines_only=True,
-        )
-        .join(
-            makers,
-            and_(
-                makers.c.line_id == entry.order_line_id,
-                or_(entry.producer_id.is_(None), entry.producer_id == makers.c.producer_id),
-            ),
-        )
-        .group_by(makers.c.line_id, makers.c.producer_id, makers.c.share_bp, makers.c.cum)
-        .subquery("per_line_maker")
-    )
-    p = per_line_maker.c
-
-    def her_part(column):
-        return column * p.cum // _BP - column * (p.cum - p.share_bp) // _BP
-
-    sums = []
-    for part in PARTS:
-        for txn_kind in ("sale", "refund"):
-            column = p[f"{txn_kind}_{part}"]
-            value = column if part == "makers" else her_part(column)
-            sums.append(cast(func.sum(value), BigInteger).label(f"{txn_kind}_{part}"))
-    keys = keys_of(p)
-    query = select(*keys, *sums).select_from(per_line_maker)
-    for target, onclause in joins_of(p):
+def _rollups(f: ReportFilter, keys: list, *, makers: bool, joins=()) -> list:
+    """Sums of the rollups (books.report_rollups) over the filter's Istanbul days: the whole
+    orders' rows, or the makers' (her entries and her part of each line's VAT and
+    commission). A few rows a day, read by the (day, channel, producer) key."""
+    r = ReportRollup
+    query = select(*keys, *(cast(func.sum(getattr(r, m)), BigInteger).label(m) for m in MEASURES))
+    query = query.where(r.day >= f.start.isoformat(), r.day <= f.end.isoformat())
+    query = query.where(r.producer_id != WHOLE if makers else r.producer_id == WHOLE)
+    if f.channel:
+        query = query.where(r.channel == f.channel)
+    for target, onclause in joins:
         query = query.join(target, onclause)
     return list(db.session.execute(query.group_by(*keys)))
 
@@ -290,8 +238,10 @@ def period_label(key: str, grain: str) -> str:
 
 
 def _period_rows(f: ReportFilter, grain: str) -> list[Row]:
-    bucket = local_bucket(LedgerTransaction.created_at, grain, db.engine.dialect.name)
-    found = {r.bucket: _figures(r) for r in _grouped(f, [bucket.label("bucket")], lines_only=False)}
+    found: dict[str, Figures] = {}
+    for r in _rollups(f, [ReportRollup.day], makers=False):
+        key = bucket_of(date.fromisoformat(r.day), grain)
+        found[key] = found.get(key, Figures()) + _figures(r)
     # Every period of the range is shown, a quiet one with zeros.
     return [
         Row(key=key, label=period_label(key, grain), figures=found.get(key, Figures()))
@@ -328,13 +278,12 @@ def _catalog_rows(f: ReportFilter, dimension: str, locale: str) -> list[Row]:
 
 
 def _maker_rows(f: ReportFilter, dimension: str) -> list[Row]:
-    def joins(p):
-        return [(ProducerProfile, ProducerProfile.id == p.producer_id)]
-
+    joins = [(ProducerProfile, ProducerProfile.id == ReportRollup.producer_id)]
     if dimension == "producer":
-        rows = _by_maker(f, lambda p: [ProducerProfile.id, ProducerProfile.display_name], joins)
+        keys = [ProducerProfile.id, ProducerProfile.display_name]
+        rows = _rollups(f, keys, makers=True, joins=joins)
         return [Row(str(r.id), r.display_name, _figures(r)) for r in rows]
-    rows = _by_maker(f, lambda p: [ProducerProfile.centre], joins)
+    rows = _rollups(f, [ProducerProfile.centre], makers=True, joins=joins)
     none = str(_l("Merkez belirtilmemiş"))
     return [Row(r.centre, r.centre or none, _figures(r)) for r in rows]
 
@@ -386,5 +335,5 @@ def report(
 def summary(f: ReportFilter | None = None) -> Figures:
     """Everything the filter holds, shipping included, in one query."""
     f = f or ReportFilter.default()
-    rows = _grouped(f, [], lines_only=False)
-    return _figures(rows[0]) if rows else Figures()
+    rows = _rollups(f, [], makers=False)
+    return _figures(rows[0]) if rows and rows[0].sale_vat is not None else Figures()
