@@ -11,8 +11,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from coopshop.admin.member_forms import RateField
 from coopshop.services.books.commission import MAX_NOTE_LENGTH
+from coopshop.web.fields import RateField
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 _FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")

@@ -38,7 +38,6 @@ from coopshop.web.uow import attempt
 bp = Blueprint("auth", __name__)
 
 
-
 def _address_limit() -> str:
     """Per address (Flask-Limiter: Redis in production, so every worker counts together), from
     AUTH_ADDRESS_LIMIT. Each account is throttled on its own in the database as well
