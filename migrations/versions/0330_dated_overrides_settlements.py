@@ -5,6 +5,10 @@ row in force from 2000-01-01 (so every sale from now on resolves exactly as befo
 undated columns products.commission_bp and producer_profiles.commission_bp are dropped. Past
 sales keep the rate their order lines snapshotted.
 
+Provider settlements (issue 16, three-way reconciliation): provider_settlements keeps each card
+provider's payout to the bank (a Stripe payout, iyzico's payouts completed on a day), and a bank
+statement line matched to one names it (bank_statement_lines.settlement_id).
+
 On SQLite the two tables are copied without their column (batch mode) with foreign keys off for
 the copy, so the rows that point at them are neither refused nor cascaded.
 
@@ -55,6 +59,60 @@ def _moments():
     )
 
 
+SETTLEMENT_STATUSES = ("pending", "in_transit", "paid", "failed", "canceled")
+
+
+def _settlements_up() -> None:
+    op.create_table(
+        "provider_settlements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("provider", sa.String(length=20), nullable=False),
+        sa.Column("external_id", sa.String(length=64), nullable=False),
+        sa.Column("amount_kurus", sa.BigInteger(), nullable=False),
+        sa.Column("carried_kurus", sa.BigInteger(), nullable=True),
+        sa.Column("fee_kurus", sa.BigInteger(), nullable=True),
+        sa.Column("transactions", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("arrival_on", sa.Date(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "provider IN ('stripe', 'iyzico')", name=op.f("ck_provider_settlements_provider_valid")
+        ),
+        sa.CheckConstraint(
+            f"status IN {SETTLEMENT_STATUSES!r}", name=op.f("ck_provider_settlements_status_valid")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_provider_settlements")),
+        sa.UniqueConstraint(
+            "provider", "external_id", name=op.f("uq_provider_settlements_provider_external_id")
+        ),
+    )
+    op.create_index(
+        "ix_provider_settlements_arrival", "provider_settlements", ["provider", "arrival_on"]
+    )
+    with op.batch_alter_table("bank_statement_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("settlement_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            op.f("fk_bank_statement_lines_settlement_id_provider_settlements"),
+            "provider_settlements",
+            ["settlement_id"],
+            ["id"],
+            ondelete="RESTRICT",
+        )
+        batch_op.create_index("ix_bank_statement_lines_settlement_id", ["settlement_id"])
+
+
+def _settlements_down() -> None:
+    with op.batch_alter_table("bank_statement_lines", schema=None) as batch_op:
+        batch_op.drop_index("ix_bank_statement_lines_settlement_id")
+        batch_op.drop_constraint(
+            op.f("fk_bank_statement_lines_settlement_id_provider_settlements"), type_="foreignkey"
+        )
+        batch_op.drop_column("settlement_id")
+    op.drop_index("ix_provider_settlements_arrival", table_name="provider_settlements")
+    op.drop_table("provider_settlements")
+
+
 def upgrade():
     with op.batch_alter_table("commission_rates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("producer_id", sa.Integer(), nullable=True))
@@ -101,9 +159,11 @@ def upgrade():
             batch_op.drop_constraint(op.f(f"ck_{table}_commission_range"), type_="check")
             batch_op.drop_column("commission_bp")
     _foreign_keys(True)
+    _settlements_up()
 
 
 def downgrade():
+    _settlements_down()
     _foreign_keys(False)
     for table, _, _ in OWNERS:
         with op.batch_alter_table(table, schema=None) as batch_op:
