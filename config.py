@@ -223,6 +223,8 @@ class Config:
     # A member's new IBAN is paid to only this many hours after she asked (or once an admin
     # confirms it), and she is told by e-mail: a stolen session cannot redirect her income.
     IBAN_HOLD_HOURS = _env_int("IBAN_HOLD_HOURS", 48)
+    # The makers bear the fee on their parts of the lines only; on a refund the spread fee stays
+    # (the processor keeps it), an iyzico same-day cancel reverses it (services.books.fee_spread).
     FEES_SPREAD_TO_MAKERS = _env_bool("FEES_SPREAD_TO_MAKERS", False)
     SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
     FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)
