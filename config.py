@@ -226,6 +226,8 @@ class Config:
     IBAN_HOLD_HOURS = _env_int("IBAN_HOLD_HOURS", 48)
     # Production refuses IBAN_HOLD_HOURS=0 (a new IBAN paid to at once) unless this says so.
     IBAN_CHANGE_WITHOUT_HOLD = _env_bool("IBAN_CHANGE_WITHOUT_HOLD", False)
+    # The makers bear the fee on their parts of the lines only; on a refund the spread fee stays
+    # (the processor keeps it), an iyzico same-day cancel reverses it (services.books.fee_spread).
     FEES_SPREAD_TO_MAKERS = _env_bool("FEES_SPREAD_TO_MAKERS", False)
     SHIPPING_FLAT_KURUS = _env_int("SHIPPING_FLAT_KURUS", 7500)
     FREE_SHIPPING_THRESHOLD_KURUS = _env_int("FREE_SHIPPING_THRESHOLD_KURUS", 150000)

@@ -115,7 +115,7 @@ def build(scale: float, start: datetime, password_hash: str, seed: int = 22) -> 
         tax = rng.choices(("other", "exempt", "sole_trader"), (85, 12, 3))[0]
         profiles.append((
             pid, uid, name, rng.choice(CENTRES), rng.choice(CRAFTS)[1], "", None,
-            turkish_iban(rng), "active", None, True, "", start, start, tax,
+            turkish_iban(rng), "active", True, "", start, start, tax,
             f"{rng.randrange(10**9, 10**10)}" if tax == "sole_trader" else "", "", None,
         ))  # fmt: skip
         producer_ids.append(pid)
@@ -156,7 +156,7 @@ def build(scale: float, start: datetime, password_hash: str, seed: int = 22) -> 
         )  # fmt: skip
         created = start + timedelta(days=rng.randrange(0, 900), minutes=prod_id % 1440)
         products.append((
-            prod_id, code, title, title_en, desc, "", search, price, vat, None, stock, False,
+            prod_id, code, title, title_en, desc, "", search, price, vat, stock, False,
             None, status, "", col + 1, cat + 1, created, created, owner, None,
         ))  # fmt: skip
         if rng.random() < 0.1 and owner != 1:
@@ -182,7 +182,7 @@ def build(scale: float, start: datetime, password_hash: str, seed: int = 22) -> 
         "users": (USER_COLUMNS, users),
         "producer_profiles": (
             "id user_id display_name centre craft bio photo_path iban membership_status "
-            "commission_bp notify_email application_note created_at approved_at tax_status "
+            "notify_email application_note created_at approved_at tax_status "
             "tax_id exemption_number exemption_expires".split(),
             profiles,
         ),
@@ -194,7 +194,7 @@ def build(scale: float, start: datetime, password_hash: str, seed: int = 22) -> 
         ),
         "products": (
             "id code title_tr title_en description_tr description_en search_text price_kurus "
-            "vat_bp commission_bp stock made_to_order lead_time_days status review_note "
+            "vat_bp stock made_to_order lead_time_days status review_note "
             "collection_id category_id created_at updated_at owner_id withdrawal_exclusion".split(),
             products,
         ),

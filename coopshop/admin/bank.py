@@ -126,6 +126,7 @@ PART_LABELS = {
     "cash_not_deposited": _l("Kapanan kasalar: henüz yatırılmadı"),
     "cash_at_open_desks": _l("Açık kasalardaki nakit"),
     "provider_banked": _l("Sağlayıcı aktarımları: bankaya geldi"),
+    "settlements_not_banked": _l("Sağlayıcı aktarımları: sağlayıcı gönderdi, ekstrede henüz yok"),
     "at_provider": _l("Sağlayıcıda bekleyen (bankaya gelmedi)"),
     "payouts_confirmed": _l("Üye ödemeleri: ekstrede görüldü"),
     "payouts_marked_paid": _l("Üye ödemeleri: ödendi işaretli, ekstrede yok"),

@@ -57,6 +57,10 @@ def _render_review(status: int = 200, failed: tuple[int, SendBackForm] | None = 
             forms=forms,
             exclusion_forms=exclusion_forms,
             packed_forms=packed_forms,
+            # Each product's own dated rate in force now (one query for the page).
+            own_rates=commission.rates_in_force(
+                utcnow(), [], [], [p.id for p in page.items]
+            ).products,
             confirm=ConfirmForm(),
         ),
         status,

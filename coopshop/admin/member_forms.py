@@ -8,6 +8,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from coopshop.admin.policy_forms import IstanbulDateTimeField
+from coopshop.services.books.commission import MAX_NOTE_LENGTH as RATE_NOTE_LENGTH
 from coopshop.services.books.deductions import DEDUCTION_KINDS, MAX_REASON_LENGTH
 from coopshop.services.members.membership import MAX_NOTE_LENGTH, MEMBERSHIP_STATUS_LABELS
 from coopshop.web.fields import KurusField, RateField  # noqa: F401  (RateField: policy_forms)
@@ -43,10 +45,18 @@ class DecisionForm(FlaskForm):
 
 
 class CommissionForm(FlaskForm):
+    """A member's or a product's own dated rate (services.commission)."""
+
     rate = RateField(
         _l("Kendi komisyon oranı (%)"),
         description=_l("Boş bırakılırsa koleksiyon ya da kooperatif oranı uygulanır."),
     )
+    effective_from = IstanbulDateTimeField(
+        _l("Başlangıç (İstanbul saati)"),
+        description=_l("Boş bırakılırsa hemen başlar."),
+        render_kw={"type": "datetime-local"},
+    )
+    note = TextAreaField(_l("Not (neden)"), validators=[Length(max=RATE_NOTE_LENGTH)])
 
 
 class DeductionForm(FlaskForm):

@@ -18,7 +18,7 @@ from coopshop.admin.payouts import LEFT_OUT_LABELS
 from coopshop.admin.routes import bp
 from coopshop.models import ProducerProfile
 from coopshop.money import kurus_text, rate_input_text
-from coopshop.services.books import balances, deductions
+from coopshop.services.books import balances, commission_overview, deductions
 from coopshop.services.catalog.products import PRODUCT_STATUS_LABELS
 from coopshop.services.core import settings as settings_service
 from coopshop.services.core.errors import NotFound
@@ -29,6 +29,7 @@ from coopshop.services.members.membership import (
     MemberFilter,
 )
 from coopshop.services.payouts import next_payout
+from coopshop.web.formatting import when
 from coopshop.web.permissions import roles_required
 from coopshop.web.uow import attempt
 
@@ -64,11 +65,12 @@ def _member_or_404(producer_id: int) -> ProducerProfile:
 
 def _render_member(profile: ProducerProfile, status: int = 200, **forms):
     """The member's page; a form that failed is passed in so it shows as typed, with errors."""
+    own_rates = commission_overview.history_of("producer", profile.id)
     if "commission" not in forms:
         forms["commission"] = CommissionForm(
             prefix="commission",
             formdata=None,
-            data={"rate": rate_input_text(profile.commission_bp)},
+            data={"rate": rate_input_text(own_rates.current_bp)},
         )
     forms.setdefault("decision", DecisionForm(prefix="decision", formdata=None))
     forms.setdefault("deduction", DeductionForm(prefix="deduction", formdata=None))
@@ -78,6 +80,7 @@ def _render_member(profile: ProducerProfile, status: int = 200, **forms):
             profile=profile,
             actions=membership.allowed_actions(profile),
             products=membership.products_of(profile.id),
+            own_rates=own_rates,
             balance=balances.balance(profile.id),
             next=next_payout.next_payout(profile.id, settings_service.current()),
             left_out_labels=LEFT_OUT_LABELS,
@@ -141,6 +144,11 @@ def member_decision(producer_id: int, action: str):
 
 
 def _commission_done(form: CommissionForm) -> str:
+    if form.effective_from.utc is not None:
+        return _(
+            "Üyenin kendi oranı %(when)s itibarıyla yapılan satışlara uygulanacak.",
+            when=when(form.effective_from.utc, "short"),
+        )
     if form.rate.bp is None:
         return _("Üyenin kendi oranı kaldırıldı; yeni satışlarda genel oran uygulanır.")
     return _("Üyenin kendi oranı kaydedildi; yeni satışlarda uygulanır.")
@@ -154,7 +162,11 @@ def member_commission(producer_id: int):
         "commission",
         CommissionForm,
         lambda profile, form: membership.set_commission_override(
-            profile, form.rate.bp, current_user.id
+            profile,
+            form.rate.bp,
+            current_user.id,
+            effective_from=form.effective_from.utc,
+            note=form.note.data or "",
         ),
         _commission_done,
     )

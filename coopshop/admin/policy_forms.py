@@ -10,9 +10,9 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from coopshop.admin.member_forms import RateField
 from coopshop.services.books.commission import MAX_NOTE_LENGTH
 from coopshop.turkey import ISTANBUL
+from coopshop.web.fields import RateField
 
 _FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 

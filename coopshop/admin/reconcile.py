@@ -13,12 +13,14 @@ from coopshop.admin.routes import bp
 from coopshop.models import utcnow
 from coopshop.services.payouts import reconcile, reconcile_providers
 from coopshop.web.permissions import roles_required
+from coopshop.web.uow import attempt
 
 
 @bp.route("/reconcile", methods=["GET", "POST"])
 @roles_required("admin")
 def reconcile_page():
-    """Reading a provider is only done on a submitted (CSRF-checked) form; nothing is written."""
+    """Reading a provider is only done on a submitted (CSRF-checked) form; what is written is
+    the provider's settlement records of the period (for the bank statement's matching)."""
     providers = reconcile_providers.configured(current_app.config)
     form = ReconcileForm(provider=next(iter(providers), ""))
     form.provider.choices = [
@@ -29,11 +31,15 @@ def reconcile_page():
         form.first_day.data, form.last_day.data = today.replace(day=1), today
     name = form.provider.data or None
     report = None
+    settlements = []
     status = 200
     if form.validate_on_submit():
         start, end = reconcile.day_period(form.first_day.data, form.last_day.data)
         try:
-            report = reconcile_providers.run(name, providers.get(name), start, end)
+            outcome = attempt(
+                reconcile_providers.run_and_record, name, providers.get(name), start, end
+            )
+            report, settlements = outcome.value if outcome.ok else (None, [])
         except reconcile_providers.READ_ERRORS as exc:
             flash(reconcile_providers.read_error_text(name, exc), "danger")
             status = 502
@@ -43,6 +49,7 @@ def reconcile_page():
         "admin/reconcile/index.html",
         form=form,
         report=report,
+        settlements=settlements,
         provider=name,
         provider_name=reconcile_providers.NAMES.get(name or ""),
         providers=providers,

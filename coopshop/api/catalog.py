@@ -32,7 +32,7 @@ def _ref(obj: Collection | Category) -> NamedRef:
 def products_out(products: Sequence[Product]) -> list[ProductOut]:
     """Products with the commission rate a sale would snapshot now (one rates query a page)."""
     now = utcnow()
-    rates = commission.rates_in_force(now, {p.collection_id for p in products if p.collection_id})
+    rates = commission.rates_for(now, products)
     default_bp = settings_service.current().default_commission_bp
     return [
         ProductOut(

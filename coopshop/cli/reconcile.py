@@ -68,14 +68,50 @@ def reconcile_iyzico_command(start_day: datetime, end_day: datetime) -> None:
 
 
 def _run(name: str, provider, start, end, start_day: datetime, end_day: datetime) -> None:
+    from coopshop.db import db
     from coopshop.services.payouts import reconcile_providers
 
     try:
-        report = reconcile_providers.run(name, provider, start, end)
+        report, kept = reconcile_providers.run_and_record(name, provider, start, end)
     except reconcile_providers.READ_ERRORS as exc:
+        db.session.rollback()
         click.echo(f"error: {reconcile_providers.read_error_text(name, exc)}", err=True)
         sys.exit(2)
+    db.session.commit()  # the settlement records (the comparison itself writes nothing)
+    _print_settlements(kept)
     _print(report, start_day, end_day)
+
+
+def _print_settlements(kept) -> None:
+    from coopshop.money import kurus_text
+
+    for s in kept:
+        click.echo(
+            f"settlement {s.external_id} {s.status} {kurus_text(s.amount_kurus)}"
+            f" arriving {s.arrival_on:%Y-%m-%d}"
+        )
+
+
+@reconcile_cli.command("settlements")
+@click.argument("provider_name", type=click.Choice(["stripe", "iyzico"]))
+@_istanbul_days
+def reconcile_settlements_command(provider_name: str, start_day: datetime, end_day: datetime):
+    """Record the provider's settlements (Stripe payouts, iyzico's daily payouts) of the days
+    FROM..TO, for the bank statement's matching, without the rest of the comparison."""
+    from coopshop.db import db
+    from coopshop.services.payouts import reconcile_providers, settlements
+
+    provider = reconcile_providers.configured(current_app.config).get(provider_name)
+    start, end = _period(start_day, end_day, provider, f"{provider_name} is not configured")
+    try:
+        kept = settlements.record(provider_name, provider, start, end)
+    except reconcile_providers.READ_ERRORS as exc:
+        db.session.rollback()
+        click.echo(f"error: {reconcile_providers.read_error_text(provider_name, exc)}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    _print_settlements(kept)
+    click.echo(f"{len(kept)} settlement(s) recorded")
 
 
 def _print(report, start_day: datetime, end_day: datetime) -> None:

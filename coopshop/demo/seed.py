@@ -40,6 +40,7 @@ from coopshop.demo.data import (
     Craft,
 )
 from coopshop.demo.orders import HISTORY_DAYS, OrderSimulator
+from coopshop.demo.rates import own_rates
 from coopshop.demo.summary import DemoLogin, Summary, summarise
 from coopshop.models import (
     Category,
@@ -121,6 +122,7 @@ class _Seeder:
         crafts[0] = self.crafts["dokuma"]  # the demo producer weaves
         applied = {count - 1, count - 2} if count >= 8 else {count - 1}
         overrides = set(rng.sample(range(1, count - len(applied)), k=max(1, count // 10)))
+        own_rates_of: list = []
         self.emails.add(demo_email)
         for i, name in enumerate(names):
             joined = self.days_ago(450, 1100) if i not in applied else self.days_ago(1, 10)
@@ -141,15 +143,16 @@ class _Seeder:
             )
             account = "".join(rng.choice("0123456789") for _ in range(16))
             status = "applied" if i in applied else "active"
+            iban = turkish_iban(rng.choice(BANK_CODES), account)
+            own_bp = rng.choice((1000, 1200)) if i in overrides else None
             profile = ProducerProfile(
                 user=user,
                 display_name=name,
                 centre=centre,
                 craft=craft.name_tr,
                 bio=bio,
-                iban=turkish_iban(rng.choice(BANK_CODES), account),
+                iban=iban,
                 membership_status=status,
-                commission_bp=rng.choice((1000, 1200)) if i in overrides else None,
                 application_note=rng.choice(APPLICATION_NOTES) if status == "applied" else "",
                 created_at=joined,
                 approved_at=joined + timedelta(days=rng.randint(1, 14))
@@ -158,7 +161,10 @@ class _Seeder:
             )
             db.session.add(profile)
             self.producers.append(profile)
+            if own_bp is not None:
+                own_rates_of.append((profile, own_bp))
         db.session.flush()
+        own_rates("producer", own_rates_of)
 
     def make_pictures(self) -> None:
         """Two placeholders per craft, shared by all its products: seeding stays fast.
@@ -209,6 +215,7 @@ class _Seeder:
             list(PRODUCT_STATUS_WEIGHTS.values()),
         )
         made: list[Product] = []
+        own_rates_of: list = []
         for owner in owners:
             craft = craft_of[owner.id]
             colour, motif, item = next(titles[craft.slug])
@@ -249,6 +256,7 @@ class _Seeder:
                 else self.days_ago(425, 600)
             )
             path, thumb = rng.choice(self.pictures[craft.slug])
+            own_bp = 1000 if rng.random() < 0.02 else None
             product = Product(
                 code=f"{craft.code}-{numbers[craft.code]:04d}",
                 title_tr=title_tr,
@@ -260,7 +268,6 @@ class _Seeder:
                 description_en=f"{craft.about_en} Made by {names} at {owner.centre}. {CARE_EN}",
                 price_kurus=price,
                 vat_bp=item.vat_bp,
-                commission_bp=1000 if rng.random() < 0.02 else None,
                 stock=stock,
                 made_to_order=made_to_order,
                 lead_time_days=rng.choice((7, 10, 14, 21)) if made_to_order else None,
@@ -277,8 +284,11 @@ class _Seeder:
                 images=[ProductImage(path=path, thumb_path=thumb, position=0, alt=title_tr)],
             )
             made.append(product)
+            if own_bp is not None:
+                own_rates_of.append((product, own_bp))
         db.session.add_all(made)
         db.session.flush()
+        own_rates("product", own_rates_of)
         return made
 
     def customers(self, count: int, demo_email: str) -> list[tuple[User, tuple]]:

@@ -1,7 +1,7 @@
 """All models, imported here so the metadata is complete for Alembic and create_all()."""
 
 from coopshop.models.audit import AuditEvent
-from coopshop.models.bank import BankStatement, BankStatementLine
+from coopshop.models.bank import BankStatement, BankStatementLine, ProviderSettlement
 from coopshop.models.base import Base, utcnow
 from coopshop.models.cash import CashSession, OfflineTicket, PosDevice
 from coopshop.models.catalog import Category, Collection, Product, ProductImage, ProductMaker
@@ -31,6 +31,7 @@ from coopshop.models.withdrawals import WithdrawalLine, WithdrawalRequest
 __all__ = [
     "BankStatement",
     "BankStatementLine",
+    "ProviderSettlement",
     "Account",
     "ApiToken",
     "AuditEvent",

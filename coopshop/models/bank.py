@@ -1,6 +1,8 @@
 """The cooperative's bank statements, imported for reconciliation: one row per statement file,
 one per line, and what each line was matched to (a bank-transfer order, a payout line, a bazaar
-cash session, a card provider's payout) or why it was not."""
+cash session, a card provider's settlement) or why it was not; and the card providers' own
+settlement records (a Stripe payout, an iyzico day's payout to the merchant) the bank's money-in
+lines are matched to."""
 
 from __future__ import annotations
 
@@ -26,6 +28,37 @@ from coopshop.models.base import Base, UTCDateTime, utcnow
 LINE_STATUSES = ("matched", "different", "unmatched", "manual")
 MATCH_KINDS = ("transfer_order", "payout_line", "cash_session", "provider_payout", "other")
 PROVIDERS = ("stripe", "iyzico")
+# A Stripe payout's status (pending, in_transit, paid, failed, canceled); iyzico lists only
+# payouts completed, recorded as paid.
+SETTLEMENT_STATUSES = ("pending", "in_transit", "paid", "failed", "canceled")
+
+
+class ProviderSettlement(Base):
+    """One payout of a card provider to the cooperative's bank account, as the provider reports
+    it: a Stripe payout (its balance transactions summed), or iyzico's payouts completed on one
+    day. Recorded (and brought up to date) when that provider's period is reconciled."""
+
+    __tablename__ = "provider_settlements"
+    __table_args__ = (
+        CheckConstraint(f"provider IN {PROVIDERS!r}", name="provider_valid"),
+        CheckConstraint(f"status IN {SETTLEMENT_STATUSES!r}", name="status_valid"),
+        UniqueConstraint("provider", "external_id"),
+        Index("ix_provider_settlements_arrival", "provider", "arrival_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))  # po_…, or iyzico:YYYY-MM-DD
+    amount_kurus: Mapped[int] = mapped_column(BigInteger)  # what the bank is to receive
+    # What its transactions carried (Stripe: the net of its balance transactions, and their
+    # fees); None where the provider does not say.
+    carried_kurus: Mapped[int | None] = mapped_column(BigInteger)
+    fee_kurus: Mapped[int | None] = mapped_column(BigInteger)
+    transactions: Mapped[int] = mapped_column(Integer, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="try")
+    status: Mapped[str] = mapped_column(String(12))
+    arrival_on: Mapped[date] = mapped_column(Date)  # the day it reaches (reached) the bank
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class BankStatement(Base):
@@ -85,6 +118,9 @@ class BankStatementLine(Base):
         ForeignKey("cash_sessions.id", ondelete="RESTRICT"), index=True
     )
     provider: Mapped[str | None] = mapped_column(String(20))
+    settlement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("provider_settlements.id", ondelete="RESTRICT"), index=True
+    )
     expected_kurus: Mapped[int | None] = mapped_column(BigInteger)  # the document's amount
     problem: Mapped[str] = mapped_column(String(40), default="")  # a DIFFERENCES code
     note: Mapped[str] = mapped_column(Text, default="")  # the admin's reason for a hand match
@@ -92,3 +128,4 @@ class BankStatementLine(Base):
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     statement: Mapped[BankStatement] = relationship(back_populates="lines")
+    settlement: Mapped[ProviderSettlement | None] = relationship()

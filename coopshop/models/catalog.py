@@ -84,10 +84,6 @@ class Product(Base):
     __table_args__ = (
         CheckConstraint("price_kurus > 0", name="price_positive"),
         CheckConstraint("vat_bp >= 0 AND vat_bp <= 10000", name="vat_range"),
-        CheckConstraint(
-            "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
-            name="commission_range",
-        ),
         CheckConstraint("stock >= 0", name="stock_non_negative"),
         CheckConstraint(
             "lead_time_days IS NULL OR lead_time_days >= 0", name="lead_time_non_negative"
@@ -124,7 +120,7 @@ class Product(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     price_kurus: Mapped[int] = mapped_column(BigInteger)
     vat_bp: Mapped[int] = mapped_column(Integer, default=2000)
-    commission_bp: Mapped[int | None] = mapped_column(Integer)
+    # Its own commission rate is dated: models.policy.CommissionRate, scope "product".
     stock: Mapped[int] = mapped_column(Integer, default=0)
     made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_time_days: Mapped[int | None] = mapped_column(Integer)

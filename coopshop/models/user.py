@@ -86,10 +86,6 @@ class ProducerProfile(Base):
     __tablename__ = "producer_profiles"
     __table_args__ = (
         CheckConstraint(f"membership_status IN {MEMBERSHIP_STATUSES!r}", name="status_valid"),
-        CheckConstraint(
-            "commission_bp IS NULL OR (commission_bp >= 0 AND commission_bp <= 10000)",
-            name="commission_range",
-        ),
         CheckConstraint(f"tax_status IN {TAX_STATUSES!r}", name="tax_status_valid"),
     )
 
@@ -102,7 +98,7 @@ class ProducerProfile(Base):
     photo_path: Mapped[str | None] = mapped_column(String(255))
     iban: Mapped[str | None] = mapped_column(String(34))
     membership_status: Mapped[str] = mapped_column(String(16), default="applied", index=True)
-    commission_bp: Mapped[int | None] = mapped_column(Integer)
+    # Her own commission rate is dated: models.policy.CommissionRate, scope "producer".
     # What she is told of (services.members.notifications): e-mail of a sale (and of answers
     # to her questions), of a payout approved or paid, of a refund taking from her share; SMS
     # of the same facts to ``users.phone`` only when she turns it on.

@@ -95,7 +95,7 @@ def _preview_for(data: product_input.ProductInput, producer_id: int, product: Pr
         data.makers,
         settings_service.current().default_commission_bp,
         collection_id=data.collection_id,
-        product_commission_bp=product.commission_bp if product is not None else None,
+        product_id=product.id if product is not None else None,
     )
 
 

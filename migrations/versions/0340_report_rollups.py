@@ -3,14 +3,14 @@ producer (0: the orders' whole figures), a cache of the ledger refreshed on post
 empty: fill it with `flask ledger rebuild-rollups` after upgrading (ledger check says so).
 
 Revision ID: 0340_report_rollups
-Revises: 0310_bank_statements
+Revises: 0330_dated_overrides_settlements
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0340_report_rollups"
-down_revision = "0310_bank_statements"
+down_revision = "0330_dated_overrides_settlements"
 branch_labels = None
 depends_on = None
 

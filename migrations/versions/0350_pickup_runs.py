@@ -3,14 +3,14 @@ the order lines received in each; 'returned' (to sender) as an order's fulfilmen
 product's optional packed weight and box, the label form's defaults.
 
 Revision ID: 0350_pickup_runs
-Revises: 0320_line_tie_offset
+Revises: 0340_report_rollups
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0350_pickup_runs"
-down_revision = "0320_line_tie_offset"
+down_revision = "0340_report_rollups"
 branch_labels = None
 depends_on = None
 

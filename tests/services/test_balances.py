@@ -104,15 +104,16 @@ def test_payouts_failed_payouts_deductions_and_fees(app):
 
     b = balance_service.balance(maker.id, as_of=t + 2 * DAY)
     assert b.earned == 85000
-    assert b.fees == 300
+    # The fee on her part of the line only: 300 x 85000 / 120000 = 212.5, half-up 213.
+    assert b.fees == 213
     assert b.paid_out == 60000
     assert b.deductions == 500
     assert b.refunded == 0
-    assert b.balance == b.available == 85000 - 300 - 60000 - 500 == 24200
+    assert b.balance == b.available == 85000 - 213 - 60000 - 500 == 24287
     assert b.balance == b.earned - b.refunded - b.paid_out - b.deductions - b.fees
     # as of the first day, before the second payout and the reversal
     b1 = balance_service.balance(maker.id, as_of=t)
-    assert (b1.paid_out, b1.deductions, b1.available) == (0, 2500, 85000 - 300 - 2500)
+    assert (b1.paid_out, b1.deductions, b1.available) == (0, 2500, 85000 - 213 - 2500)
 
 
 def test_all_producers_in_one_query(app):

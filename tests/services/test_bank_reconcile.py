@@ -284,7 +284,11 @@ def test_month_end_explains_each_clearing_balance(books):
     }
     # The fixture's three ₺1.200,00 bazaar sales were booked with no desk: "other".
     assert cash_account.other_kurus == 360000
-    assert parts("clearing:stripe") == {"provider_banked": (30000, 1), "at_provider": (20000, 0)}
+    assert parts("clearing:stripe") == {
+        "provider_banked": (30000, 1),
+        "settlements_not_banked": (0, 0),  # no settlement recorded
+        "at_provider": (20000, 0),
+    }
     assert explained["clearing:iyzico"].balance_kurus == 0
     assert parts("bank:payouts") == {
         "payouts_confirmed": (-85000, 1),

@@ -17,6 +17,7 @@ from coopshop.demo import seed as demo
 from coopshop.demo.summary import DEMO_PASSWORD
 from coopshop.models import (
     CashSession,
+    CommissionRate,
     LedgerEntry,
     LedgerTransaction,
     Order,
@@ -203,9 +204,17 @@ def _fingerprint() -> dict:
                 ProducerProfile.craft,
                 ProducerProfile.iban,
                 ProducerProfile.membership_status,
-                ProducerProfile.commission_bp,
                 ProducerProfile.bio,
             ).order_by(ProducerProfile.id)
+        ).all(),
+        "own_rates": db.session.execute(
+            select(
+                CommissionRate.scope,
+                CommissionRate.producer_id,
+                CommissionRate.product_id,
+                CommissionRate.rate_bp,
+                CommissionRate.effective_from,
+            ).order_by(CommissionRate.id)
         ).all(),
         "products": db.session.execute(
             select(

@@ -373,18 +373,19 @@ def test_fee_spread_to_makers_pro_rata_and_exact(app):
     ayse, fatma, zeynep = ProducerFactory(), ProducerFactory(), ProducerFactory()
     scarf = ProductFactory(price_kurus=120000, makers=[(ayse, 6000), (fatma, 4000)])
     bowl = ProductFactory(price_kurus=12000, makers=[(zeynep, 10000)])
-    # parts of the order: ayse 51000, fatma 34000, zeynep 8500 (of 93500)
+    # parts of the order: ayse 51000, fatma 34000, zeynep 8500 (93500 of the 132000 charged)
     order = paid_order(
         [(scarf, 1), (bowl, 1)], payment_method="stripe", fee_kurus=1000, settings=settings
     )
     fee = db.session.scalar(select(LedgerTransaction).where(LedgerTransaction.kind == "fee"))
     charged = {pid: amount for _, amount, pid in entries_of(fee) if pid is not None}
-    # 1000 x 51000/93500 = 545.45, x 34000/93500 = 363.64, x 8500/93500 = 90.91: floors 545,
-    # 363, 90 leave 2 kuruş, which go to the largest remainders (zeynep .91, fatma .64).
-    assert charged == {ayse.id: 545, fatma.id: 364, zeynep.id: 91}
-    assert balances()["fees:payment"] == 0  # charged on to the makers in full
+    # The makers bear the fee on their parts only: 1000 x 93500 / 132000 = 708.33 → 708. Split:
+    # 708 x 51000/93500 = 386.18, x 34000/93500 = 257.45, x 8500/93500 = 64.36: floors 386, 257,
+    # 64 leave 1 kuruş, which goes to the largest remainder (fatma .45).
+    assert charged == {ayse.id: 386, fatma.id: 258, zeynep.id: 64}
+    assert balances()["fees:payment"] == 1000 - 708  # the fee on VAT and commission stays ours
     assert balances()["clearing:stripe"] == order.total_kurus - 1000
-    assert balances()[f"producer:{ayse.id}"] == -51000 + 545
+    assert balances()[f"producer:{ayse.id}"] == -51000 + 386
 
 
 def test_a_payments_fee_is_booked_once_and_a_zero_fee_books_nothing(app):

@@ -143,9 +143,15 @@ def _fee_legs(order, specs, producers, fee: int, spread: bool) -> Counter:
         ids = sorted(int(code.split(":")[1]) for code in parts)
         weights = [parts[f"producer:{pid}"] for pid in ids]
         if sum(weights) > 0:
-            shares_ = split_largest_remainder(fee, weights)
-            assert sum(shares_) == fee
-            legs["fees:payment"] -= fee
+            # The makers bear the fee on their parts of the lines only (shipping, VAT and the
+            # commission are not theirs): fee x their parts / what was charged, half-up.
+            makers_fee = min(
+                fee, (2 * fee * sum(weights) + order.total_kurus) // (2 * order.total_kurus)
+            )
+            assert makers_fee <= fee * sum(weights) / order.total_kurus + 0.5
+            shares_ = split_largest_remainder(makers_fee, weights)
+            assert sum(shares_) == makers_fee
+            legs["fees:payment"] -= makers_fee
             for pid, share in zip(ids, shares_, strict=True):
                 legs[f"producer:{pid}"] += share
     return legs

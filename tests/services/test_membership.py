@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import AuditEvent, OutboxMessage, ProducerProfile
+from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
+from coopshop.services.books import commission
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.core.errors import InvalidTransition, ValidationFailed
 from coopshop.services.members import membership
@@ -120,11 +121,17 @@ def test_her_own_rate_is_set_cleared_and_audited(app, admin):
     membership.set_commission_override(profile, 1250, admin.id)  # no change, no event
     membership.set_commission_override(profile, None, admin.id)
     db.session.commit()
-    assert profile.commission_bp is None
+    now = commission.rates_in_force(utcnow(), [], [profile.id], [])
+    assert now.producer_bp([profile.id]) is None
+    rows = db.session.scalars(select(CommissionRate).order_by(CommissionRate.id)).all()
+    assert [(r.scope, r.producer_id, r.rate_bp) for r in rows] == [
+        ("producer", profile.id, 1250),
+        ("producer", profile.id, None),
+    ]
     events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-    assert [(e.action, e.data) for e in events] == [
-        ("member.commission", {"from_bp": None, "to_bp": 1250}),
-        ("member.commission", {"from_bp": 1250, "to_bp": None}),
+    assert [(e.action, e.data["from_bp"], e.data["to_bp"]) for e in events] == [
+        ("member.commission", None, 1250),
+        ("member.commission", 1250, None),
     ]
     with pytest.raises(ValidationFailed):
         membership.set_commission_override(profile, 10_001, admin.id)

@@ -184,3 +184,53 @@ def test_her_pages_and_the_api_show_the_batch_amount(app, client, login, monkeyp
         0,
         "below_minimum",
     )
+
+
+def test_a_spread_fee_falls_on_her_part_only_and_available_is_the_batch_line(app):
+    """FEES_SPREAD_TO_MAKERS on a shipping-heavy order: a ₺20,00 piece sent for ₺75,00, the
+    processor's ₺3,00 fee on all ₺95,00. She bears the fee on her part of the line only; what
+    her dashboard calls available is the closed batch's line for her, to the kuruş; and after a
+    full refund the spread fee stays with her (the processor keeps it), as the README says."""
+    settings = CoopSettings(
+        fees_spread_to_makers=True,
+        payout_minimum_kurus=100,
+        payout_two_admins=False,
+        shipping_flat_kurus=7500,
+        free_shipping_threshold_kurus=10**7,
+    )
+    admin_id = UserFactory(role="admin").id
+    her = ProducerFactory(iban=GOOD_IBAN, tax_status="other")
+    piece = ProductFactory(price_kurus=2000, vat_bp=2000, stock=5, makers=[(her, 10000)])
+    sold_at = T - timedelta(days=40)
+    order = paid_order(
+        [(piece, 1)],
+        payment_method="stripe",
+        charge_shipping=True,
+        fee_kurus=300,
+        paid_at=sold_at,
+        settings=settings,
+    )
+    delivered(order, sold_at + timedelta(days=2), settings=settings)
+    db.session.commit()
+    assert (order.shipping_kurus, order.total_kurus) == (7500, 9500)
+
+    # Her part of the line: net 2000 x 10000/12000 = 1667, less 15% commission 250 = 1417.
+    # Her part of the fee: 300 x 1417 / 9500 = 44.75 → 45 (not the ₺3,00 on the shipping too).
+    b = balances.balance(her.id, as_of=T)
+    assert (b.earned, b.fees, b.available) == (1417, 45, 1417 - 45)
+
+    shown = next_payout.next_payout(her.id, settings, now=T)
+    batch, left_out = payouts.close_period(T, admin_id, settings, now=T)
+    (line,) = batch.lines
+    assert left_out == []
+    assert (line.producer_id, line.amount_kurus, line.net_kurus) == (her.id, 1372, 1372)
+    assert (shown.in_batch, shown.available_kurus, shown.payable_kurus) == (True, 1372, 1372)
+    payouts.approve(batch.id, admin_id, settings, now=T)
+    db.session.commit()
+
+    # A full refund afterwards takes back her part of the sale; the fee stays spent.
+    refunds.create_refund(order, [(order.lines[0].id, 2000)], now=T + timedelta(days=1))
+    db.session.commit()
+    after = balances.balance(her.id, as_of=T + timedelta(days=2))
+    assert (after.refunded, after.fees, after.paid_out) == (1417, 45, 1372)
+    assert after.balance == -1372 - 45  # the sale gone, its fee kept: ₺0,45 short of nothing

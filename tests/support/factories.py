@@ -10,15 +10,30 @@ from coopshop.db import db
 from coopshop.models import (
     Category,
     Collection,
+    CommissionRate,
     ProducerProfile,
     Product,
     ProductImage,
     ProductMaker,
     User,
 )
+from coopshop.models.policy import SINCE_ALWAYS
 
 PASSWORD = "parola-1234"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _own_rate(scope: str, target, rate_bp: int | None, create: bool) -> None:
+    """``commission_bp=`` on a member or a product: her (its) own dated rate, in force from
+    the start (models.policy.SINCE_ALWAYS), as the migration carried the undated ones over."""
+    if rate_bp is None or not create:
+        return
+    db.session.add(
+        CommissionRate(
+            scope=scope, rate_bp=rate_bp, effective_from=SINCE_ALWAYS, **{f"{scope}_id": target.id}
+        )
+    )
+    db.session.commit()
 
 
 class Base(SQLAlchemyModelFactory):
@@ -51,6 +66,10 @@ class ProducerFactory(Base):
     bio = "El dokuması atkılar yapıyorum."
     iban = "TR330006100519786457841326"
     membership_status = "active"
+
+    @factory.post_generation
+    def commission_bp(self, create, extracted, **kwargs):
+        _own_rate("producer", self, extracted, create)
 
 
 class CollectionFactory(Base):
@@ -97,6 +116,10 @@ class ProductFactory(Base):
             self.owner_id = pairs[0][0].id  # the first maker listed it
         if create:
             db.session.commit()
+
+    @factory.post_generation
+    def commission_bp(self, create, extracted, **kwargs):
+        _own_rate("product", self, extracted, create)
 
 
 class ProductImageFactory(Base):

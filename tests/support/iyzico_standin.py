@@ -218,6 +218,7 @@ class IyzicoStandin(ReportingMixin):
             self._errors: dict[str, tuple[str, str, int]] = {}
             self._tamper: dict[str, tuple[str, object]] = {}
             self._log: list = []  # (Istanbul day, daily-transactions row)
+            self._payouts: dict = {}  # payout day → payoutCompletedTransactions rows
             self._drop: dict[str, float] = {}
         self._release.clear()
 
@@ -435,6 +436,8 @@ class IyzicoStandin(ReportingMixin):
             status, answer = self._cancel(body, base)
         elif path == iyzico_reporting.INSTALLMENT_PATH:
             status, answer = self._installment(body, base)
+        elif path == iyzico_reporting.PAYOUT_COMPLETED_PATH:
+            status, answer = self._payouts_completed(body, base)
         else:
             return 404, {
                 "status": "failure",

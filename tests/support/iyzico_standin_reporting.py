@@ -121,6 +121,39 @@ class ReportingMixin:
             )
         return 200, {"status": "success", **base, "installmentDetails": details}
 
+    def settle(self, transaction_day, payout_day) -> Decimal:
+        """Pay out what the day's log owes the merchant on ``payout_day`` (settlement reporting:
+        one MERCHANT row per payment transaction, its merchantPayoutAmount less what was refunded
+        or cancelled of it that day). Returns the day's total."""
+        owed: dict[str, Decimal] = {}
+        with self._lock:
+            for day, row in self._log:
+                if day != transaction_day:
+                    continue
+                tx = row["paymentTxId"]
+                if row["transactionType"] == "PAYMENT":
+                    owed[tx] = owed.get(tx, Decimal(0)) + row["merchantPayoutAmount"]
+                else:
+                    owed[tx] = owed.get(tx, Decimal(0)) - row["price"]
+            rows = [
+                {
+                    "paymentTransactionId": tx,
+                    "payoutAmount": amount,
+                    "payoutType": "MERCHANT",
+                    "subMerchantKey": None,
+                    "currency": "TRY",
+                }
+                for tx, amount in owed.items()
+            ]
+            self._payouts.setdefault(payout_day.isoformat(), []).extend(rows)
+        return sum(owed.values(), Decimal(0))
+
+    def _payouts_completed(self, body: dict, base: dict) -> tuple[int, dict]:
+        day = str(body.get("date") or "")[:10]
+        with self._lock:
+            rows = [dict(r) for r in self._payouts.get(day, [])]
+        return 200, {"status": "success", **base, "payoutCompletedTransactions": rows}
+
     def handle_reporting(self, url: str, base: dict) -> tuple[int, dict]:
         parts = urlsplit(url)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}

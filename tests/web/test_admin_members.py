@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coopshop.db import db
 from coopshop.models import AuditEvent, CommissionRate, OutboxMessage, ProducerProfile, utcnow
-from coopshop.services.books import deductions, ledger_check
+from coopshop.services.books import commission, deductions, ledger_check
 from tests.support.factories import (
     PASSWORD,
     CollectionFactory,
@@ -49,6 +49,8 @@ ROUTES = [
     ("GET", "/admin/policy"),
     ("POST", "/admin/policy"),
     ("POST", "/admin/policy/1/cancel"),
+    ("GET", "/admin/products/1/commission"),
+    ("POST", "/admin/products/1/commission"),
 ]
 FORM = {
     "decision-note": "not",
@@ -95,11 +97,14 @@ def _snapshot():
     return (
         db.session.scalars(select(AuditEvent.id)).all(),
         db.session.scalars(select(OutboxMessage.id)).all(),
-        [
-            (p.id, p.membership_status, p.commission_bp)
-            for p in db.session.scalars(select(ProducerProfile))
-        ],
+        [(p.id, p.membership_status) for p in db.session.scalars(select(ProducerProfile))],
+        db.session.scalars(select(CommissionRate.id)).all(),
     )
+
+
+def _own_rate(member) -> int | None:
+    """Her own rate in force now (the dated policy)."""
+    return commission.rates_in_force(utcnow(), [], [member.id], []).producers.get(member.id)
 
 
 @pytest.mark.parametrize("role", ["customer", "producer", "staff"])
@@ -290,9 +295,18 @@ def test_her_own_rate(client, admin, typed, stored, status):
     )
     assert response.status_code == status
     db.session.expire_all()
-    assert db.session.get(ProducerProfile, member.id).commission_bp == stored
+    assert _own_rate(member) == stored
     event = db.session.scalars(select(AuditEvent)).one()
-    assert event.data == {"from_bp": 1500, "to_bp": stored}
+    assert (event.action, event.object_type, event.object_id) == (
+        "member.commission",
+        "ProducerProfile",
+        str(member.id),
+    )
+    assert (event.data["from_bp"], event.data["to_bp"], event.data["scope"]) == (
+        1500,
+        stored,
+        "producer",
+    )
 
 
 @pytest.mark.parametrize(
@@ -309,4 +323,5 @@ def test_a_bad_rate_is_explained_and_kept(client, admin, typed, message):
     assert message in html
     assert f'value="{typed}"' in html
     db.session.expire_all()
-    assert db.session.get(ProducerProfile, member.id).commission_bp == 1500
+    assert _own_rate(member) == 1500
+    assert len(db.session.scalars(select(CommissionRate.id)).all()) == 1  # the factory's

@@ -165,3 +165,30 @@ def test_iyzico_failing_is_reported(client, login, iyzico_app, iyzico_standin):
     html = result.get_data(as_text=True)
     assert "Ödeme sağlayıcısından (iyzico) okunamadı" in html
     assert "Raporlama şu an kullanılamıyor" in html
+
+
+def test_reconciling_records_the_providers_settlements(client, login, iyzico_app, iyzico_standin):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from sqlalchemy import select
+
+    from coopshop.models import ProviderSettlement, utcnow
+    from coopshop.services.payouts import reconcile
+    from tests.support.iyzico_support import iyzico_paid_order
+
+    product = ProductFactory(price_kurus=30000, stock=3)
+    db.session.commit()
+    iyzico_paid_order(iyzico_app, iyzico_standin, {product.id: 1})
+    today = utcnow().astimezone(reconcile.ISTANBUL).date()
+    paid_out = iyzico_standin.settle(today, today)
+    login(UserFactory(role="admin"))
+
+    result = client.post("/admin/reconcile", data={"first_day": _today(), "last_day": _today()})
+    html = result.get_data(as_text=True)
+
+    assert result.status_code == 200
+    assert "iyzico aktarımları (kaydedildi)" in html and f"iyzico:{today.isoformat()}" in html
+    db.session.expire_all()
+    (kept,) = db.session.scalars(select(ProviderSettlement)).all()
+    assert (kept.provider, kept.arrival_on, kept.status) == ("iyzico", today, "paid")
+    assert kept.amount_kurus == int((paid_out * 100).quantize(Decimal(1), ROUND_HALF_UP))

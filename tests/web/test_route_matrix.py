@@ -133,6 +133,7 @@ ADMIN_ONLY = {
     "admin.payouts_home",
     "admin.policy",
     "admin.policy_cancel",
+    "admin.product_commission",
     "admin.question_answer",
     "admin.questions",
     "admin.reconcile_page",

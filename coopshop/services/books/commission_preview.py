@@ -110,8 +110,8 @@ def _own_collection_rates() -> dict[int, int]:
 
 
 def _sold_since(since: datetime, now: datetime):
-    """The paid lines of [since, now], their makers (id, share, her own rate) by line, and what
-    was refunded of each: three queries."""
+    """The paid lines of [since, now], their makers (id, share) by line, and what was refunded
+    of each: three queries."""
     in_window = (Order.status == "paid", Order.paid_at >= since, Order.paid_at <= now)
     line_ids = select(OrderLine.id).join(Order, Order.id == OrderLine.order_id).where(*in_window)
     lines = db.session.execute(
@@ -122,7 +122,6 @@ def _sold_since(since: datetime, now: datetime):
             OrderLine.commission_bp,
             Order.created_at,
             OrderLine.product_id,
-            Product.commission_bp.label("product_bp"),
             Product.collection_id,
         )
         .join(Order, Order.id == OrderLine.order_id)
@@ -130,19 +129,13 @@ def _sold_since(since: datetime, now: datetime):
         .where(*in_window)
         .order_by(OrderLine.id)
     ).all()
-    makers: dict[int, list[tuple[int, int, int | None]]] = {}
-    for line_id, producer_id, share_bp, producer_bp in db.session.execute(
-        select(
-            OrderLineMaker.line_id,
-            OrderLineMaker.producer_id,
-            OrderLineMaker.share_bp,
-            ProducerProfile.commission_bp,
-        )
-        .join(ProducerProfile, ProducerProfile.id == OrderLineMaker.producer_id)
+    makers: dict[int, list[tuple[int, int]]] = {}
+    for line_id, producer_id, share_bp in db.session.execute(
+        select(OrderLineMaker.line_id, OrderLineMaker.producer_id, OrderLineMaker.share_bp)
         .where(OrderLineMaker.line_id.in_(line_ids))
         .order_by(OrderLineMaker.line_id, OrderLineMaker.producer_id)
     ):
-        makers.setdefault(line_id, []).append((producer_id, share_bp, producer_bp))
+        makers.setdefault(line_id, []).append((producer_id, share_bp))
     refunded = dict(
         db.session.execute(
             select(RefundLine.line_id, func.sum(RefundLine.amount_kurus))
@@ -163,7 +156,7 @@ def _tally(lines, makers, refunded, proposed_rate):
         line_makers = makers.get(line.id, [])
         if not line_makers:
             continue
-        shares = [share for _, share, _ in line_makers]
+        shares = [share for _, share in line_makers]
         back = int(refunded.get(line.id) or 0)
         rate = proposed_rate(line)
         commission, parts = _parts(line.gross_kurus, back, line.vat_bp, line.commission_bp, shares)
@@ -175,7 +168,7 @@ def _tally(lines, makers, refunded, proposed_rate):
         affected += rate is not None
         actual_commission += commission
         proposed_commission += new_commission
-        for (producer_id, _, _), part, new_part in zip(line_makers, parts, new_parts, strict=True):
+        for (producer_id, _), part, new_part in zip(line_makers, parts, new_parts, strict=True):
             tally = tallies.setdefault(producer_id, _Tally())
             tally.lines += 1
             tally.affected += rate is not None
@@ -224,7 +217,7 @@ def preview(
     paid had ``change`` been in force when they were sold.
 
     A line is touched when the changed rate is the one its product resolves to: no product or
-    producer override (today's), and for a collection change the product is in it; for a
+    producer override in force at its sale, and for a collection change the product is in it; for a
     default change its collection had no rate of its own at the sale. Other lines keep their
     snapshot on both sides. A fixed number of queries, however many lines.
     """
@@ -244,11 +237,15 @@ def preview(
         found, rate = timeline.at("collection", collection_id, moment)
         return rate if found else own_collection_bp.get(collection_id)
 
+    def own_rate(scope: str, target_id: int, moment: datetime) -> bool:
+        return timeline.at(scope, target_id, moment)[1] is not None
+
     def proposed_rate(line) -> int | None:
-        """The rate the line would have had under the change, or None when it does not touch it."""
-        if line.product_id is None or line.product_bp is not None:
+        """The rate the line would have had under the change, or None when it does not touch it
+        (its product or one of its makers had a rate of her own at the sale)."""
+        if line.product_id is None or own_rate("product", line.product_id, line.created_at):
             return None
-        if any(bp is not None for _, _, bp in makers.get(line.id, ())):
+        if any(own_rate("producer", pid, line.created_at) for pid, _ in makers.get(line.id, ())):
             return None
         if change.scope == "collection":
             if line.collection_id != change.collection_id:

@@ -26,8 +26,8 @@ from coopshop.models import (
     Refund,
     utcnow,
 )
-from coopshop.money import allocate, refund_delta, split_largest_remainder
-from coopshop.services.books import vat_extras
+from coopshop.money import allocate, refund_delta
+from coopshop.services.books import fee_spread, vat_extras
 from coopshop.services.books.availability import (
     ON_HOLD,
     _positions,
@@ -195,9 +195,9 @@ def post_fee(
     surcharge_kurus: int = 0,
 ) -> LedgerTransaction | None:
     """Book a processor's fee: fees:payment is debited and the clearing account credited (the
-    processor kept that money). With ``fees_spread_to_makers`` the makers are charged the fee
-    pro rata to their parts of the order (largest remainder, exact), and fees:payment is credited
-    back by as much. A zero fee books nothing; a second fee for one payment is refused.
+    processor kept that money). With ``fees_spread_to_makers`` the makers are charged the part
+    of the fee on their parts of the lines (services.books.fee_spread), and fees:payment is
+    credited back by as much. A zero fee books nothing; a second fee for one payment is refused.
 
     The fee is dated with the payment unless ``now`` is given: it belongs to that sale.
 
@@ -230,17 +230,16 @@ def post_fee(
     legs = [Leg(FEES, fee_kurus), Leg(clearing, -fee_kurus)]
     if surcharge_kurus:
         legs += vat_extras.sale_surcharge_legs(order, clearing, surcharge_kurus)
-    if settings.fees_spread_to_makers and fee_kurus:
-        parts = makers_parts(order)
-        producer_ids = sorted(parts)
-        if sum(parts.values()) > 0:
-            shares = split_largest_remainder(fee_kurus, [parts[p] for p in producer_ids])
-            available_at = available_at_for(order, settings)
-            legs.append(Leg(FEES, -fee_kurus))
-            legs += [
-                Leg(producer_account_code(p), share, producer_id=p, available_at=available_at)
-                for p, share in zip(producer_ids, shares, strict=True)
-            ]
+    spread = settings.fees_spread_to_makers and fee_spread.spread_fee_parts(
+        order, makers_parts(order), fee_kurus, surcharge_kurus
+    )
+    if spread:
+        available_at = available_at_for(order, settings)
+        legs.append(Leg(FEES, -sum(spread.values())))
+        legs += [
+            Leg(producer_account_code(p), share, producer_id=p, available_at=available_at)
+            for p, share in spread.items()
+        ]
     return post(
         "fee",
         legs,

@@ -18,9 +18,17 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from coopshop.db import db
-from coopshop.models import AuditEvent, ProducerProfile, Product, ProductMaker, User, utcnow
+from coopshop.models import (
+    AuditEvent,
+    CommissionRate,
+    ProducerProfile,
+    Product,
+    ProductMaker,
+    User,
+    utcnow,
+)
 from coopshop.models.user import MEMBERSHIP_STATUSES
-from coopshop.money import BP
+from coopshop.services.books import commission_overview
 from coopshop.services.core import audit, mail
 from coopshop.services.core.errors import InvalidTransition, NotFound, ValidationFailed
 from coopshop.services.core.paging import Page
@@ -134,18 +142,24 @@ def change_status(
 
 
 def set_commission_override(
-    profile: ProducerProfile, rate_bp: int | None, actor_id: int | None
-) -> ProducerProfile:
-    """Set (or clear with None) her own commission rate; it applies to sales from now on."""
-    if rate_bp is not None and (type(rate_bp) is not int or not 0 <= rate_bp <= BP):
-        raise ValidationFailed(_l("Oran 0 ile 100 arasında bir yüzde olmalı."), field="rate")
-    previous = profile.commission_bp
-    if previous == rate_bp:
-        return profile
-    profile.commission_bp = rate_bp
-    audit.record(actor_id, "member.commission", profile, from_bp=previous, to_bp=rate_bp)
-    db.session.flush()
-    return profile
+    profile: ProducerProfile,
+    rate_bp: int | None,
+    actor_id: int | None,
+    effective_from: datetime | None = None,
+    note: str = "",
+) -> CommissionRate | None:
+    """Set (or end with None) her own commission rate for sales from ``effective_from`` (now
+    when None; never in the past): a dated row of the policy (services.commission), audited on
+    her history. Nothing is written when the rate in force then is already that one."""
+    return commission_overview.set_own_rate(
+        "producer",
+        profile.id,
+        rate_bp,
+        actor_id,
+        effective_from,
+        note,
+        audit_as=("member.commission", profile),
+    )
 
 
 # --- reading --------------------------------------------------------------------------------

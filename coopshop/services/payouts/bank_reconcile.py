@@ -3,9 +3,11 @@
 Each imported line (services.payouts.bank_files reads the file) is matched once, when imported:
 
 - money in naming an order number (2611-ABC234) → that bank-transfer order, same amount, paid;
-- money in from a card provider (STRIPE, İYZİCO in the text) → that provider's payouts, which
-  may not exceed what its clearing account holds less what earlier statements already banked
-  (no per-settlement record is kept here: see README, "Bank reconciliation");
+- money in from a card provider (STRIPE, İYZİCO in the text) → that provider's settlement
+  (services.payouts.settlements: a Stripe payout, an iyzico day's payout) of the same amount
+  within a few days of its arrival; a settlement near in date but of another amount is
+  ``different``; with no settlement recorded near it, the line may not exceed what the
+  provider's clearing account holds less what earlier statements already banked;
 - money in naming a cash desk (KASA 12, KASA #12) → that closed bazaar cash session, for the
   cash it took in (counted − opening float);
 - money out naming a payout line (our bank file's "... ödeme 2026-10 #12", or the bank
@@ -42,7 +44,7 @@ from coopshop.models import (
 )
 from coopshop.services.core import audit
 from coopshop.services.core.errors import Conflict
-from coopshop.services.payouts import bank_files
+from coopshop.services.payouts import bank_files, settlements
 from coopshop.turkish import search_fold
 
 PROBLEMS = {
@@ -56,6 +58,7 @@ PROBLEMS = {
     "session_open": _l("Kasa henüz kapanmamış"),
     "exceeds_clearing": _l("Sağlayıcıda bekleyen tutardan fazla"),
     "no_reference": _l("Açıklamada sipariş, ödeme ya da kasa numarası yok"),
+    "settlement_amount": _l("Sağlayıcının aktarım kaydındaki tutardan farklı"),
 }
 _ORDER = re.compile(r"\b(\d{4})[- ]?([2-9A-HJ-NP-Z]{6})\b")
 _PAYOUT = re.compile(r"#\s?(\d{1,9})\b")
@@ -176,7 +179,7 @@ def _set(line, status, kind=None, problem="", expected=None, **target) -> None:
         problem,
         expected,
     )
-    for name in ("order_id", "payout_line_id", "cash_session_id", "provider"):
+    for name in ("order_id", "payout_line_id", "cash_session_id", "provider", "settlement_id"):
         setattr(line, name, target.get(name))
 
 
@@ -204,6 +207,7 @@ def match_lines(lines: list[BankStatementLine]) -> None:
     }
     taken = _already_matched()
     left_at_provider = {p: at_provider(p) for p in _PROVIDERS}
+    pool = settlements.candidates([ln for ln in lines if ln.amount_kurus > 0])
     for line in sorted(lines, key=lambda ln: (ln.booked_on, ln.position)):
         text = texts[line.id]
         if line.amount_kurus < 0:
@@ -220,6 +224,9 @@ def match_lines(lines: list[BankStatementLine]) -> None:
             _match_order(line, orders[number], taken)
         elif cash is not None:
             _match_cash(line, cash, taken)
+        elif provider and _match_settlement(line, provider, pool):
+            if line.status == "matched":
+                left_at_provider[provider] -= line.amount_kurus
         elif provider:
             left = left_at_provider[provider]
             if line.amount_kurus <= left:
@@ -236,6 +243,24 @@ def match_lines(lines: list[BankStatementLine]) -> None:
                 )
         else:
             _set(line, "unmatched", problem="no_reference")
+
+
+def _match_settlement(line, provider: str, pool) -> bool:
+    """The provider's settlement this line is, when one is recorded near its day."""
+    settlement, agrees = settlements.find(line, provider, pool)
+    if settlement is None:
+        return False
+    problem = "" if agrees else "settlement_amount"
+    _set(
+        line,
+        "different" if problem else "matched",
+        "provider_payout",
+        problem,
+        settlement.amount_kurus,
+        provider=provider,
+        settlement_id=settlement.id,
+    )
+    return True
 
 
 def _already_matched() -> dict[str, set[int]]:

@@ -1,5 +1,9 @@
 """What an admin reads and does after a bank statement is imported: its lines by outcome, the
-documents over the same days that the bank does not show, and a match by hand with a reason."""
+documents over the same days that the bank does not show, and a match by hand with a reason.
+
+A match by hand never makes one movement of money count twice: a line already matched is not
+matched again, and a document (order, payout line, cash session, provider settlement) another
+line already matched is refused, each with a message naming what holds it."""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ from coopshop.models import (
     Order,
     PayoutBatch,
     PayoutLine,
+    ProviderSettlement,
     utcnow,
 )
 from coopshop.models.bank import MATCH_KINDS, PROVIDERS
+from coopshop.money import kurus_text
 from coopshop.services.core import audit, locks
-from coopshop.services.core.errors import NotFound, ValidationFailed
+from coopshop.services.core.errors import Conflict, NotFound, ValidationFailed
 
 MAX_REASON = 300
 
@@ -57,12 +63,14 @@ def get_statement(statement_id: int) -> BankStatement:
 
 def missing(first: date, last: date) -> list[Missing]:
     """Paid bank-transfer orders, payout lines the bank was to send and closed cash sessions of
-    [first, last] (Istanbul days) that no matched statement line covers: three queries."""
+    [first, last] (Istanbul days), and provider payouts due then, that no matched statement line
+    covers: four queries."""
     start, end = turkey.day_bounds(first, last)
     return [
         *_missing_transfers(start, end),
         *_missing_payouts(start, end),
         *_missing_cash(start, end),
+        *_missing_settlements(first, last),
     ]
 
 
@@ -122,15 +130,45 @@ def _missing_cash(start: datetime, end: datetime) -> list[Missing]:
     ]
 
 
+def _missing_settlements(first: date, last: date) -> list[Missing]:
+    """Provider payouts (recorded settlements) due to arrive over [first, last] that no matched
+    statement line covers."""
+    paid_out = db.session.scalars(
+        select(ProviderSettlement)
+        .where(
+            ProviderSettlement.status.in_(("in_transit", "paid")),
+            ProviderSettlement.arrival_on >= first,
+            ProviderSettlement.arrival_on <= last,
+            ~ProviderSettlement.id.in_(_covered(BankStatementLine.settlement_id)),
+        )
+        .order_by(ProviderSettlement.arrival_on, ProviderSettlement.id)
+    )
+    return [
+        Missing("provider_payout", st.external_id, st.amount_kurus, turkey.day_start(st.arrival_on))
+        for st in paid_out
+    ]
+
+
 def _target(kind: str, ref: str) -> dict:
     """The document a hand match points at, by what the admin typed."""
     ref = (ref or "").strip().lstrip("#")
     if kind == "other":
         return {}
     if kind == "provider_payout":
-        if ref.lower() not in PROVIDERS:
-            raise ValidationFailed(_l("Sağlayıcı stripe ya da iyzico olmalı."), field="ref")
-        return {"provider": ref.lower()}
+        if ref.lower() in PROVIDERS:
+            return {"provider": ref.lower()}
+        settlement = db.session.scalar(
+            select(ProviderSettlement).where(ProviderSettlement.external_id == ref)
+        )
+        if settlement is None:
+            raise ValidationFailed(
+                _l(
+                    "Sağlayıcı stripe ya da iyzico, ya da bir aktarım kaydı (po_… ya da "
+                    "iyzico:YYYY-AA-GG) olmalı."
+                ),
+                field="ref",
+            )
+        return {"provider": settlement.provider, "settlement_id": settlement.id}
     if kind == "transfer_order":
         order_id = db.session.scalar(select(Order.id).where(Order.number == ref.upper()))
         if order_id is None:
@@ -143,6 +181,39 @@ def _target(kind: str, ref: str) -> dict:
     if not ref.isdigit() or db.session.get(model, int(ref)) is None:
         raise ValidationFailed(_l("Bu numarada kayıt yok."), field="ref")
     return {name: int(ref)}
+
+
+_BANKED = ("matched", "manual")
+_DOCUMENTS = ("order_id", "payout_line_id", "cash_session_id", "settlement_id")
+
+
+def _refuse_taken(line: BankStatementLine, target: dict) -> None:
+    """Conflict when another line already matched the document ``target`` names (its row
+    locked, so two admins matching two lines to one document at once cannot both pass)."""
+    for name in _DOCUMENTS:
+        if target.get(name) is None:
+            continue
+        holder = db.session.scalar(
+            select(BankStatementLine)
+            .where(
+                BankStatementLine.__table__.c[name] == target[name],
+                BankStatementLine.status.in_(_BANKED),
+                BankStatementLine.id != line.id,
+            )
+            .order_by(BankStatementLine.id)
+            .limit(1)
+            .with_for_update()
+        )
+        if holder is not None:
+            raise Conflict(
+                _l(
+                    "Bu belge başka bir banka satırıyla zaten eşleşmiş (%(day)s, %(amount)s). "
+                    "Önce o satırı kontrol edin.",
+                    day=holder.booked_on.isoformat(),
+                    amount=kurus_text(holder.amount_kurus),
+                ),
+                line_id=holder.id,
+            )
 
 
 def match_by_hand(
@@ -160,10 +231,15 @@ def match_by_hand(
             _l("Gerekçe en fazla %(n)d karakter olabilir.", n=MAX_REASON), field="reason"
         )
     line = locks.lock_or_404(BankStatementLine, line_id, _l("Ekstre satırı bulunamadı."))
+    if line.status in _BANKED:
+        raise Conflict(
+            _l("Bu banka satırı zaten eşleşmiş; ikinci kez eşleştirilemez."), line_id=line.id
+        )
     target = _target(kind, ref)
+    _refuse_taken(line, target)
     was = {"status": line.status, "kind": line.match_kind or "", "problem": line.problem}
     line.status, line.match_kind, line.problem, line.note = "manual", kind, "", reason
-    for name in ("order_id", "payout_line_id", "cash_session_id", "provider"):
+    for name in ("order_id", "payout_line_id", "cash_session_id", "provider", "settlement_id"):
         setattr(line, name, target.get(name))
     line.matched_by_id, line.matched_at = actor_id, now or utcnow()
     audit.record(
@@ -176,5 +252,6 @@ def match_by_hand(
         ref=ref,
         reason=reason,
         was=was["status"],
+        settlement_id=target.get("settlement_id"),
     )
     return line

@@ -11,7 +11,8 @@ is still in transit:
 - ``clearing:cash`` — each closed desk's cash (counted − float) deposited (a statement line
   matched it) or not yet, and what open desks hold;
 - ``clearing:stripe``, ``clearing:iyzico`` — what the provider's payouts brought to the bank,
-  and what is still at the provider;
+  the settlements the provider reports as sent that no statement showed yet (in transit since
+  the earliest arrival date), and what is still at the provider;
 - ``bank:payouts`` — approved payout lines the statement confirmed, marked paid but not seen in
   a statement, and approved but not confirmed at all.
 
@@ -37,6 +38,7 @@ from coopshop.models import (
     Order,
     PayoutBatch,
     PayoutLine,
+    ProviderSettlement,
 )
 
 ACCOUNTS = ("clearing:bank", "clearing:cash", "clearing:stripe", "clearing:iyzico", "bank:payouts")
@@ -197,13 +199,30 @@ def _provider(provider: str, end: datetime, last_day: date, balance: int) -> Exp
         )
     )
     banked_part = Part("provider_banked", int(amount or 0), int(count or 0), None)
+    sent_amount, sent_count, sent_since = db.session.execute(
+        select(
+            func.sum(ProviderSettlement.amount_kurus),
+            func.count(ProviderSettlement.id),
+            func.min(ProviderSettlement.arrival_on),
+        ).where(
+            ProviderSettlement.provider == provider,
+            ProviderSettlement.status.in_(("in_transit", "paid")),
+            ProviderSettlement.arrival_on <= last_day,
+            ~ProviderSettlement.id.in_(_banked("settlement_id", last_day)),
+        )
+    ).one()
+    sent = Part(
+        "settlements_not_banked",
+        int(sent_amount or 0),
+        int(sent_count or 0),
+        turkey.day_start(sent_since) if sent_since else None,
+        True,
+    )
+    left = balance - banked_part.amount_kurus - sent.amount_kurus
     return Explained(
         f"clearing:{provider}",
         balance,
-        [
-            banked_part,
-            Part("at_provider", balance - banked_part.amount_kurus, 0, first_unbanked, True),
-        ],
+        [banked_part, sent, Part("at_provider", left, 0, first_unbanked, True)],
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import stripe
 from flask_babel import lazy_gettext as _l
 
-from coopshop.services.payouts import reconcile, reconcile_iyzico
+from coopshop.services.payouts import reconcile, reconcile_iyzico, settlements
 from coopshop.services.sales import iyzico, payments
 
 NAMES = {"iyzico": "iyzico", "stripe": "Stripe"}
@@ -35,6 +35,14 @@ def run(name: str | None, provider, start: datetime, end: datetime) -> reconcile
     if name == "stripe":
         return reconcile.run(provider, start, end)
     return reconcile.run(None, start, end)
+
+
+def run_and_record(name: str | None, provider, start: datetime, end: datetime):
+    """``run``, and the provider's settlements of the period kept (services.payouts.settlements)
+    for the bank statement to be matched to: (report, settlements). Adds and flushes."""
+    report = run(name, provider, start, end)
+    kept = settlements.record(name, provider, start, end) if name and provider else []
+    return report, kept
 
 
 def read_error_text(name: str | None, exc: Exception) -> str:

@@ -38,6 +38,10 @@ from coopshop.services.sales.iyzico_wire import (
 INSTALLMENT_PATH = "/payment/iyzipos/installment"
 DAILY_TRANSACTIONS_PATH = "/v2/reporting/payment/transactions"
 PAYMENT_DETAILS_PATH = "/v2/reporting/payment/details"
+# Settlement reporting (iyzipay's PayoutCompletedTransactionList, POST {locale, conversationId,
+# date}): payoutCompletedTransactions[] {paymentTransactionId, payoutAmount, payoutType
+# (MERCHANT | SUB_MERCHANT), subMerchantKey, currency} — what iyzico paid out on that day.
+PAYOUT_COMPLETED_PATH = "/reporting/settlement/payoutcompleted"
 MAX_PAGES = 200  # a day of a small shop is a page or two; a runaway paging answer stops here
 
 
@@ -246,4 +250,43 @@ def payment_details(
         paid_price_kurus=_money(raw.get("paidPrice")),
         items=items,
         cancels=tuple(_refund_detail(c, "cancelConversationId") for c in raw.get("cancels") or []),
+    )
+
+
+@dataclass(frozen=True)
+class DayPayout:
+    """iyzico's payouts completed to the merchant (not to sub-merchants) on one day."""
+
+    day: date
+    amount: Decimal  # exact, as iyzico sums it; kuruş once, at the total
+    transactions: int
+    currency: str
+
+    @property
+    def amount_kurus(self) -> int:
+        return _amount_to_kurus_rounded(self.amount)
+
+
+def payouts_completed(client, day: date, locale: str = "tr") -> DayPayout:
+    """What iyzico paid out to the merchant on ``day`` (settlement reporting)."""
+    body = client._post(
+        iyzipay.PayoutCompletedTransactionList,
+        PAYOUT_COMPLETED_PATH,
+        {
+            "locale": locale,
+            "conversationId": f"payouts-{day.isoformat()}",
+            "date": f"{day} 00:00:00",
+        },
+    )
+    rows = [
+        r
+        for r in body.get("payoutCompletedTransactions") or []
+        if _s(r.get("payoutType")).upper() in ("MERCHANT", "")
+    ]
+    currencies = {_s(r.get("currency")).upper() or "TRY" for r in rows} or {"TRY"}
+    return DayPayout(
+        day=day,
+        amount=sum((_to_decimal(r.get("payoutAmount")) for r in rows), Decimal(0)),
+        transactions=len(rows),
+        currency=",".join(sorted(currencies)),
     )

@@ -95,26 +95,14 @@ def effective_commission_bp(
     rates: commission.RatesInForce | None = None,
 ) -> int:
     """Product override, else the makers' (producer) override, else the collection's rate, else
-    the cooperative default. A co-made product uses the lowest producer override among its
-    makers, so no maker is charged more than her own agreed rate on her share.
+    the cooperative default, each the dated one in force at ``at`` (the sale; now when None). A
+    co-made product uses the lowest producer override among its makers, so no maker is charged
+    more than her own agreed rate on her share (services.commission.resolve).
 
-    The collection and default rates are the dated policy's in force at ``at`` (the sale; now
-    when None), falling back to the collection's own rate and to ``default_bp``. Pass ``rates``
-    (commission.rates_in_force, loaded once per order) to skip the lookup."""
-    if product.commission_bp is not None:
-        return product.commission_bp
-    producer_rates = [
-        m.producer.commission_bp for m in product.makers if m.producer.commission_bp is not None
-    ]
-    if producer_rates:
-        return min(producer_rates)
+    Pass ``rates`` (commission.rates_for, loaded once per order) to skip the lookup."""
     if rates is None:
-        ids = [product.collection_id] if product.collection_id is not None else []
-        rates = commission.rates_in_force(at or utcnow(), ids)
-    collection_bp = rates.collection_bp(product.collection)
-    if collection_bp is not None:
-        return collection_bp
-    return rates.default_or(default_bp)
+        rates = commission.rates_for(at or utcnow(), [product])
+    return commission.resolve(product, default_bp, rates)
 
 
 def _load_products(requests: Sequence[LineRequest]) -> dict:
@@ -311,9 +299,7 @@ def create_order(
         ),
     )
     # The dated rates in force at the sale, in one query for the whole order.
-    rates = commission.rates_in_force(
-        now, {p.collection_id for p, _ in wanted if p.collection_id is not None}
-    )
+    rates = commission.rates_for(now, [p for p, _ in wanted])
     subtotal = 0
     prices = _device_prices(new.lines, products) if new.already_sold else {}
     for product, quantity in wanted:

@@ -42,10 +42,11 @@ def sale_preview(
     makers: Sequence[MakerShare],
     default_bp: int,
     collection_id: int | None = None,
-    product_commission_bp: int | None = None,
+    product_id: int | None = None,
 ) -> SalePreview:
     """What one sale would pay, with the commission rate that applies today
-    (services.orders.effective_commission_bp on an unsaved copy of the product)."""
+    (services.orders.effective_commission_bp on an unsaved copy of the product; ``product_id``,
+    the product being edited, brings its own dated rate)."""
     if sum(m.share_bp for m in makers) != BP:
         raise ValueError("check_makers() first: the shares do not add up to 10,000")
     ids = [m.producer_id for m in makers]
@@ -55,10 +56,12 @@ def sale_preview(
     }
     collection = db.session.get(Collection, collection_id) if collection_id else None
     # Never added to the session: only read by effective_commission_bp.
-    draft = Product(commission_bp=product_commission_bp, collection_id=collection_id)
+    draft = Product(id=product_id, collection_id=collection_id)
     draft.collection = collection
     draft.makers = [
-        ProductMaker(producer=profiles[m.producer_id], share_bp=m.share_bp)
+        ProductMaker(
+            producer_id=m.producer_id, producer=profiles[m.producer_id], share_bp=m.share_bp
+        )
         for m in makers
         if m.producer_id in profiles
     ]
@@ -83,5 +86,5 @@ def preview_of(product: Product, default_bp: int) -> SalePreview:
         [MakerShare(m.producer_id, m.share_bp) for m in product.makers],
         default_bp,
         collection_id=product.collection_id,
-        product_commission_bp=product.commission_bp,
+        product_id=product.id,
     )
