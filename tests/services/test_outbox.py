@@ -25,7 +25,13 @@ from coopshop.db import db
 from coopshop.models import OutboxJob, OutboxMessage, Product, utcnow
 from coopshop.services.core import mail, outbox, uow
 from tests.conftest import REDIS_TEST_URL
-from tests.support.factories import PASSWORD, ProducerFactory, ProductFactory, UserFactory
+from tests.support.factories import (
+    PASSWORD,
+    ProducerFactory,
+    ProductFactory,
+    ProductImageFactory,
+    UserFactory,
+)
 from tests.support.smtp_standin import SmtpStandin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,6 +174,7 @@ def test_without_redis_a_page_runs_its_jobs_after_the_response(app, client, monk
     monkeypatch.setattr(outbox, "run_now", spy)
     admin = UserFactory(role="admin")
     product = ProductFactory(status="in_review", makers=[(ProducerFactory(), 10000)])
+    ProductImageFactory(product=product)  # a product goes on sale only with a photo
     db.session.commit()
     client.post("/auth/login", data={"email": admin.email, "password": PASSWORD})
     response = client.post(f"/admin/review/{product.id}/approve")
