@@ -14,7 +14,7 @@ import pytest
 
 from coopshop.db import db
 from coopshop.models import utcnow
-from coopshop.services.books import balances, deductions
+from coopshop.services.books import balances, deductions, ledger_check
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches as payouts
 from coopshop.services.payouts import next_payout
@@ -234,3 +234,5 @@ def test_a_spread_fee_falls_on_her_part_only_and_available_is_the_batch_line(app
     after = balances.balance(her.id, as_of=T + timedelta(days=2))
     assert (after.refunded, after.fees, after.paid_out) == (1417, 45, 1372)
     assert after.balance == -1372 - 45  # the sale gone, its fee kept: ₺0,45 short of nothing
+    # ledger check recomputes the spread part from the fee rule (books.ledger_check_fees).
+    assert ledger_check.check() == []

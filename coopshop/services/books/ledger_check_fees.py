@@ -7,8 +7,9 @@ the surcharge booked again after a waiver; a refund's surcharge is the refund's,
 - what fees:payment and the makers carry together is the payment's recorded fee, or nothing
   once the fee was waived (its fee transaction reversed);
 - the clearing account gave up that fee and received the taksit surcharge;
-- the fee rule: the makers together bear all of the fee (fee spreading) or none of it, and no
-  maker is ever credited by a fee.
+- the fee rule (books.fee_spread): the makers together bear none of the fee, or, when fees are
+  spread, the part of it that falls on their parts of the sale (fee × their parts ÷ what was
+  charged, half-up); no maker is ever credited by a fee.
 
 And no fee transaction of a payment that did not succeed or does not exist. One grouped pass
 over the payments' transactions; a deleted fee transaction is named.
@@ -21,6 +22,7 @@ from sqlalchemy.orm import aliased
 
 from coopshop.db import db
 from coopshop.models import Account, LedgerEntry, LedgerTransaction, Order, Payment
+from coopshop.money import round_half_up
 from coopshop.services.books.ledger import FEES
 from coopshop.services.books.ledger_check import Violation, _tl
 
@@ -61,6 +63,27 @@ def _booked():
     )
 
 
+def _makers_sold():
+    """Per order: the makers' parts of its sale together (what its sale credited them)."""
+    return (
+        select(
+            LedgerTransaction.order_id,
+            (-func.sum(LedgerEntry.amount_kurus)).label("parts"),
+        )
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.kind == "sale", LedgerEntry.producer_id.is_not(None))
+        .group_by(LedgerTransaction.order_id)
+        .subquery("makers_sold")
+    )
+
+
+def spread_share(fee: int, makers_parts: int, charged: int) -> int:
+    """What the makers bear of ``fee`` when it is spread (books.fee_spread's formula)."""
+    if fee <= 0 or makers_parts <= 0 or charged <= 0:
+        return 0
+    return min(fee, round_half_up(fee * makers_parts, charged))
+
+
 def _problem(row) -> str | None:
     fee, surcharge = row.fee_kurus, row.surcharge_kurus
     booked = int(row.booked_fee or 0)
@@ -82,17 +105,19 @@ def _problem(row) -> str | None:
             f"says {_tl(surcharge - expected)} (surcharge {_tl(surcharge)} − fee {_tl(expected)})"
         )
     makers = int(row.makers or 0)
-    if (row.lowest is not None and int(row.lowest) < 0) or makers not in (0, fee):
+    spread = spread_share(fee, int(row.makers_parts or 0), int(row.total_kurus) + surcharge)
+    if (row.lowest is not None and int(row.lowest) < 0) or makers not in (0, spread):
         return (
-            f"{where}: the makers bear {_tl(makers)} of a fee of {_tl(fee)} (the fee rule: all "
-            "of it when it is spread, none otherwise, and no maker credited)"
+            f"{where}: the makers bear {_tl(makers)} of a fee of {_tl(fee)} (the fee rule: "
+            f"{_tl(spread)}, their parts' share, when it is spread, none otherwise, and no maker "
+            "credited)"
         )
     return None
 
 
 def fees_match_payments() -> list[Violation]:
     """Each payment's recorded fee and surcharge against what its transactions booked."""
-    booked = _booked()
+    booked, sold = _booked(), _makers_sold()
     rows = db.session.execute(
         select(
             Payment.id,
@@ -101,6 +126,8 @@ def fees_match_payments() -> list[Violation]:
             Payment.surcharge_kurus,
             Order.id.label("order_id"),
             Order.number,
+            Order.total_kurus,
+            sold.c.parts.label("makers_parts"),
             booked.c.payment_id.label("booked_id"),
             booked.c.fee.label("booked_fee"),
             booked.c.makers,
@@ -110,6 +137,7 @@ def fees_match_payments() -> list[Violation]:
         )
         .join(Order, Order.id == Payment.order_id)
         .outerjoin(booked, booked.c.payment_id == Payment.id)
+        .outerjoin(sold, sold.c.order_id == Order.id)
         .where(
             or_(
                 booked.c.payment_id.is_not(None),
