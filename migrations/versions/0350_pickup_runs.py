@@ -27,6 +27,15 @@ _BOX = (
 )
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds a batch-altered table (copy, drop, rename): with foreign keys on, dropping
+    the old orders or products table would cascade to the rows that point at it (order lines,
+    makers, dated rates). Off for the copy, as 0330 does."""
+    if op.get_bind().dialect.name == "sqlite":
+        with op.get_context().autocommit_block():
+            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
     op.create_table(
         "pickup_runs",
@@ -72,6 +81,7 @@ def upgrade():
     )
     with op.batch_alter_table("pickup_run_lines", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pickup_run_lines_run_id"), ["run_id"], unique=False)
+    _foreign_keys(False)
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_orders_fulfilment_valid"), type_="check")
         batch_op.create_check_constraint("fulfilment_valid", sa.text(_NEW_FULFILMENT))
@@ -84,9 +94,11 @@ def upgrade():
             "weight_positive", sa.text("weight_g IS NULL OR weight_g > 0")
         )
         batch_op.create_check_constraint("box_positive", sa.text(_BOX))
+    _foreign_keys(True)
 
 
 def downgrade():
+    _foreign_keys(False)
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_products_box_positive"), type_="check")
         batch_op.drop_constraint(op.f("ck_products_weight_positive"), type_="check")
@@ -97,6 +109,7 @@ def downgrade():
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_orders_fulfilment_valid"), type_="check")
         batch_op.create_check_constraint("fulfilment_valid", sa.text(_OLD_FULFILMENT))
+    _foreign_keys(True)
     with op.batch_alter_table("pickup_run_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pickup_run_lines_run_id"))
     op.drop_table("pickup_run_lines")

@@ -72,7 +72,9 @@ def _allocation(line, spec: LineSpec, producers, gross: int):
     """The test's own reading of docs/design.md for ``gross`` of a line: {account code: amount owed
     to that party} (positive), with makers ordered by producer id like the ledger orders them."""
     makers = sorted((producers[i].id, share) for i, share in spec.makers)
-    a = allocate(gross, spec.vat_bp, spec.commission_bp, [share for _, share in makers])
+    shares_ = [share for _, share in makers]
+    # The odd kuruş of a tie goes round from the line's tie offset (docs/design.md, fair ties).
+    a = allocate(gross, spec.vat_bp, spec.commission_bp, shares_, line.ties_from)
     parts = Counter({"vat:payable": a.vat, "coop:commission": a.commission})
     for (producer_id, _), part in zip(makers, a.makers, strict=True):
         parts[f"producer:{producer_id}"] += part
@@ -80,18 +82,19 @@ def _allocation(line, spec: LineSpec, producers, gross: int):
     return parts
 
 
-def _refunded_parts(spec: LineSpec, producers, gross: int, steps: list[int]) -> Counter:
+def _refunded_parts(line, spec: LineSpec, producers, gross: int, steps: list[int]) -> Counter:
     """What the refund steps of a line took back, by docs/design.md: VAT and commission from the
     cumulative formula; the makers' part of each step split so that no maker is credited by a
     step nor charged more than her part of the sale (money.refund_makers)."""
     makers = sorted((producers[i].id, share) for i, share in spec.makers)
     shares_ = [share for _, share in makers]
-    sale = allocate(gross, spec.vat_bp, spec.commission_bp, shares_)
+    ties = line.ties_from
+    sale = allocate(gross, spec.vat_bp, spec.commission_bp, shares_, ties)
     done, taken = 0, [0] * len(makers)
-    after = allocate(0, spec.vat_bp, spec.commission_bp, shares_)
+    after = allocate(0, spec.vat_bp, spec.commission_bp, shares_, ties)
     for step in steps:
         done += step
-        after = allocate(done, spec.vat_bp, spec.commission_bp, shares_)
+        after = allocate(done, spec.vat_bp, spec.commission_bp, shares_, ties)
         taken = list(refund_makers(sum(after.makers), after.makers, taken, sale.makers))
     parts = Counter({"vat:payable": after.vat, "coop:commission": after.commission})
     for (producer_id, _), part in zip(makers, taken, strict=True):
@@ -114,7 +117,9 @@ def _expected(order, specs, producers, steps: dict[int, list[int]], shipping_bac
     for line in order.lines:
         spec = specs[line.product_id]
         kept = _allocation(line, spec, producers, line.gross_kurus)
-        kept.subtract(_refunded_parts(spec, producers, line.gross_kurus, steps.get(line.id, [])))
+        kept.subtract(
+            _refunded_parts(line, spec, producers, line.gross_kurus, steps.get(line.id, []))
+        )
         for code, amount in kept.items():
             expected[code] -= amount
     for code, amount in fee.items():

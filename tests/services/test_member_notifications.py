@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import OutboxJob, OutboxMessage, SmsMessage, utcnow
+from coopshop.models import LedgerEntry, OutboxJob, OutboxMessage, SmsMessage, utcnow
 from coopshop.services.core import outbox, uow
 from coopshop.services.members import sms
 from coopshop.services.payouts import batches as payouts
@@ -92,7 +92,13 @@ def test_her_choices_are_honoured_and_she_reads_her_language(app):
     assert text.to == "+905327654321"
     assert text.kind == "sale" and order.number in text.body
     assert text.sent_at is not None and text.provider == "log"  # development's adapter
-    assert "₺" not in text.body and "TRY 35.41" in text.body and "Your share" in text.body
+    # Her share of the 50/50 line: 35,41 or 35,42 by the line's tie rule (money.allocate).
+    share = -db.session.scalar(
+        select(func.sum(LedgerEntry.amount_kurus)).where(LedgerEntry.producer_id == texted.id)
+    )
+    assert share in (3541, 3542)
+    assert "₺" not in text.body and f"TRY {share / 100:.2f}" in text.body
+    assert "Your share" in text.body
 
 
 def test_sms_is_off_unless_she_turns_it_on_and_none_writes_nothing(app, monkeypatch):

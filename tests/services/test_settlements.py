@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import (
     Account,
@@ -138,7 +139,7 @@ def test_iyzico_daily_payouts_are_recorded_and_equal_what_clearing_holds(
         product = ProductFactory(price_kurus=20000 + i * 111, stock=2)
         db.session.commit()
         iyzico_paid_order(iyzico_app, iyzico_standin, {product.id: 1})
-    today = utcnow().astimezone(reconcile.ISTANBUL).date()
+    today = turkey.istanbul_date(utcnow())
     iyzico_standin.settle(today, today)
     provider = reconcile_providers.configured(iyzico_app.config)["iyzico"]
     kept = settlements.record("iyzico", provider, *reconcile.day_period(today, today))

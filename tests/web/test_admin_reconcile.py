@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from coopshop import turkey
 from coopshop.db import db
 from tests.support.factories import ProducerFactory, ProductFactory, UserFactory, paid_order
 from tests.support.reconcile_support import paid_intent, proxied_stripe, stripe_paid_order
@@ -173,13 +174,12 @@ def test_reconciling_records_the_providers_settlements(client, login, iyzico_app
     from sqlalchemy import select
 
     from coopshop.models import ProviderSettlement, utcnow
-    from coopshop.services.payouts import reconcile
     from tests.support.iyzico_support import iyzico_paid_order
 
     product = ProductFactory(price_kurus=30000, stock=3)
     db.session.commit()
     iyzico_paid_order(iyzico_app, iyzico_standin, {product.id: 1})
-    today = utcnow().astimezone(reconcile.ISTANBUL).date()
+    today = turkey.istanbul_date(utcnow())
     paid_out = iyzico_standin.settle(today, today)
     login(UserFactory(role="admin"))
 

@@ -207,6 +207,33 @@ def _members(tallies: dict[int, _Tally], shown: list[int]) -> list[MemberPreview
     return members
 
 
+def _rate_under_change(change, line, makers, timeline, own_collection_bp, default_fallback_bp):
+    """The rate ``line`` would have had under ``change``, or None when the change does not touch
+    it (its product or one of its makers had a rate of her own at the sale, or a collection's
+    own rate stood between the line and a default change)."""
+    moment = line.created_at
+
+    def own_rate(scope: str, target_id: int) -> bool:
+        return timeline.at(scope, target_id, moment)[1] is not None
+
+    if line.product_id is None or own_rate("product", line.product_id):
+        return None
+    if any(own_rate("producer", pid) for pid, _ in makers.get(line.id, ())):
+        return None
+    if change.scope == "collection":
+        if line.collection_id != change.collection_id:
+            return None
+        if change.rate_bp is None:  # the collection's own rate ends: the default at the sale
+            found, rate = timeline.at("default", None, moment)
+            return rate if found else default_fallback_bp
+        return change.rate_bp
+    if line.collection_id is not None:
+        found, rate = timeline.at("collection", line.collection_id, moment)
+        if (rate if found else own_collection_bp.get(line.collection_id)) is not None:
+            return None
+    return change.rate_bp
+
+
 def preview(
     change: RateChange,
     default_fallback_bp: int,
@@ -227,35 +254,10 @@ def preview(
     own_collection_bp = _own_collection_rates()
     lines, makers, refunded = _sold_since(since, now)
 
-    def default_at(moment: datetime) -> int:
-        found, rate = timeline.at("default", None, moment)
-        return rate if found else default_fallback_bp
-
-    def collection_at(collection_id: int | None, moment: datetime) -> int | None:
-        if collection_id is None:
-            return None
-        found, rate = timeline.at("collection", collection_id, moment)
-        return rate if found else own_collection_bp.get(collection_id)
-
-    def own_rate(scope: str, target_id: int, moment: datetime) -> bool:
-        return timeline.at(scope, target_id, moment)[1] is not None
-
     def proposed_rate(line) -> int | None:
-        """The rate the line would have had under the change, or None when it does not touch it
-        (its product or one of its makers had a rate of her own at the sale)."""
-        if line.product_id is None or own_rate("product", line.product_id, line.created_at):
-            return None
-        if any(own_rate("producer", pid, line.created_at) for pid, _ in makers.get(line.id, ())):
-            return None
-        if change.scope == "collection":
-            if line.collection_id != change.collection_id:
-                return None
-            if change.rate_bp is None:
-                return default_at(line.created_at)
-            return change.rate_bp
-        if collection_at(line.collection_id, line.created_at) is not None:
-            return None
-        return change.rate_bp
+        return _rate_under_change(
+            change, line, makers, timeline, own_collection_bp, default_fallback_bp
+        )
 
     tallies, (actual, proposed, affected) = _tally(lines, makers, refunded, proposed_rate)
     shown = sorted(pid for pid, t in tallies.items() if t.affected)

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from coopshop import turkey
 from coopshop.db import db
 from coopshop.models import BankStatementLine, ProviderSettlement, utcnow
 from coopshop.models.bank import SETTLEMENT_STATUSES
@@ -49,7 +50,7 @@ class _Read:
 
 def _day(timestamp) -> date:
     moment = datetime.fromtimestamp(int(timestamp or 0), UTC)
-    return moment.astimezone(reconcile.ISTANBUL).date()
+    return turkey.istanbul_date(moment)
 
 
 def read_stripe(provider, start: datetime, end: datetime) -> list[_Read]:
