@@ -22,6 +22,7 @@ from coopshop.services.books import commission
 from coopshop.services.catalog import listing as catalog
 from coopshop.services.core import settings as settings_service
 from coopshop.services.sales import orders
+from coopshop.web import catalog_cache
 from coopshop.web.links import external_url
 
 
@@ -83,9 +84,15 @@ def list_products(query: ProductQuery):
         if found is None:
             return empty
         category_id = found.id
-    page = catalog.browse(query.q, collection_id, category_id, query.producer, query.page)
+    # The page's ids and total are cached under the catalog's generation (any committed change
+    # to a product, its makers, photos, collection or category moves it on); the products,
+    # their stock and commission are read fresh for every request.
+    filters = (query.q, collection_id, category_id, query.producer)
+    page = catalog_cache.value(
+        "api-products", (*filters, query.page), lambda: catalog.browse_ids(*filters, query.page)
+    )
     return ProductPage(
-        items=products_out(page.items),
+        items=products_out(catalog.products_in_order(list(page.items))),
         page=page.number,
         pages=page.pages,
         per_page=page.per_page,

@@ -65,6 +65,9 @@ class LedgerTransaction(Base):
             sqlite_where=text("kind = 'sale'"),
             postgresql_where=text("kind = 'sale'"),
         ),
+        # A balance reads each of her entries' kind: on PostgreSQL an index-only probe per
+        # entry instead of a scan of every transaction (issue 22).
+        Index("ix_ledger_transactions_id_kind", "id", postgresql_include=["kind", "reverses_id"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,9 +106,16 @@ class LedgerEntry(Base):
     __table_args__ = (
         CheckConstraint("amount_kurus <> 0", name="amount_non_zero"),
         Index("ix_ledger_entries_account_available", "account_id", "available_at"),
-        # Her entries newest first: the sales history pages by keyset along it (issue 22).
+        # Her entries newest first: the sales history pages by keyset along it, and on
+        # PostgreSQL her balance, dashboard and totals read it alone (index-only) (issue 22).
         Index(
-            "ix_ledger_entries_producer_created_line", "producer_id", "created_at", "order_line_id"
+            "ix_ledger_entries_producer_covering",
+            "producer_id",
+            "created_at",
+            "order_line_id",
+            postgresql_include=["transaction_id", "amount_kurus", "available_at"],
+            sqlite_where=text("producer_id IS NOT NULL"),
+            postgresql_where=text("producer_id IS NOT NULL"),
         ),
     )
 

@@ -83,6 +83,8 @@ class Order(Base):
             sqlite_where=text(_FULFILMENT_QUEUE_WHERE),
             postgresql_where=text(_FULFILMENT_QUEUE_WHERE),
         ),
+        # Her entries' orders' channel read index-only on PostgreSQL (issue 22).
+        Index("ix_orders_id_channel", "id", postgresql_include=["channel"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +158,12 @@ class OrderLine(Base):
             "withdrawal_exclusion IS NULL OR withdrawal_exclusion IN "
             "('custom_made', 'personalised')",
             name="withdrawal_exclusion_valid",
+        ),
+        # Her entries' lines, product and order read index-only on PostgreSQL (issue 22).
+        Index(
+            "ix_order_lines_id_covering",
+            "id",
+            postgresql_include=["order_id", "product_id", "quantity"],
         ),
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from flask_babel import get_locale
@@ -63,6 +64,17 @@ def fragment(name: str, params: tuple, render: Callable[[], str]) -> Markup:
         html = str(render())
         cache.set(key, html)
     return Markup(html)  # noqa: S704 (our own rendered, autoescaped template)
+
+
+def value(name: str, params: tuple, compute: Callable[[], Any]) -> Any:
+    """A picklable value (no locale) computed from the catalog's rows, under the same
+    generation: from the cache, or computed by ``compute`` and stored."""
+    key = f"catalog:{generation()}:{name}:{params!r}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found)
+    return found
 
 
 def _seen(conn, cursor, statement, parameters, context, executemany) -> None:

@@ -142,3 +142,32 @@ def test_static_files_are_fingerprinted_and_kept_a_year(client):
         assert response.status_code == 200
         assert ("max-age=31536000" in response.headers.get("Cache-Control", "")) is kept_a_year
         response.close()
+
+
+def _api_items(client) -> tuple[list[tuple[str, int, int]], int]:
+    with count_queries() as statements:
+        response = client.get("/api/v1/products")
+    assert response.status_code == 200
+    items = [(i["title"], i["price_kurus"], i["stock"]) for i in response.get_json()["items"]]
+    return items, len(statements)
+
+
+def test_the_api_list_caches_its_page_ids_and_each_change_shows(client, shelf):
+    """GET /api/v1/products caches the page's ids and total under the catalog's generation; the
+    products themselves (price, stock, commission) are read for every request."""
+    ayse, collection, scarf = shelf
+    items, miss = _api_items(client)
+    again, hit = _api_items(client)
+    assert items == again == [("İpek atkı", 45000, 3)] and hit < miss
+    shawl = ProductFactory(title_tr="Yün şal", price_kurus=30000, stock=2, makers=[(ayse, 10000)])
+    db.session.commit()
+    assert _api_items(client)[0] == [("Yün şal", 30000, 2), ("İpek atkı", 45000, 3)]
+    scarf.price_kurus = 39900
+    db.session.commit()
+    assert ("İpek atkı", 39900, 3) in _api_items(client)[0]
+    stock.adjust(ayse, shawl, -1, "damaged", actor_id=ayse.user_id)
+    db.session.commit()
+    assert ("Yün şal", 30000, 1) in _api_items(client)[0]
+    membership.change_status(ayse, "suspend", UserFactory(role="admin").id, note="aidat")
+    db.session.commit()
+    assert _api_items(client)[0] == []  # a suspended member's products leave the list

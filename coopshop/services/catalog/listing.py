@@ -166,17 +166,9 @@ def _search_conditions(words: list[str]) -> list:
     return [Product.search_text.contains(word, autoescape=True) for word in words]
 
 
-def browse(
-    query: str = "",
-    collection_id: int | None = None,
-    category_id: int | None = None,
-    producer_id: int | None = None,
-    page: int | None = None,
-    per_page: int = PER_PAGE,
-) -> Page:
-    """Products for sale narrowed by any mix of search words, a collection, a category and a
-    maker (the API's listing; the shop's pages are the one-filter cases). An empty query does
-    not narrow. Each product comes with its collection, category and makers loaded."""
+def _browsed(
+    query: str, collection_id: int | None, category_id: int | None, producer_id: int | None
+) -> Select:
     selected = for_sale()
     words = search_words(query)
     if words:
@@ -188,8 +180,53 @@ def browse(
     if producer_id is not None:
         made_by_her = select(ProductMaker.product_id).where(ProductMaker.producer_id == producer_id)
         selected = selected.where(Product.id.in_(made_by_her))
-    selected = selected.options(selectinload(Product.collection), selectinload(Product.category))
-    return paginate(_newest_first(selected), page, per_page)
+    return _newest_first(selected)
+
+
+def browse(
+    query: str = "",
+    collection_id: int | None = None,
+    category_id: int | None = None,
+    producer_id: int | None = None,
+    page: int | None = None,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """Products for sale narrowed by any mix of search words, a collection, a category and a
+    maker (the API's listing; the shop's pages are the one-filter cases). An empty query does
+    not narrow. Each product comes with its collection, category and makers loaded."""
+    selected = _browsed(query, collection_id, category_id, producer_id).options(
+        selectinload(Product.collection), selectinload(Product.category)
+    )
+    return paginate(selected, page, per_page)
+
+
+def browse_ids(
+    query: str = "",
+    collection_id: int | None = None,
+    category_id: int | None = None,
+    producer_id: int | None = None,
+    page: int | None = None,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """``browse``'s page with the products' ids as its items: one narrow query (the count
+    over ids, not over whole product rows), small enough to cache (the API caches it under
+    the catalog's generation and loads the page's products by ``products_in_order``)."""
+    selected = _browsed(query, collection_id, category_id, producer_id)
+    return paging.paginate_counted(selected.with_only_columns(Product.id), page, per_page)
+
+
+def products_in_order(ids: list[int]) -> list[Product]:
+    """The products of ``ids`` that are for sale now, in that order, with their cards' makers
+    and images, collection and category (one query each, whatever the number)."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        for_sale()
+        .where(Product.id.in_(ids))
+        .options(*_card_options(), selectinload(Product.collection), selectinload(Product.category))
+    )
+    by_id = {p.id: p for p in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")

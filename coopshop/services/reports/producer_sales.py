@@ -130,7 +130,7 @@ def _her_lines(producer_id: int, filters: SalesFilter | None = None):
 def _her_sale_entries(producer_id: int, filters: SalesFilter | None = None):
     """Her paid lines read from her side of the ledger: one sale credit per line she made
     (part of), booked at the order's payment (postings.post_sale: created_at is paid_at). Walked
-    newest first along ix_ledger_entries_producer_created_line, so a page reads its own rows
+    newest first along ix_ledger_entries_producer_covering, so a page reads its own rows
     only, however long her history."""
     query = (
         select(*_LINE_COLUMNS, LedgerEntry.created_at.label("booked_at"))
@@ -254,7 +254,7 @@ def latest_sales(producer_id: int, limit: int = 10) -> list[SaleRow]:
 
 def totals(producer_id: int, filters: SalesFilter | None = None) -> SalesTotals:
     """What the filtered lines add up to (her part), in one aggregate pass over her own sale
-    and refund entries (ix_ledger_entries_producer_created_line), not over the lines table."""
+    and refund entries (ix_ledger_entries_producer_covering), not over the lines table."""
     kind = LedgerTransaction.kind
     is_sale = kind == "sale"
     query = (
