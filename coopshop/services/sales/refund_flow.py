@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, RefundRequest, utcnow
-from coopshop.services.core import audit, uow
+from coopshop.services.core import audit, hooks, uow
 from coopshop.services.core.errors import Conflict, LedgerError, NotFound, ValidationFailed
 from coopshop.services.sales import order_states
 from coopshop.services.sales import refunds as refund_service
@@ -326,6 +326,7 @@ def _fail(request: RefundRequest, error: str, actor_id: int | None) -> RefundReq
     request.error = error[:500]
     request.completed_at = utcnow()
     audit.record(actor_id, "refund.request_failed", request, error=request.error)
+    hooks.emit("refund.failed", request)
     return request
 
 
