@@ -80,8 +80,12 @@ def register_outbox(app: Flask) -> None:
     """Without Redis, outbox jobs run in this process; in a page, after the response."""
     from coopshop.services.core import mail, outbox  # noqa: F401  (mail registers its job kind)
     from coopshop.services.members import sms  # noqa: F401  (and so does SMS)
+    from coopshop.services.sales import refund_jobs
+    from coopshop.services.shipping import label_jobs
     from coopshop.web.uow import defer_after_response
 
+    refund_jobs.install()  # a card refund goes to its provider as a job ("refund.send")
+    label_jobs.install()  # and a label is bought from the aggregator as one ("label.buy")
     app.extensions[outbox.DEFER] = defer_after_response
 
 

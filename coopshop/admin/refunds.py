@@ -26,7 +26,7 @@ from coopshop.models import (
 )
 from coopshop.money import kurus_text
 from coopshop.services.core.errors import DomainError, LedgerError, ValidationFailed
-from coopshop.services.sales import payments, refund_flow, refund_start
+from coopshop.services.sales import payments, refund_flow, refund_jobs, refund_start
 from coopshop.services.sales import refunds as refund_service
 from coopshop.services.sales.refund_flow import RefundChoice
 from coopshop.web.permissions import roles_required
@@ -183,7 +183,7 @@ def refund(order_id: int):
                 **_labels(),
             ), _status(outcome.error)
         if via_stripe:
-            _flash_request(outcome.value)
+            _flash_sent(outcome.value)
         else:
             flash(_("İade kaydedildi."), "success")
         return redirect(url_for("admin.order_detail", order_id=order.id))
@@ -206,38 +206,16 @@ def _not_configured(order: Order) -> str:
     )
 
 
-def _flash_request(done: RefundRequest) -> None:
-    if done.order.payment_method == "iyzico":
-        _flash_iyzico_request(done)
-    elif done.status == "succeeded":
-        flash(_("İade Stripe üzerinden yapıldı ve kaydedildi."), "success")
-    elif done.status == "failed":
-        flash(_("Stripe iadeyi yapmadı: %(error)s", error=done.error), "danger")
-    else:
-        flash(
-            _(
-                "Stripe'a ulaşılamadı; iade beklemede. Sipariş sayfasından yeniden deneyin "
-                "(aynı iade iki kez yapılmaz)."
-            ),
-            "warning",
-        )
-
-
-def _flash_iyzico_request(done: RefundRequest) -> None:
-    if done.status == "succeeded":
-        flash(_("İade iyzico üzerinden yapıldı ve kaydedildi."), "success")
-    elif done.status == "failed":
-        flash(_("iyzico iadeyi yapmadı: %(error)s", error=done.error), "danger")
-    else:
-        flash(
-            _(
-                "iyzico'dan yanıt alınamadı; iade beklemede: %(error)s. Sipariş sayfasından "
-                "yeniden deneyin: önce iyzico'da yapılmış iadelere bakılır, yapılan bir daha "
-                "yapılmaz.",
-                error=done.error or "",
-            ),
-            "warning",
-        )
+def _flash_sent(done: RefundRequest) -> None:
+    """The request is written and its job queued: the provider answers the job, not this page."""
+    flash(
+        _(
+            "İade isteği %(provider)s'a gönderildi; sağlayıcı yanıtlayınca sipariş sayfasında "
+            "görünecek (aynı iade iki kez yapılmaz).",
+            provider=payments.refund_provider_name(done.order),
+        ),
+        "info",
+    )
 
 
 @bp.post("/refund-requests/<int:request_id>/retry")
@@ -253,9 +231,11 @@ def retry_refund(request_id: int):
     if provider is None:
         flash(_not_configured(pending.order), "danger")
         return redirect(url_for("admin.order_detail", order_id=pending.order_id))
-    outcome = attempt(refund_flow.send, pending.id, provider, current_user.id)
-    if outcome.ok:
-        _flash_request(outcome.value)
+    outcome = attempt(refund_jobs.retry, pending.id, current_user.id)
+    if outcome.ok and outcome.value:
+        _flash_sent(pending)
+    elif outcome.ok:
+        flash(_("Bu iade isteği zaten sonuçlandı."), "info")
     return redirect(url_for("admin.order_detail", order_id=pending.order_id))
 
 

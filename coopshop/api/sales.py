@@ -1,14 +1,14 @@
 """API: offline sales from the point-of-sale app, reading an order, and refunds.
 
 A sale is services.offline_sales.sell (a bazaar desk's sale is services.bazaar.sell); a refund
-is services.sales.refund_start, the admin page's entry: booked at once for offline and demo orders,
-through the order's card provider, iyzico or Stripe (written down, committed, sent, booked), for
-online ones.
+is services.sales.refund_start, the admin page's entry: booked at once for offline and demo orders;
+for online ones written down with a job that asks the order's card provider (iyzico or Stripe)
+after the answer (202, read again at the request's url).
 """
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -28,7 +28,7 @@ from coopshop.api.schemas import (
     SaleLineById,
 )
 from coopshop.db import db
-from coopshop.models import Order, OrderLine, Refund
+from coopshop.models import Order, OrderLine, Refund, RefundRequest
 from coopshop.services.bazaar import offline_sales
 from coopshop.services.core import uow
 from coopshop.services.sales import payments, refund_start
@@ -165,12 +165,14 @@ def refund_out(refund: Refund) -> RefundOut:
 def refund(order_id: int, body: RefundIn):
     """Refund whole lines or parts of lines (and shipping), never more than what remains.
 
-    Offline and demo orders are booked at once; ``method`` says how the money went back (cash,
-    bank_transfer, card_terminal; by default the way it was paid). An online order is refunded
-    through the provider it was paid with (iyzico or Stripe): 201 when the provider made it, 202
-    when it could not be reached (the refund is pending and is finished by a retry from the order
-    page, or by Stripe's webhook), 409 provider_unavailable when that provider is not configured,
-    422 refund_refused when it refused."""
+    Offline and demo orders are booked at once (201); ``method`` says how the money went back
+    (cash, bank_transfer, card_terminal; by default the way it was paid). An online order is
+    refunded through the provider it was paid with (iyzico or Stripe), never inside this call:
+    the refund request is written down with a job that asks the provider, and the answer is 202
+    with status ``pending`` and the request's ``url``; read it there until it is ``succeeded``
+    (with the booked ``refund_id``) or ``failed`` (the provider's message in ``error``). 409
+    provider_unavailable when that provider is not configured, or while another refund of the
+    order waits for its provider."""
     order = load_order(order_id)
     actor = api_user()
     lines = [(line.line_id, line.amount_kurus) for line in body.lines]
@@ -184,23 +186,37 @@ def refund(order_id: int, body: RefundIn):
         method=body.method,
         note=body.note,
     )
-    uow.commit()
     if isinstance(done, Refund):  # booked at once
+        uow.commit()
         return refund_out(done)
-    if done.status == "succeeded":
-        return refund_out(db.session.get(Refund, done.refund_id))
-    if done.status == "failed":
-        message = done.error or _l(
-            "%(provider)s iadeyi yapmadı.", provider=payments.refund_provider_name(order)
-        )
-        raise ApiError(422, "refund_refused", message)
-    return (
-        RefundPendingOut(
-            request_id=done.id,
-            order_id=order.id,
-            status=done.status,
-            amount_kurus=done.amount_kurus,
-            error=done.error,
-        ),
-        202,
+    pending = request_out(done)  # as written: the provider has not been asked yet
+    uow.commit()  # the job runs after this (a worker), or after the answer (no Redis)
+    return pending, 202
+
+
+def request_out(request: RefundRequest) -> RefundPendingOut:
+    return RefundPendingOut(
+        request_id=request.id,
+        order_id=request.order_id,
+        status=request.status,
+        amount_kurus=request.amount_kurus,
+        error=request.error,
+        refund_id=request.refund_id,
+        url=url_for("api.get_refund_request", order_id=request.order_id, request_id=request.id),
     )
+
+
+@operation(
+    "GET",
+    "/orders/{order_id}/refund-requests/{request_id}",
+    summary="A card refund sent to its provider (admin)",
+    tag="sales",
+    roles=("admin",),
+    response=RefundPendingOut,
+)
+def get_refund_request(order_id: int, request_id: int):
+    """Where a 202 refund stands: pending, succeeded (``refund_id``) or failed (``error``)."""
+    request = db.session.get(RefundRequest, request_id)
+    if request is None or request.order_id != order_id:
+        raise ApiError(404, "not_found", _l("İade isteği bulunamadı."))
+    return request_out(request)

@@ -251,13 +251,16 @@ class RefundOut(Output):
 
 
 class RefundPendingOut(Output):
-    """Stripe could not be reached: the refund is written down and pending."""
+    """A card refund written down and sent to its provider by a job: 'pending' until the
+    provider answers, then 'succeeded' (``refund_id`` is the booked refund) or 'failed'."""
 
     request_id: int
     order_id: int
-    status: str
+    status: str = Field(description="pending, succeeded or failed")
     amount_kurus: int
-    error: str | None
+    error: str | None = Field(description="The provider's message (a refusal, a lost answer).")
+    refund_id: int | None = None
+    url: str = Field(description="Where to read this request again (GET).")
 
 
 # --- balances and the ledger ----------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Staff pages: shipping labels on the fulfilment page (routes on the staff blueprint).
 
 For a packed order: the parcel (defaults from its products, else settings), the carriers'
-offers or the default carrier, the label bought once and printed as PDF; a batch labels every
-packed order of the day. With the manual adapter (the default) staff type the carrier and
-tracking number, as before.
+offers or the default carrier, the label bought once (by the ``label.buy`` job of
+services.shipping.label_jobs, after the page has answered) and printed as PDF; a batch asks a
+label for every packed order of the day. With the manual adapter (the default) staff type the
+carrier and tracking number, as before.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_login import current_user
 
 from coopshop.db import db
 from coopshop.models import Order
-from coopshop.services.shipping import labels, parcels
+from coopshop.services.shipping import label_jobs, labels, parcels
 from coopshop.services.shipping.base import Parcel, ShippingError
 from coopshop.services.shipping.carriers import CARRIERS, parcel_from_settings
 from coopshop.staff.forms import ActionForm
@@ -58,6 +59,8 @@ def _shipping_page():
         boxes = parcels.for_orders(packed, current_app.config)
         return {
             "provider": provider,
+            "label_jobs": label_jobs.jobs_for(packed) if provider != "manual" else {},
+            "label_failure": label_jobs.failure,
             "shipments": labels.shipments_for([o.id for o in orders]),
             "parcel_forms": {i: _parcel_form(i, boxes[i]) for i in packed},
             "carriers": CARRIERS,
@@ -110,7 +113,16 @@ def label_buy(order_id: int):
     order = db.session.get(Order, order_id)
     offer = form.offer(order.number) if order is not None else None
     request_ = labels.LabelRequest(order_id, form.parcel(), offer=offer)
-    return _bought(attempt(labels.buy, request_, adapter, settings, current_user.id), order_id)
+    if attempt(label_jobs.enqueue, request_, current_user.id).ok:
+        flash(
+            _(
+                "Sipariş %(number)s: etiket kargo aracısından isteniyor; alınınca bu sayfada "
+                "görünecek.",
+                number=order.number,
+            ),
+            "info",
+        )
+    return redirect(url_for("staff.fulfilment_queue"))
 
 
 @bp.post("/fulfilment/<int:order_id>/offers")
@@ -156,7 +168,7 @@ def label_batch():
         return redirect(url_for("staff.fulfilment_queue"))
     settings = current_app.config
     outcome = attempt(
-        labels.buy_batch,
+        label_jobs.enqueue_batch,
         labels.today(),
         parcel_from_settings(settings),
         adapter,
@@ -165,7 +177,10 @@ def label_batch():
     )
     if outcome.ok:
         result = outcome.value
-        flash(_("Etiket alınan sipariş: %(n)d", n=len(result.labelled)), "success")
+        flash(
+            _("Etiketi kargo aracısından istenen sipariş: %(n)d", n=len(result.labelled)),
+            "success",
+        )
         for number, message in result.failed:
             flash(_("Sipariş %(number)s: %(message)s", number=number, message=message), "warning")
     return redirect(url_for("staff.fulfilment_queue"))

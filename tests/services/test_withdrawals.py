@@ -19,10 +19,12 @@ from coopshop.models import (
     LedgerTransaction,
     OutboxMessage,
     Refund,
+    RefundRequest,
     WithdrawalLine,
     WithdrawalRequest,
 )
 from coopshop.services.books import balances, ledger, ledger_check, postings
+from coopshop.services.core import uow
 from coopshop.services.core.errors import Conflict, Forbidden, ValidationFailed
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.payouts import batches
@@ -422,10 +424,18 @@ def _card_order(maker):
     return order
 
 
-def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
+def _stripe_at(app, monkeypatch, stripe_stub):
+    """The app's Stripe (what the refund job uses) is the stub; the provider the page passes."""
     from coopshop.services.sales.payments import StripeProvider
     from tests.support.stripe_support import WEBHOOK_SECRET
 
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", stripe_stub.base)
+    return StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
+
+
+def test_a_card_order_is_refunded_through_the_provider(app, monkeypatch, maker, stripe_stub):
     def answer(record):
         form = record["form"]
         return {
@@ -439,39 +449,42 @@ def test_a_card_order_is_refunded_through_the_provider(maker, stripe_stub):
         }
 
     _stripe_stub_routes(stripe_stub, answer)
-    provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
+    provider = _stripe_at(app, monkeypatch, stripe_stub)
     order = _card_order(maker)
     request = withdrawals.request_withdrawal(
         order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
     db.session.commit()
     outcome = withdrawal_steps.refund(request.id, None, provider=provider)
-    db.session.commit()
-    assert outcome.refunded and outcome.request.status == "refunded"
+    # Written down with its job; Stripe is asked by the job, after the commit.
+    assert not outcome.refunded and outcome.request.status == "refunding"
+    assert stripe_stub.requests == []
+    uow.commit()  # testing: the refund job runs right after the commit
+    request = db.session.get(WithdrawalRequest, request.id)
+    assert request.status == "refunded"
     posts = [r for r in stripe_stub.requests if r["method"] == "POST"]
     assert [p["form"]["amount"] for p in posts] == ["120000"]
-    assert (
-        outcome.request.refund.provider_ref
-        == f"re_stub_{posts[0]['form']['metadata[refund_request]']}"
-    )
-    assert outcome.request.refund.amount_kurus == 120000
+    assert request.refund.provider_ref == f"re_stub_{posts[0]['form']['metadata[refund_request]']}"
+    assert request.refund.amount_kurus == 120000
     assert_ledger_holds()
 
 
-def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(maker, stripe_stub):
-    from coopshop.services.sales.payments import StripeProvider
-    from tests.support.stripe_support import WEBHOOK_SECRET
-
+def test_a_refusal_by_the_provider_leaves_the_request_to_refund_again(
+    app, monkeypatch, maker, stripe_stub
+):
     _stripe_stub_routes(stripe_stub, None)  # no POST route: the stub answers an error
-    provider = StripeProvider("sk_test_x", WEBHOOK_SECRET, api_base=stripe_stub.base)
+    provider = _stripe_at(app, monkeypatch, stripe_stub)
     order = _card_order(maker)
     request = withdrawals.request_withdrawal(
         order, {order.lines[0].id: 1}, requested_by_id=None, now=DELIVERED_AT + DAY
     )
     db.session.commit()
     outcome = withdrawal_steps.refund(request.id, None, provider=provider)
-    db.session.commit()
-    assert not outcome.refunded and outcome.error
+    assert not outcome.refunded and outcome.request.status == "refunding"
+    uow.commit()  # the refund job runs: Stripe refuses, she is back where she was
+    db.session.expire_all()
     assert db.session.get(WithdrawalRequest, request.id).status == "requested"
+    refund_request = db.session.scalars(select(RefundRequest)).one()
+    assert refund_request.status == "failed" and refund_request.error
     assert db.session.scalar(select(func.count()).select_from(Refund)) == 0
     assert_ledger_holds()

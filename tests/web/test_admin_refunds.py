@@ -9,7 +9,7 @@ import stripe
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import AuditEvent, Refund, RefundRequest
+from coopshop.models import AuditEvent, OutboxJob, Refund, RefundRequest
 from coopshop.services.books.ledger_check import check
 from coopshop.services.core.settings import CoopSettings
 from coopshop.services.sales import refund_flow
@@ -168,7 +168,9 @@ def stripe_app(app, localstripe, monkeypatch):
     return StripeProvider("sk_test_local", WEBHOOK_SECRET, api_base=localstripe)
 
 
-def test_an_online_order_is_refunded_through_stripe(client, login, stripe_app):
+def test_an_online_order_is_refunded_through_stripe(app, client, login, stripe_app, monkeypatch):
+    # As in development without Redis: the job runs once the answer has gone, not inside it.
+    monkeypatch.setitem(app.config, "OUTBOX_AFTER_RESPONSE", True)
     product = ProductFactory(price_kurus=120000)
     order, charge = stripe_paid_order(stripe_app, [(product, 1)], charge_shipping=True)
     login(UserFactory(role="admin"))
@@ -179,14 +181,24 @@ def test_an_online_order_is_refunded_through_stripe(client, login, stripe_app):
     response = client.post(
         f"/admin/orders/{order.id}/refund",
         data={"scope": "part", "line": order.lines[0].id, "amount": "250", "reason": "Renk"},
-        follow_redirects=True,
     )
 
-    assert "İade Stripe üzerinden yapıldı ve kaydedildi." in response.get_data(as_text=True)
+    # The page answered without a word to Stripe: the request is written down, pending.
+    assert response.status_code == 302
+    assert stripe_app.refunds_for_charge(charge) == []
+    request = db.session.scalars(select(RefundRequest)).one()
+    assert (request.status, request.amount_kurus) == ("pending", 25000)
+    assert _count(Refund) == 0
+    response.close()  # the answer has been sent: the refund job asks Stripe now
+    html = client.get(response.location).get_data(as_text=True)
+    assert "sağlayıcı yanıtlayınca sipariş sayfasında görünecek" in html
     refund = db.session.scalars(select(Refund)).one()
     (at_stripe,) = stripe_app.refunds_for_charge(charge)
     assert (refund.amount_kurus, refund.provider_ref) == (25000, at_stripe["id"])
     assert at_stripe["amount"] == 25000
+    db.session.expire_all()
+    assert db.session.get(RefundRequest, request.id).status == "succeeded"
+    assert "₺250,00" in client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert check() == []
 
 
@@ -199,16 +211,20 @@ def test_a_refund_waiting_for_stripe_is_retried_once(client, login, stripe_app, 
 
     with monkeypatch.context() as offline:
         offline.setattr(StripeProvider, "refund", unreachable)
+        # testing runs the job right after the commit: Stripe is down, the job waits to retry
         waiting = client.post(
             f"/admin/orders/{order.id}/refund",
             data={"scope": "order", "reason": "Kırık geldi"},
             follow_redirects=True,
         )
         html = waiting.get_data(as_text=True)
-        assert "Stripe&#39;a ulaşılamadı; iade beklemede" in html
+        assert "İade isteği Stripe&#39;a gönderildi" in html
+        assert "bağlantı yok" in html  # the order page shows why it waits
         assert "Yeniden dene" in html
         request = db.session.scalars(select(RefundRequest)).one()
         assert (request.status, request.error) == ("pending", "bağlantı yok")
+        (job,) = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "refund.send"))
+        assert (job.attempts, job.done_at, job.failed_at) == (1, None, None)  # backoff
         blocked = client.post(
             f"/admin/orders/{order.id}/refund",
             data={"scope": "order", "reason": "Bir daha"},
@@ -216,12 +232,17 @@ def test_a_refund_waiting_for_stripe_is_retried_once(client, login, stripe_app, 
         )
         assert "tamamlanmamış bir iadesi var" in blocked.get_data(as_text=True)
 
+    # The retry button puts the waiting job forward (no second job), and it books the refund.
     done = client.post(f"/admin/refund-requests/{request.id}/retry", follow_redirects=True)
-    assert "İade Stripe üzerinden yapıldı ve kaydedildi." in done.get_data(as_text=True)
+    assert "İade isteği Stripe&#39;a gönderildi" in done.get_data(as_text=True)
+    refund_jobs = select(func.count(OutboxJob.id)).where(OutboxJob.kind == "refund.send")
+    assert db.session.scalar(refund_jobs) == 1
     again = client.post(f"/admin/refund-requests/{request.id}/retry", follow_redirects=True)
     assert again.status_code == 200
+    assert "Bu iade isteği zaten sonuçlandı." in again.get_data(as_text=True)
     assert len(stripe_app.refunds_for_charge(charge)) == 1
     assert _count(Refund) == 1
+    assert db.session.scalars(select(Refund)).one().amount_kurus == 50000
     assert check() == []
 
 

@@ -40,31 +40,56 @@ def _requests() -> int:
 
 
 def test_the_api_refunds_part_of_an_iyzico_line_to_that_items_transaction(
-    client, iyzico_app, iyzico_standin
+    client, iyzico_app, iyzico_standin, monkeypatch
 ):
+    # As without Redis in development: the refund job runs once the answer has gone.
+    monkeypatch.setitem(iyzico_app.config, "OUTBOX_AFTER_RESPONSE", True)
     order = _paid(iyzico_app, iyzico_standin)
     line = next(ln for ln in order.lines if ln.quantity == 2)
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
     _, headers = caller("admin")
+    asked_before = len(iyzico_standin.requests)
 
     response = _api_refund(client, order, [{"line_id": line.id, "amount_kurus": 1250}], headers)
 
-    assert response.status_code == 201, response.get_json()
+    assert response.status_code == 202, response.get_json()
     body = response.get_json()
-    assert body["amount_kurus"] == 1250
-    assert [(ln["line_id"], ln["amount_kurus"]) for ln in body["lines"]] == [(line.id, 1250)]
+    request = db.session.scalars(select(RefundRequest)).one()
+    url = f"/api/v1/orders/{order.id}/refund-requests/{request.id}"
+    assert body == {
+        "request_id": request.id,
+        "order_id": order.id,
+        "status": "pending",
+        "amount_kurus": 1250,
+        "error": None,
+        "refund_id": None,
+        "url": url,
+    }
+    assert len(iyzico_standin.requests) == asked_before  # iyzico not asked inside the call
+    assert db.session.scalars(select(Refund)).all() == []
+    response.close()  # the answer has been sent: the refund job asks iyzico now
+    db.session.expire_all()  # the job ran in its own session (its own app context)
+
+    read = client.get(url, headers=headers)
+    assert read.status_code == 200
+    refund = db.session.scalars(select(Refund)).one()
+    assert read.get_json() | {"refund_id": None} == body | {"status": "succeeded"}
+    assert read.get_json()["refund_id"] == refund.id
     [sent] = iyzico_standin.requests_to(iyzico.REFUND_PATH)
     assert sent.body["paymentTransactionId"] == payment.item_refs[str(line.id)]
     assert sent.body["price"] == "12.5"
     assert iyzico_standin.requests_to(iyzico.CANCEL_PATH) == []
-    refund = db.session.scalars(select(Refund)).one()
     assert (refund.amount_kurus, refund.method) == (1250, "original")
+    assert [(rl.line_id, rl.amount_kurus) for rl in refund.lines] == [(line.id, 1250)]
     assert db.session.scalars(select(RefundRequest)).one().status == "succeeded"
     assert balances()["clearing:iyzico"] == order.total_kurus - payment.fee_kurus - 1250
     assert check() == []
+    other = caller("admin")[1]
+    assert client.get(f"/api/v1/orders/{order.id + 1}/refund-requests/{request.id}",
+                      headers=other).status_code == 404  # fmt: skip
 
 
-def test_an_api_refund_iyzico_refuses_is_422_with_iyzicos_message(
+def test_an_api_refund_iyzico_refuses_is_failed_with_iyzicos_message(
     client, iyzico_app, iyzico_standin
 ):
     order = _paid(iyzico_app, iyzico_standin)
@@ -75,8 +100,10 @@ def test_an_api_refund_iyzico_refuses_is_422_with_iyzicos_message(
 
     response = _api_refund(client, order, [{"line_id": line.id, "amount_kurus": 100}], headers)
 
-    error = assert_error(response, 422, "refund_refused")
-    assert error["message"] == "iyzico 5094: İade tutarı iade edilebilir değil"
+    assert response.status_code == 202  # written down and sent; iyzico answers the job
+    read = client.get(response.get_json()["url"], headers=headers).get_json()
+    assert read["status"] == "failed"
+    assert read["error"] == "iyzico 5094: İade tutarı iade edilebilir değil"
     assert db.session.scalars(select(RefundRequest)).one().status == "failed"
     assert db.session.scalars(select(Refund)).all() == []
     assert balances() == before

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from coopshop.db import db
-from coopshop.models import Invoice, Payment, Refund, RefundRequest
+from coopshop.models import Invoice, OutboxJob, Payment, Refund, RefundRequest, utcnow
 from coopshop.services.books.ledger_check import check
+from coopshop.services.core import outbox
 from coopshop.services.sales import iyzico, iyzico_reporting
 from tests.support.factories import ProductFactory, UserFactory
 from tests.support.iyzico_support import iyzico_paid_order
@@ -42,16 +43,27 @@ def _yesterday(order):
 
 
 def test_part_of_a_line_goes_back_to_that_items_transaction(
-    client, login, iyzico_app, iyzico_standin
+    client, login, iyzico_app, iyzico_standin, monkeypatch
 ):
+    # As without Redis in development: the refund job runs once the answer has gone.
+    monkeypatch.setitem(iyzico_app.config, "OUTBOX_AFTER_RESPONSE", True)
     order = _paid(iyzico_app, iyzico_standin)
     line = next(ln for ln in order.lines if ln.quantity == 2)
     login(UserFactory(role="admin"))
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
+    asked_before = len(iyzico_standin.requests)
 
-    response = _refund(client, order, scope="part", line=line.id, amount="12,50")
+    response = client.post(
+        f"/admin/orders/{order.id}/refund",
+        data={"reason": "Renk", "scope": "part", "line": line.id, "amount": "12,50"},
+    )
 
-    assert "İade iyzico üzerinden yapıldı ve kaydedildi." in response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert len(iyzico_standin.requests) == asked_before  # iyzico not asked inside the page
+    assert db.session.scalars(select(RefundRequest.status)).all() == ["pending"]
+    response.close()  # the answer has been sent: the refund job asks iyzico now
+    page = client.get(response.location).get_data(as_text=True)
+    assert "İade isteği iyzico&#39;a gönderildi" in page
     [sent] = iyzico_standin.requests_to(iyzico.REFUND_PATH)
     assert sent.body["paymentTransactionId"] == payment.item_refs[str(line.id)]
     assert sent.body["price"] == "12.5"
@@ -111,13 +123,15 @@ def test_a_refund_iyzico_refuses_stays_failed_with_its_message(
     before = balances()
     iyzico_standin.error_next(iyzico.REFUND_PATH, "5094", "İade tutarı iade edilebilir değil")
 
-    response = _refund(client, order, scope="line", line=line.id)
+    response = _refund(client, order, scope="line", line=line.id)  # testing: the job ran
 
-    assert "iyzico iadeyi yapmadı: iyzico 5094: İade tutarı iade edilebilir değil" in (
-        response.get_data(as_text=True)
-    )
+    html = response.get_data(as_text=True)
+    assert "iyzico iade isteği #1" in html and "Başarısız" in html  # on the order page
+    assert "iyzico 5094: İade tutarı iade edilebilir değil" in html
     request = db.session.scalars(select(RefundRequest)).one()
     assert request.status == "failed"
+    (job,) = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "refund.send"))
+    assert job.done_at is not None  # a refusal is an answer: not retried
     assert request.error == "iyzico 5094: İade tutarı iade edilebilir değil"
     assert db.session.scalars(select(Refund)).all() == []
     assert balances() == before
@@ -132,14 +146,29 @@ def test_a_refund_with_no_answer_stays_pending_and_books_nothing(
     before = balances()
     iyzico_standin.hang(30)
 
-    response = _refund(client, order, scope="order")
+    response = _refund(client, order, scope="order")  # testing: the job ran, and timed out
 
-    assert "iyzico&#39;dan yanıt alınamadı; iade beklemede" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "İade isteği iyzico&#39;a gönderildi" in html
+    assert "no answer from iyzico" in html and "Yeniden dene" in html
     request = db.session.scalars(select(RefundRequest)).one()
     assert request.status == "pending"
     assert "no answer from iyzico" in request.error
     assert db.session.scalars(select(Refund)).all() == []
     assert balances() == before
+    (job,) = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "refund.send"))
+    assert (job.attempts, job.done_at, job.failed_at) == (1, None, None)  # retried later
+
+    # iyzico is back: the outbox's retry (after its backoff) books the refund, once.
+    iyzico_standin.unhang()
+    assert outbox.drain(now=utcnow() + timedelta(minutes=5), kinds=("refund.send",)) == {"done": 1}
+    db.session.expire_all()
+    assert db.session.get(RefundRequest, request.id).status == "succeeded"
+    amount = order.total_kurus - order.shipping_kurus  # the whole order, not its shipping
+    assert [r.amount_kurus for r in db.session.scalars(select(Refund))] == [amount]
+    assert outbox.drain(now=utcnow() + timedelta(hours=1), kinds=("refund.send",)) == {}
+    assert len(db.session.scalars(select(Refund)).all()) == 1
+    assert check() == []
 
 
 def test_a_same_day_cancel_of_a_taksit_payment_gives_back_everything_and_waives_the_fee(
@@ -200,8 +229,9 @@ def test_a_refund_whose_answer_was_lost_is_not_made_again_on_retry(
     pending_status = request.status
     retried = _retry(client, request)
 
-    assert "iade beklemede" in first.get_data(as_text=True) and pending_status == "pending"
-    assert "İade iyzico üzerinden yapıldı ve kaydedildi." in retried.get_data(as_text=True)
+    assert "no answer from iyzico" in first.get_data(as_text=True)
+    assert pending_status == "pending"
+    assert "İade isteği iyzico&#39;a gönderildi" in retried.get_data(as_text=True)
     assert len(iyzico_standin.requests_to(iyzico.REFUND_PATH)) == 1  # never sent twice
     payment = db.session.scalar(select(Payment).where(Payment.order_id == order.id))
     txn = payment.item_refs[str(line.id)]

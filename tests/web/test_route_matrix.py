@@ -235,6 +235,7 @@ TOKEN_ONLY = {
     "api.producer_balance",
     "api.record_sale",
     "api.refund",
+    "api.get_refund_request",
     "api.list_sessions",
     "api.open_session",
     "api.get_session",

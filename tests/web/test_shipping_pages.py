@@ -7,14 +7,16 @@ from __future__ import annotations
 import email
 import re
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from coopshop.db import db
-from coopshop.models import Order
+from coopshop.models import Order, OutboxJob, utcnow
 from coopshop.models.shipping import Shipment, ShipmentEvent
+from coopshop.services.core import outbox
 from tests.support.factories import UserFactory
 from tests.support.geliver_support import LABEL_PDF, WEBHOOK_URL, packed_order
 from tests.support.staff_support import audit_actions, staff_user
@@ -64,14 +66,32 @@ def test_staff_label_a_packed_order_and_print_it(app, client, clerk, geliver_app
     )
     assert "PTT Kargo" in offers and "Sürat Kargo" in offers and "75,00" in offers
 
-    html = _html(_label_from_page(client, order))
-    assert f"Sipariş {order.number}: Aras Kargo etiketi hazır." in html
+    # As without Redis in development: the label job runs once the answer has gone.
+    app.config["OUTBOX_AFTER_RESPONSE"] = True
+    try:
+        asked_before = len(geliver_app.requests)
+        response = client.post(
+            f"/staff/fulfilment/{order.id}/label",
+            data={f"p{order.id}-weight_g": "1250", f"p{order.id}-dimensions": "30x20x10"},
+        )
+        assert response.status_code == 302
+        assert len(geliver_app.requests) == asked_before  # Geliver not asked inside the page
+        assert db.session.scalar(select(func.count()).select_from(Shipment)) == 0
+        response.close()  # the answer has been sent: the label job buys the label now
+    finally:
+        app.config["OUTBOX_AFTER_RESPONSE"] = False
+    db.session.expire_all()
+    html = _html(client.get("/staff/fulfilment?adim=shipped"))
+    assert f"Sipariş {order.number}: etiket kargo aracısından isteniyor" in html
     shipment = db.session.scalars(select(Shipment)).one()
+    assert (shipment.weight_g, shipment.carrier) == (1250, "aras")
     assert shipment.tracking_number in html and "Etiketi yazdır (PDF)" in html
+    assert shipment.label_pdf == LABEL_PDF  # stored with the label
     pdf = client.get(f"/staff/fulfilment/{order.id}/label.pdf")
     assert (pdf.status_code, pdf.mimetype, pdf.data) == (200, "application/pdf", LABEL_PDF)
 
-    _label_from_page(client, order)  # a second click buys nothing
+    again = _html(_label_from_page(client, order))  # a second click buys nothing
+    assert "kargoya hazır değil" in again or "zaten alınmış" in again
     assert len(geliver_app.requests_to("POST", "/transactions")) == 1
 
     order_page = _html(client.get(_order_page_link(app)))
@@ -83,17 +103,61 @@ def test_staff_label_a_packed_order_and_print_it(app, client, clerk, geliver_app
 def test_the_batch_labels_the_days_packed_orders(client, clerk, geliver_app):
     first, second = packed_order(), packed_order()
     html = _html(client.post("/staff/fulfilment/labels/batch", follow_redirects=True))
-    assert "Etiket alınan sipariş: 2" in html
+    assert "Etiketi kargo aracısından istenen sipariş: 2" in html
+    jobs = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "label.buy")).all()
+    assert sorted(j.payload["order_id"] for j in jobs) == sorted([first.id, second.id])
+    assert all(j.done_at is not None for j in jobs)  # testing: run right after the commit
     db.session.expire_all()
     assert {o.fulfilment_status for o in (first, second)} == {"shipped"}
+    assert len(geliver_app.requests_to("POST", "/transactions")) == 2
+    # Again: nothing is packed and unlabelled any more, nothing is bought twice.
+    html = _html(client.post("/staff/fulfilment/labels/batch", follow_redirects=True))
+    assert "Etiketi kargo aracısından istenen sipariş: 0" in html
+    assert len(geliver_app.requests_to("POST", "/transactions")) == 2
 
 
 def test_a_silent_geliver_is_told_to_try_again(client, clerk, geliver_app):
     order = packed_order()
     geliver_app.fail_next("POST", "/transactions", status=503)
-    html = _html(_label_from_page(client, order))
+    html = _html(_label_from_page(client, order))  # testing: the job ran, Geliver was down
+    assert "Son deneme olmadı, yeniden denenecek" in html
     assert "Kargo firması şu an yanıt vermiyor; biraz sonra yeniden deneyin." in html
     assert db.session.scalar(select(func.count()).select_from(Shipment)) == 0
+    (job,) = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "label.buy"))
+    assert (job.attempts, job.done_at, job.failed_at) == (1, None, None)
+    # A second click while the job waits for its retry writes nothing new.
+    assert "etiket zaten isteniyor" in _html(_label_from_page(client, order))
+    # Geliver is back: the outbox's retry (after its backoff) buys the label, once.
+    assert outbox.drain(now=utcnow() + timedelta(minutes=5), kinds=("label.buy",)) == {"done": 1}
+    shipment = db.session.scalars(select(Shipment)).one()
+    assert shipment.label_pdf == LABEL_PDF and shipment.tracking_number
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).fulfilment_status == "shipped"
+
+
+def test_a_refused_label_shows_the_carriers_message_and_is_tried_again(client, clerk, geliver_app):
+    order = packed_order()
+    geliver_app.fail_next(
+        "POST",
+        "/transactions",
+        status=400,
+        body={"result": False, "code": "VALIDATION", "message": "recipient address invalid"},
+    )
+    html = _html(_label_from_page(client, order))
+    assert "Etiket alınamadı: Kargo aracısı adresi kabul etmedi" in html
+    assert "recipient address invalid" in html  # the carrier's own words after ours
+    assert "Yeniden dene (varsayılan kargo)" in html
+    (job,) = db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "label.buy"))
+    assert job.failed_at is not None  # a refusal is not retried by itself
+    assert db.session.scalar(select(func.count()).select_from(Shipment)) == 0
+
+    html = _html(_label_from_page(client, order))  # the retry: the same job, a fresh start
+    assert db.session.scalars(select(OutboxJob).where(OutboxJob.kind == "label.buy")).all() == [job]
+    db.session.expire_all()
+    assert db.session.get(OutboxJob, job.id).done_at is not None
+    shipment = db.session.scalars(select(Shipment)).one()
+    assert shipment.tracking_number in _html(client.get("/staff/fulfilment?adim=shipped"))
+    assert len(geliver_app.requests_to("POST", "/transactions")) == 2
 
 
 def test_manual_staff_type_the_carrier_and_number(app, client, clerk):

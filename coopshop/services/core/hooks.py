@@ -15,7 +15,9 @@ from collections.abc import Callable
 # personal data of its own (a contract's acceptance IP, ...) anonymises it in the same transaction.
 # "withdrawal.requested": a buyer asked to withdraw (services.sales.withdrawals); shipping may make
 # her return label at once.
-EVENTS = ("order.paid", "refund.created", "user.erased", "withdrawal.requested")
+# "refund.failed": a card provider refused a RefundRequest (services.sales.refund_flow, in the
+# refund job); a withdrawal waiting for that refund goes back to where it was.
+EVENTS = ("order.paid", "refund.created", "refund.failed", "user.erased", "withdrawal.requested")
 _subscribers: dict[str, list[Callable[[object], None]]] = {name: [] for name in EVENTS}
 
 

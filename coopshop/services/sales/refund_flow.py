@@ -7,9 +7,9 @@ An online order is refunded through Stripe, which is outside our database transa
 crash between Stripe's answer and our commit must neither lose the refund nor make it twice:
 
 1. ``request_provider_refund`` writes a RefundRequest (lines, shipping, reason) with its
-   idempotency key ``refund-<order number>-<n>``, and it is **committed** before Stripe is
-   called (``refund_through_provider`` takes the unit of work's checkpoint). The key belongs to
-   the request, so a retry sends the same key.
+   idempotency key ``refund-<order number>-<n>``; it is **committed** before Stripe is called
+   (with the ``refund.send`` job that calls ``send``: services.sales.refund_jobs, after the
+   page answered). The key belongs to the request, so a retry sends the same key.
 2. ``send`` first looks at the charge's refunds at Stripe for one carrying this request's id in
    its metadata (a previous attempt that got through; Stripe forgets idempotency keys after a
    day, the metadata it keeps); only if there is none does it ask Stripe to refund.
@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, RefundRequest, utcnow
-from coopshop.services.core import audit, uow
+from coopshop.services.core import audit, hooks, uow
 from coopshop.services.core.errors import Conflict, LedgerError, NotFound, ValidationFailed
 from coopshop.services.sales import order_states
 from coopshop.services.sales import refunds as refund_service
@@ -326,6 +326,7 @@ def _fail(request: RefundRequest, error: str, actor_id: int | None) -> RefundReq
     request.error = error[:500]
     request.completed_at = utcnow()
     audit.record(actor_id, "refund.request_failed", request, error=request.error)
+    hooks.emit("refund.failed", request)
     return request
 
 

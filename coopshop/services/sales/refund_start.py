@@ -1,9 +1,11 @@
 """The one way a refund starts, for the admin's refund page, the API and a withdrawal's refund.
 
 ``start`` picks the path (booked at once for an offline or demo order, the provider protocol of
-services.sales.refund_flow for a card order), the method by default (the way it was paid) and
-refuses, before anything is written, a second refund while one waits for the provider or a card
-refund with no provider configured. The caller's unit of work commits and maps its errors.
+services.sales.refund_flow for a card order, sent by the ``refund.send`` job of
+services.sales.refund_jobs after the commit, never inside the request), the method by default
+(the way it was paid) and refuses, before anything is written, a second refund while one waits
+for the provider or a card refund with no provider configured. The caller's unit of work commits
+and maps its errors.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from coopshop.models import Order, Refund, RefundRequest
 from coopshop.services.core.errors import ProviderUnavailable
-from coopshop.services.sales import payments, refund_flow
+from coopshop.services.sales import payments, refund_flow, refund_jobs
 
 
 def default_method(order: Order, method: str | None = None) -> str:
@@ -41,10 +43,10 @@ def start(
     """Refund ``lines`` ([(order line id, kuruş)]) and ``shipping_kurus`` of ``order``.
 
     An offline or demo order's refund is booked at once with ``method`` (how the money went
-    back) and ``note``: the Refund is returned. A card order's goes through ``provider`` (its
-    request is committed before the provider is asked): the RefundRequest is returned,
-    'succeeded', 'failed' or still 'pending'. Raises Conflict while another request is pending
-    and ProviderUnavailable when ``provider`` is None for a card order.
+    back) and ``note``: the Refund is returned. A card order's RefundRequest is written with its
+    ``refund.send`` job in the caller's transaction and returned 'pending': the job asks the
+    provider after the commit. Raises Conflict while another request is pending and
+    ProviderUnavailable when ``provider`` (the configured one) is None for a card order.
     """
     if not refund_flow.goes_through_provider(order):
         chosen = default_method(order, method)
@@ -59,6 +61,6 @@ def start(
                 provider=payments.refund_provider_name(order),
             )
         )
-    return refund_flow.refund_through_provider(
-        order, lines, shipping_kurus, reason, provider, actor_id
-    )
+    request = refund_flow.request_provider_refund(order, lines, shipping_kurus, reason, actor_id)
+    refund_jobs.enqueue(request.id, actor_id)
+    return request

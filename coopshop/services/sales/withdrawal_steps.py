@@ -140,7 +140,6 @@ def refund(
     lines, shipping = refund_plan(request)
     if not lines and shipping == 0:
         raise Conflict(_l("Bu talep için iade edilecek tutar kalmadı."))
-    back_to = request.status
     _transition(request, "refunding")
     db.session.flush()
     reason = f"Cayma hakkı (talep #{request.id})"
@@ -155,12 +154,10 @@ def refund(
         note=note,
         now=now,
     )
-    if isinstance(done, RefundRequest):  # through the card provider
-        request = get_request(request_id)
-        if done.status == "failed":
-            _transition(request, back_to)  # the provider refused: she is where she was
-            return RefundOutcome(request, False, done.error)
-        return RefundOutcome(request, request.status == "refunded", done.error)
+    if isinstance(done, RefundRequest):
+        # Through the card provider, by the refund job after the commit: the request stays
+        # refunding until it answers (on_refund_created, or on_refund_failed sends it back).
+        return RefundOutcome(get_request(request_id), False, done.error)
     return RefundOutcome(get_request(request_id), True)
 
 
@@ -244,5 +241,29 @@ def _release(request: WithdrawalRequest, now: datetime) -> None:
     )
 
 
+def on_refund_failed(refund_request: RefundRequest) -> None:
+    """Subscribed to "refund.failed": the card provider refused the refund a withdrawal started
+    (in the refund job, after the page answered); the withdrawal goes back to where it was,
+    received if the goods came back, else requested, for staff to try again or reject."""
+    request = db.session.scalar(
+        select(WithdrawalRequest).where(
+            WithdrawalRequest.order_id == refund_request.order_id,
+            WithdrawalRequest.status == "refunding",
+        )
+    )
+    if request is None:
+        return
+    _transition(request, "received" if request.received_at is not None else "requested")
+    db.session.flush()
+    audit.record(
+        refund_request.created_by_id,
+        "withdrawal.refund_failed",
+        request,
+        order=request.order.number,
+        error=refund_request.error,
+    )
+
+
 def install() -> None:
     hooks.subscribe("refund.created", on_refund_created)
+    hooks.subscribe("refund.failed", on_refund_failed)
