@@ -146,6 +146,7 @@ AUDIT_ACTIONS = {
     "withdrawal.requested": _l("Cayma talebi alındı"),
     "withdrawal.received": _l("Cayma: ürün geri geldi"),
     "withdrawal.refunded": _l("Cayma: para iade edildi"),
+    "withdrawal.refund_failed": _l("Cayma: kart iadesi yapılamadı"),
     "withdrawal.rejected": _l("Cayma talebi iadesiz kapatıldı"),
     "user.locked": _l("Hesap kilitlendi"),
     "user.email_changed": _l("E-posta adresi değişti"),
