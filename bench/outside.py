@@ -151,8 +151,9 @@ def reconciliation(app, url: str) -> tuple[str, float, str]:
     from bench.stripe_standin import StripeStandIn, month_objects
     from coopshop.services.payouts import reconcile
     from coopshop.services.sales.payments import StripeProvider
+    from coopshop.turkey import ISTANBUL
 
-    today = datetime.now(reconcile.ISTANBUL).date().replace(day=1)
+    today = datetime.now(ISTANBUL).date().replace(day=1)
     first = (today - timedelta(days=1)).replace(day=1)
     start, end = reconcile.day_period(first, today - timedelta(days=1))
     with psycopg.connect(plain_url(url)) as conn:
