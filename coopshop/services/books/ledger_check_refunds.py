@@ -17,7 +17,7 @@ from coopshop.db import db
 from coopshop.models import Account, LedgerEntry, LedgerTransaction, Order, OrderLine, RefundLine
 from coopshop.services.books.ledger import COMMISSION, VAT
 from coopshop.services.books.ledger_check import Violation, _tl
-from coopshop.services.books.ledger_check_sales import _BP, round_half_up
+from coopshop.services.books.maker_split_sql import _BP, round_half_up
 
 
 def _split(gross, line):

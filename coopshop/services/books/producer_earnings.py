@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from sqlalchemy import BigInteger, case, cast, exists, func, literal_column, not_, select
+from sqlalchemy import exists, func, not_, select
 
 from coopshop.db import db
 from coopshop.models import Order, OrderLine, OrderLineMaker, RefundLine
-from coopshop.money import BP, allocate, refund_delta
-
-_BP = literal_column(str(BP), BigInteger)  # typed, so that // is integer division on both DBs
+from coopshop.money import allocate, refund_delta
+from coopshop.services.books.maker_split_sql import line_net, maker_parts, tie_offset
 
 
 def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
@@ -31,56 +30,24 @@ def expected_from_documents() -> tuple[dict[int, int], dict[int, int]]:
     return earned, refunded
 
 
-def _round_half_up(numerator, denominator):
-    """money.round_half_up for non-negative integers, in SQL: (2n + d) // 2d."""
-    return (2 * numerator + denominator) // (2 * denominator)
-
-
 def _unrefunded_earnings() -> dict[int, int]:
-    line, maker = OrderLine, OrderLineMaker
-    net = _round_half_up(cast(line.gross_kurus, BigInteger) * _BP, _BP + line.vat_bp)
-    nets = (
+    """Per producer, her parts of every paid line never refunded (books.maker_split_sql)."""
+    line = OrderLine
+    lines = (
         select(
-            maker.line_id,
-            maker.producer_id,
-            maker.share_bp,
+            line.id.label("line_id"),
             line.commission_bp,
-            net.label("net"),
-            func.coalesce(line.tie_offset, line.id).label("tie_offset"),  # OrderLine.ties_from
+            line_net(line).label("net"),
+            tie_offset(line).label("tie_offset"),
         )
-        .join(line, line.id == maker.line_id)
         .join(Order, Order.id == line.order_id)
         .where(Order.status == "paid", not_(exists().where(RefundLine.line_id == line.id)))
         .subquery("nets")
     )
-    n = nets.c
-    makers_part = n.net - _round_half_up(n.net * n.commission_bp, _BP)
-    floors = select(
-        n.line_id,
-        n.producer_id,
-        (makers_part * n.share_bp // _BP).label("floor"),
-        (makers_part * n.share_bp % _BP).label("remainder"),
-        makers_part.label("makers"),
-        (func.row_number().over(partition_by=n.line_id, order_by=n.producer_id) - 1).label(
-            "position"
-        ),
-        n.tie_offset,
-        func.count().over(partition_by=n.line_id).label("makers_count"),
-    ).subquery("floors")
-    f = floors.c
-    # equal remainders in turn from position tie_offset (mod the count), as money.allocate
-    turn_order = (f.position - f.tie_offset % f.makers_count + f.makers_count) % f.makers_count
-    ranked = select(
-        f.producer_id,
-        f.floor,
-        (f.makers - func.sum(f.floor).over(partition_by=f.line_id)).label("left_over"),
-        func.row_number()
-        .over(partition_by=f.line_id, order_by=(f.remainder.desc(), turn_order))
-        .label("turn"),
-    ).subquery("ranked")
-    r = ranked.c
-    part = r.floor + case((r.turn <= r.left_over, 1), else_=0)
-    rows = db.session.execute(select(r.producer_id, func.sum(part)).group_by(r.producer_id))
+    parts = maker_parts(lines)
+    rows = db.session.execute(
+        select(parts.c.producer_id, func.sum(parts.c.part)).group_by(parts.c.producer_id)
+    )
     return {producer_id: int(total) for producer_id, total in rows}
 
 
