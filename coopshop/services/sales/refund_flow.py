@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coopshop.db import db
 from coopshop.models import Order, Payment, Refund, RefundRequest, utcnow
-from coopshop.services.core import audit, hooks, uow
+from coopshop.services.core import audit, hooks
 from coopshop.services.core.errors import Conflict, LedgerError, NotFound, ValidationFailed
 from coopshop.services.sales import order_states
 from coopshop.services.sales import refunds as refund_service
@@ -232,21 +232,6 @@ def request_provider_refund(
         idempotency_key=request.idempotency_key,
     )
     return request
-
-
-def refund_through_provider(
-    order: Order,
-    lines: list[tuple[int, int]],
-    shipping_kurus: int,
-    reason: str,
-    provider,
-    actor_id: int | None,
-) -> RefundRequest:
-    """Steps 1 to 3 as one use case: write the request down and commit it (the checkpoint), then
-    ask Stripe and book the answer. The caller's unit of work commits what ``send`` wrote."""
-    pending = request_provider_refund(order, lines, shipping_kurus, reason, actor_id)
-    uow.checkpoint()  # a crash after this leaves a pending request to retry, never a lost refund
-    return send(pending.id, provider, actor_id)
 
 
 def _charge_ref(order_id: int) -> str | None:
